@@ -1,0 +1,60 @@
+/**
+ * Structured errors that cross every boundary (IPC, HTTP, CLI) as {code, message, details}.
+ * Pure TypeScript: imported by the main process and the renderer alike.
+ */
+export type ErrorCode =
+  | 'BAD_REQUEST' // parameters failed validation at the boundary
+  | 'BAD_INPUT' // a file or argument the user gave is unusable
+  | 'NOT_FOUND' // a project, model, sample … that does not exist
+  | 'CONFLICT' // the thing exists already, or the state forbids the action
+  | 'UNSUPPORTED' // asked of an engine or format that cannot do it
+  | 'CANCELLED' // a job was cancelled by the user
+  | 'UNAUTHORIZED'
+  | 'INTERNAL';
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export class MarginError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'MarginError';
+    this.code = code;
+    this.details = details;
+  }
+  toPayload(): ErrorPayload {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** Shorthand for the most common error: an argument that is out of its domain. */
+export function badInput(message: string, details?: unknown): MarginError {
+  return new MarginError('BAD_INPUT', message, details);
+}
+
+/** Any thrown value as a payload; unknown errors become INTERNAL with their message kept. */
+export function toErrorPayload(err: unknown): ErrorPayload {
+  if (err instanceof MarginError) return err.toPayload();
+  if (err && typeof err === 'object' && 'code' in err && 'message' in err) {
+    const e = err as { code: unknown; message: unknown; details?: unknown };
+    if (typeof e.code === 'string' && typeof e.message === 'string' && isErrorCode(e.code)) {
+      return { code: e.code, message: e.message, details: e.details };
+    }
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'INTERNAL', message };
+}
+
+const CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'BAD_REQUEST', 'BAD_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNSUPPORTED', 'CANCELLED', 'UNAUTHORIZED', 'INTERNAL',
+]);
+export function isErrorCode(s: string): s is ErrorCode {
+  return CODES.has(s);
+}
