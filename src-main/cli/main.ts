@@ -1,0 +1,53 @@
+/**
+ * `margin` — the command-line interface over the same core as the workbench.
+ * Each command lives in ./commands/<name>.ts and registers itself in COMMANDS below.
+ */
+import { toErrorPayload } from '../shared/errors.ts';
+import { parseCommandArgs, type Command } from './command.ts';
+import { infoCommand } from './commands/info.ts';
+import { serveCommand } from './commands/serve.ts';
+
+export const COMMANDS: Command[] = [serveCommand, infoCommand];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'margin — diagnose deep-learning models from a sample of their latent space',
+    '',
+    'usage: margin <command> [options]    (margin <command> --help for its options)',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name ? 0 : 1;
+  }
+  if (name === '--version') {
+    const { appVersion } = await import('../system/info.ts');
+    console.log(appVersion());
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    console.error(`margin: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  try {
+    const args = parseCommandArgs(cmd, rest);
+    if (args.values.help) {
+      console.log(`${cmd.summary}\n\nusage: ${cmd.usage}`);
+      return 0;
+    }
+    return await cmd.run(args);
+  } catch (err) {
+    const e = toErrorPayload(err);
+    console.error(`margin ${name}: ${e.message}`);
+    if (e.code === 'INTERNAL' && err instanceof Error && err.stack && process.env.MARGIN_DEBUG) console.error(err.stack);
+    return e.code === 'BAD_REQUEST' ? 2 : 1;
+  }
+}

@@ -1,0 +1,419 @@
+/**
+ * The one API contract between Margin's main process and its renderer.
+ *
+ * Every request has a name, a runtime schema for its parameters (validated at the boundary,
+ * wherever the request arrives from: Electron IPC, the browser host's HTTP, or tests) and a
+ * result type. Every pushed event has a name and a payload type. The main process implements
+ * `Handlers`, the renderer gets a typed client (`src-renderer/api/client.ts`), and the preload
+ * exposes nothing but `MarginBridge`.
+ *
+ * Pure TypeScript: no Node, Electron or DOM imports here.
+ */
+import { z } from 'zod';
+import type { ErrorPayload } from './errors.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Reusable parameter pieces
+
+const name = z.string().trim().min(1, 'must not be empty').max(200);
+const path = z.string().trim().min(1, 'must not be empty').max(4096);
+const fraction = z.number().gt(0, 'must be in (0, 1]').lte(1, 'must be in (0, 1]');
+const tuning = z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
+const seed = z.number().int().min(0).max(2 ** 31 - 1);
+const modelRef = { model: name, checkpoint: z.string().trim().min(1).max(200).optional() };
+
+export const SAMPLER_METHODS = [
+  'uniform', 'stratified', 'latent-grid', 'vas', 'boundary-tree', 'gmm-full', 'gmm-spherical', 'maxmargin', 'weighted',
+] as const;
+export type SamplerMethodName = (typeof SAMPLER_METHODS)[number];
+
+export const QUERY_SETS = ['S1', 'S2', 'S3'] as const;
+export type QuerySetName = (typeof QUERY_SETS)[number];
+
+export const NAMED_QUERIES = ['Q1', 'Q2', 'Q3', 'Q4', 'Q5', 'Q6', 'Q7'] as const;
+export type NamedQueryName = (typeof NAMED_QUERIES)[number];
+
+export const EXPERIMENTS = ['e1', 'e2', 'e3', 'e4', 'table4', 'all'] as const;
+
+const subset = z.object({
+  trueClass: z.number().int().min(0).optional(),
+  predClass: z.number().int().min(0).optional(),
+  outcome: z.enum(['correct', 'incorrect', 'all']).default('all'),
+  confidence: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
+  items: z.array(z.number().int().min(0)).max(100_000).optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Result types
+
+export interface AppInfo {
+  name: 'Margin';
+  version: string;
+  node: string;
+  platform: string;
+  backend: { name: 'tfjs-node' | 'wasm' | 'cpu'; reason?: string };
+  duckdb: string;
+  electron: { present: boolean; version?: string; reason?: string };
+  host: 'electron' | 'browser' | 'cli';
+  project: ProjectSummary | null;
+}
+
+export interface ProjectSummary {
+  dir: string;
+  name: string;
+  isDemo: boolean;
+}
+
+export interface DatasetSummary {
+  id: number;
+  name: string;
+  format: string;
+  height: number;
+  width: number;
+  channels: number;
+  classNames: string[];
+  splits: Array<{ split: string; items: number }>;
+}
+
+export interface LayerSummary {
+  name: string;
+  className: string;
+  shape: number[];
+  units: number;
+  params: number;
+  flops: number;
+}
+
+export interface CheckpointSummary {
+  id: number;
+  label: string;
+  ordinal: number;
+  testAccuracy: number | null;
+  extracted: { predictions: number; latents: number; layers: Array<{ layer: string; items: number; bytes: number; dtype: string }> };
+}
+
+export interface ModelSummary {
+  id: number;
+  name: string;
+  architecture: string;
+  datasetId: number | null;
+  engine: string;
+  latentLayer: string;
+  totalParams: number;
+  flopsPerItem: number;
+  layers: LayerSummary[];
+  checkpoints: CheckpointSummary[];
+}
+
+export interface ProjectInfo {
+  project: ProjectSummary;
+  datasets: DatasetSummary[];
+  models: ModelSummary[];
+  samples: SampleSummary[];
+  bytesStored: number;
+}
+
+export interface ConfusionResult {
+  model: string;
+  checkpoint: string;
+  classNames: string[];
+  /** counts[true][predicted] */
+  counts: number[][];
+  accuracy: number;
+  items: number;
+}
+
+export interface ItemView {
+  itemId: number;
+  trueLabel: number;
+  predicted: number | null;
+  confidence: number | null;
+  /** data: URL of a PNG thumbnail */
+  thumbnail: string;
+}
+
+export interface LatentProjection {
+  method: 'pca' | 'umap';
+  itemIds: number[];
+  x: number[];
+  y: number[];
+  trueLabels: number[];
+  predicted: number[];
+  confidence: number[];
+  classNames: string[];
+  /** Members of the requested sample, if any. */
+  sampleMembers: number[];
+  seconds: number;
+}
+
+export interface SampleSummary {
+  id: number;
+  name: string;
+  model: string;
+  checkpoint: string;
+  method: SamplerMethodName;
+  fraction: number | null;
+  j: number | null;
+  seed: number;
+  size: number;
+  correct: number;
+  incorrect: number;
+  seconds: number;
+  created: string;
+}
+
+export interface QueryAnswer {
+  set: QuerySetName;
+  layer: string;
+  granularity: 'unit' | 'channel';
+  subset: z.output<typeof subset>;
+  /** Items in the subset (sample members in it, when answered from a sample). */
+  items: number;
+  /** S1: neuron indices, best first, with their scores. */
+  topK?: Array<{ neuron: number; score: number }>;
+  /** S2: the mean activation vector; S3: the normalised argmax histogram. */
+  vector?: number[];
+  /** Shape of one item's activations for drawing (e.g. [H, W, C] or [C] or [units]). */
+  shape: number[];
+}
+
+export interface QueryResult {
+  answer: QueryAnswer;
+  /** Present when answered from a sample. */
+  sample?: {
+    name: string;
+    /** The exact answer over all items, when the activations of all items are stored. */
+    exact?: QueryAnswer;
+    /** The set's metric against the exact answer: precision@K for S1, cosine distance for S2, JS distance for S3. */
+    error?: { metric: 'precision@K' | 'cosine distance' | 'Jensen-Shannon distance'; value: number };
+    /** Bootstrap interval when the exact answer is not known. */
+    confidenceInterval?: { level: number; lower: number[]; upper: number[] };
+  };
+  computed: { items: number; bytes: number; seconds: number };
+  seconds: number;
+}
+
+export interface NamedQueryResult {
+  query: NamedQueryName;
+  title: string;
+  /** Free-form, query-specific data drawn by the renderer (documented per query in src-main/queries/named.ts). */
+  data: unknown;
+  seconds: number;
+}
+
+export interface JobRef {
+  jobId: string;
+}
+
+export interface JobSummary {
+  jobId: string;
+  kind: string;
+  title: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  done: number;
+  total: number;
+  startedAt: string;
+}
+
+export interface EvaluationRunSummary {
+  id: number;
+  kind: string;
+  model: string;
+  created: string;
+  params: unknown;
+  result: unknown;
+}
+
+export interface ReportResult {
+  html: string;
+  pdf?: string;
+  csv: string[];
+  bytes: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The requests
+
+/** A request definition: runtime schema of the params, compile-time type of the result. */
+export interface RequestDef<P extends z.ZodType, R> {
+  params: P;
+  /** Phantom: never set at run time. */
+  result?: R;
+  /** Human description, shown in errors and docs. */
+  doc: string;
+}
+/** `request<Result>()(schema, doc)`: the result type is given, the params type inferred from the schema. */
+function request<R>() {
+  return <P extends z.ZodType>(params: P, doc: string): RequestDef<P, R> => ({ params, doc });
+}
+
+export const requests = {
+  'app.info': request<AppInfo>()(z.object({}).strict(), 'Version, backends and the open project.'),
+  'app.echo': request<{ message: string; at: string }>()(
+    z.object({ message: z.string().min(1, 'must not be empty').max(10_000) }).strict(),
+    'Round trip for diagnostics: returns the message with the server time.',
+  ),
+
+  'project.open': request<ProjectInfo>()(z.object({ dir: path }).strict(), 'Open a project folder.'),
+  'project.create': request<ProjectInfo>()(z.object({ dir: path, name: name.optional() }).strict(), 'Create an empty project folder and open it.'),
+  'project.openDemo': request<JobRef>()(z.object({}).strict(), 'Open (making it first if needed) the demo project.'),
+  'project.info': request<ProjectInfo>()(z.object({}).strict(), 'What the open project holds.'),
+
+  'dataset.import': request<JobRef>()(
+    z.object({
+      name,
+      format: z.enum(['idx', 'digits-csv', 'npy', 'folder']),
+      path,
+      labels: path.optional(),
+      classNames: z.union([z.literal('fashion-mnist'), z.array(name).min(2)]).optional(),
+    }).strict(),
+    'Import a data set from files on this machine.',
+  ),
+  'dataset.items': request<ItemView[]>()(
+    z.object({ dataset: name, items: z.array(z.number().int().min(0)).min(1).max(500), ...modelRef, model: name.optional() }).strict(),
+    'Thumbnails and labels (and predictions, with a model) of some items.',
+  ),
+
+  'model.import': request<JobRef>()(
+    z.object({ name, path, checkpoint: name.optional(), dataset: name.optional() }).strict(),
+    'Import a TensorFlow.js LayersModel (model.json) as a model or as a new checkpoint of one.',
+  ),
+  'model.confusion': request<ConfusionResult>()(z.object(modelRef).strict(), 'Confusion matrix and accuracy of a checkpoint.'),
+  'model.extract': request<JobRef>()(
+    z.object({
+      ...modelRef,
+      layers: z.union([z.literal('all'), z.array(name).min(1)]).default('all'),
+      sample: name.optional(),
+      dtype: z.enum(['float32', 'float16']).default('float32'),
+    }).strict(),
+    'Extract activations (predictions and latent vectors always) as a job.',
+  ),
+
+  'latent.projection': request<LatentProjection>()(
+    z.object({ ...modelRef, method: z.enum(['pca', 'umap']).default('pca'), sample: name.optional(), seed: seed.default(1) }).strict(),
+    '2-D projection of the latent vectors.',
+  ),
+
+  'sample.create': request<JobRef>()(
+    z.object({
+      ...modelRef,
+      method: z.enum(SAMPLER_METHODS),
+      fraction: fraction.default(0.05),
+      j: tuning.optional(),
+      seed: seed.default(1),
+      name: name.optional(),
+    }).strict(),
+    'Create a sample as a job; the job result is a SampleSummary.',
+  ),
+  'sample.list': request<SampleSummary[]>()(z.object({ model: name.optional() }).strict(), 'Samples of the project (of one model).'),
+
+  'query.run': request<QueryResult>()(
+    z.object({
+      ...modelRef,
+      set: z.enum(QUERY_SETS),
+      layer: name,
+      subset: subset.default({ outcome: 'all' }),
+      sample: name.optional(),
+      k: z.number().int().min(1).max(10_000).default(10),
+      by: z.enum(['mean', 'max']).default('mean'),
+      granularity: z.enum(['unit', 'channel']).default('unit'),
+      reduce: z.enum(['mean', 'max']).default('mean'),
+    }).strict(),
+    'Answer S1/S2/S3 for a subset, exactly or from a sample.',
+  ),
+  'query.named': request<NamedQueryResult>()(
+    z.object({
+      query: z.enum(NAMED_QUERIES),
+      ...modelRef,
+      model2: name.optional(),
+      layer: name.optional(),
+      classA: z.number().int().min(0).optional(),
+      classB: z.number().int().min(0).optional(),
+      k: z.number().int().min(1).max(10_000).default(10),
+      sample: name.optional(),
+    }).strict(),
+    'The paper\'s Table II queries Q1–Q7 by name.',
+  ),
+
+  'evaluate.start': request<JobRef>()(
+    z.object({ ...modelRef, experiment: z.enum(EXPERIMENTS), seeds: z.number().int().min(1).max(50).default(10) }).strict(),
+    'Run one of the paper\'s experiments as a job.',
+  ),
+  'evaluate.list': request<EvaluationRunSummary[]>()(z.object({ model: name.optional() }).strict(), 'Stored evaluation runs.'),
+
+  'report.export': request<JobRef>()(
+    z.object({ ...modelRef, compare: name.optional(), out: path, pdf: z.boolean().default(true) }).strict(),
+    'Export the analysis as HTML (+PDF, +CSV) as a job.',
+  ),
+
+  'jobs.list': request<JobSummary[]>()(z.object({}).strict(), 'Jobs of this session.'),
+  'jobs.cancel': request<{ cancelled: boolean }>()(z.object({ jobId: z.string().min(1).max(100) }).strict(), 'Cancel a running job.'),
+} as const;
+
+export type Requests = typeof requests;
+export type RequestName = keyof Requests;
+export const REQUEST_NAMES = Object.keys(requests) as RequestName[];
+
+/** What a caller passes (defaults may be omitted). */
+export type ParamsIn<N extends RequestName> = z.input<Requests[N]['params']>;
+/** What a handler receives (defaults applied, validated). */
+export type ParamsOut<N extends RequestName> = z.output<Requests[N]['params']>;
+export type Result<N extends RequestName> = NonNullable<Requests[N]['result']>;
+
+export function isRequestName(s: unknown): s is RequestName {
+  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(requests, s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pushed events
+
+export interface JobProgress {
+  jobId: string;
+  kind: string;
+  title: string;
+  done: number;
+  total: number;
+  itemsPerSecond: number | null;
+  etaSeconds: number | null;
+  message?: string;
+}
+
+export interface Events {
+  'job.started': { jobId: string; kind: string; title: string };
+  'job.progress': JobProgress;
+  'job.finished': { jobId: string; kind: string; result: unknown; seconds: number };
+  'job.failed': { jobId: string; kind: string; error: ErrorPayload };
+  'job.cancelled': { jobId: string; kind: string };
+  'project.changed': { project: ProjectSummary | null };
+}
+export type EventName = keyof Events;
+export interface EventMessage<E extends EventName = EventName> {
+  event: E;
+  payload: Events[E];
+}
+export const EVENT_NAMES: EventName[] = ['job.started', 'job.progress', 'job.finished', 'job.failed', 'job.cancelled', 'project.changed'];
+
+// ---------------------------------------------------------------------------------------------
+// Wire format (identical over IPC and HTTP)
+
+export type Reply<R = unknown> = { ok: true; result: R } | { ok: false; error: ErrorPayload };
+
+/** What the preload exposes as `window.margin` — and nothing else. */
+export interface MarginBridge {
+  request(name: string, params: unknown): Promise<Reply>;
+  onEvent(listener: (message: EventMessage) => void): () => void;
+}
+
+/** IPC channel names: the preload's allow-list. */
+export const IPC_REQUEST_CHANNEL = 'margin:request';
+export const IPC_EVENT_CHANNEL = 'margin:event';
+
+/** Turns zod issues into one readable sentence that names each argument. */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code?: string }>): string {
+  return issues
+    .map((i) => {
+      const where = i.path.length ? i.path.map(String).join('.') : 'parameters';
+      return `${where}: ${i.message}`;
+    })
+    .join('; ');
+}
