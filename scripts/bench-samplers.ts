@@ -1,0 +1,57 @@
+/**
+ * `npm run bench:samplers` — times every sampler on a 5 % sample of 10,000 × 84 seeded synthetic
+ * latent vectors (10 anisotropic Gaussian blobs with overlap, ~10 % wrong predictions on the
+ * boundaries), or on real files:
+ *   --latent <float32 file> --labels <int32 file> --pred <int32 file> --dim 84 [--classes K]
+ * Prints one JSON line per sampler: {method, n, d, fraction, size, seconds, cpuSeconds, ...}.
+ * `seconds` is wall time; `cpuSeconds` (this process's CPU) is steadier on a busy machine.
+ */
+import { readFileSync } from 'node:fs';
+import { runSampler, SAMPLER_METHODS } from '../src-main/samplers/index.ts';
+import type { SamplerInput, SamplerMethod } from '../src-main/samplers/index.ts';
+import { makeBlobs } from '../src-main/samplers/synthetic.ts';
+
+/** Reference timings (seconds) of other implementations quoted in issue 4. */
+const REFERENCE: Partial<Record<SamplerMethod, { name: string; seconds: number }>> = {
+  'gmm-full': { name: 'sklearn BayesianGaussianMixture(full)', seconds: 7.5 },
+  maxmargin: { name: 'sklearn SVC(linear, probability=True)', seconds: 5.5 },
+};
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function load(): SamplerInput {
+  const latentPath = arg('latent');
+  if (!latentPath) return makeBlobs({ n: 10_000, d: 84, k: 10, seed: 42 });
+  const d = Number(arg('dim') ?? 84);
+  const buf = readFileSync(latentPath);
+  const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const int32 = (p: string | undefined, what: string) => {
+    if (!p) throw new Error(`--${what} <int32 file> is required with --latent`);
+    const b = readFileSync(p);
+    return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const trueLabels = int32(arg('labels'), 'labels');
+  const predLabels = int32(arg('pred'), 'pred');
+  const numClasses = Number(arg('classes') ?? Math.max(...trueLabels, ...predLabels) + 1);
+  return { latent: { rows: data.length / d, cols: d, data }, trueLabels, predLabels, numClasses };
+}
+
+const input = load();
+const fraction = Number(arg('fraction') ?? 0.05);
+const only = arg('method');
+for (const method of SAMPLER_METHODS) {
+  if (only && method !== only) continue;
+  const cpu0 = process.cpuUsage();
+  const r = runSampler(method, input, { fraction, seed: 1 });
+  const cpu = process.cpuUsage(cpu0);
+  const line: Record<string, unknown> = {
+    method, n: input.latent.rows, d: input.latent.cols, fraction, size: r.members.length,
+    seconds: Number(r.seconds.toFixed(3)), cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)), ...r.diagnostics,
+  };
+  const ref = REFERENCE[method];
+  if (ref) { line.reference = ref.name; line.referenceSeconds = ref.seconds; line.speedup = Number((ref.seconds / r.seconds).toFixed(1)); }
+  console.log(JSON.stringify(line));
+}

@@ -1,0 +1,51 @@
+/**
+ * The samplers' public API: the registry of all methods and runSampler, which validates,
+ * seeds the rng from params.seed and times the run.
+ */
+import { createRng } from '../core/rng.ts';
+import { badInput } from '../shared/errors.ts';
+import { boundaryTreeSampler } from './boundary-tree.ts';
+import { gmmFullSampler } from './gmm-full.ts';
+import { gmmSphericalSampler } from './gmm-spherical.ts';
+import { latentGridSampler } from './latent-grid.ts';
+import { maxMarginSampler } from './maxmargin.ts';
+import { stratifiedSampler } from './stratified.ts';
+import type { SampleResult, Sampler, SamplerInput, SamplerMethod, SamplerParams } from './types.ts';
+import { uniformSampler } from './uniform.ts';
+import { validateParams } from './validate.ts';
+import { vasSampler } from './vas.ts';
+import { weightedSampler } from './weighted.ts';
+
+export type { SampleResult, Sampler, SamplerContext, SamplerInput, SamplerMethod, SamplerParams } from './types.ts';
+export { DEFAULT_J } from './validate.ts';
+
+export const SAMPLERS: Record<SamplerMethod, Sampler> = {
+  uniform: uniformSampler,
+  stratified: stratifiedSampler,
+  'latent-grid': latentGridSampler,
+  vas: vasSampler,
+  'boundary-tree': boundaryTreeSampler,
+  'gmm-full': gmmFullSampler,
+  'gmm-spherical': gmmSphericalSampler,
+  maxmargin: maxMarginSampler,
+  weighted: weightedSampler,
+};
+
+export const SAMPLER_METHODS: readonly SamplerMethod[] = Object.freeze(Object.keys(SAMPLERS) as SamplerMethod[]);
+
+export function runSampler(
+  method: SamplerMethod,
+  input: SamplerInput,
+  params: SamplerParams,
+  opts: { now?: () => number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+): SampleResult {
+  const sampler = Object.hasOwn(SAMPLERS, method) ? SAMPLERS[method] : undefined;
+  if (!sampler) throw badInput(`method must be one of ${SAMPLER_METHODS.join(', ')}; got ${String(method)}`);
+  validateParams(params);
+  return sampler.run(input, params, {
+    rng: createRng(params.seed),
+    now: opts.now ?? (() => performance.now()),
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * The one interface every sampler implements (SPEC §5). Samplers are pure: typed arrays in,
+ * row indices (and optional weights) out; randomness and the clock are injected.
+ */
+import type { Matrix } from '../core/matrix.ts';
+import type { Rng } from '../core/rng.ts';
+
+export type SamplerMethod =
+  | 'uniform'
+  | 'stratified'
+  | 'latent-grid'
+  | 'vas'
+  | 'boundary-tree'
+  | 'gmm-full'
+  | 'gmm-spherical'
+  | 'maxmargin'
+  | 'weighted';
+
+export interface SamplerInput {
+  /** N × d latent vectors (the model's last hidden layer), row-major. */
+  latent: Matrix<Float32Array>;
+  /** True class of each row, in [0, numClasses). */
+  trueLabels: Int32Array;
+  /** The model's predicted class of each row, in [0, numClasses). */
+  predLabels: Int32Array;
+  numClasses: number;
+}
+
+export interface SamplerParams {
+  /** Fraction f of the N items to sample, in (0, 1]. */
+  fraction: number;
+  /** Share of each group taken from the outlier end (Algorithm 1); default 0.7. */
+  j?: number;
+  seed: number;
+  /** boundary-tree: maximum children per node (Mathy et al.'s k); default unlimited. */
+  maxChildren?: number;
+  /** vas: Gaussian kernel bandwidth in latent units; default estimated from the data (see vas.ts). */
+  bandwidth?: number;
+  /** weighted: cap on the likelihood ratio before inverting it; default 100. */
+  ratioCap?: number;
+}
+
+export interface SamplerContext {
+  rng: Rng;
+  now?: () => number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface SampleResult {
+  method: SamplerMethod;
+  /** Sorted ascending row indices. */
+  members: Int32Array;
+  /** Aligned with members, where the method has them (weighted: 1 / inclusion probability). */
+  weights?: Float64Array;
+  seconds: number;
+  params: { fraction: number; j?: number; seed: number; [k: string]: unknown };
+  diagnostics: Record<string, number | string | boolean>;
+}
+
+export interface Sampler {
+  method: SamplerMethod;
+  label: string;
+  usesFraction: boolean;
+  usesJ: boolean;
+  run(input: SamplerInput, params: SamplerParams, ctx: SamplerContext): SampleResult;
+}
+
+/** What a sampler's core returns; the wrapper in sampler.ts adds method, timing and params. */
+export interface CoreResult {
+  members: Int32Array;
+  weights?: Float64Array;
+  params?: Record<string, unknown>;
+  diagnostics: Record<string, number | string | boolean>;
+}

@@ -1,0 +1,35 @@
+import { describe, it, expect } from 'vitest';
+import { createRng } from '../core/rng.ts';
+import { uniformSampler } from './uniform.ts';
+import { vasSampler } from './vas.ts';
+import { small } from './test-data.ts';
+
+/** Σ_{p<q} exp(−‖s_p − s_q‖²/(2σ²)) — the loss VAS minimises. */
+function loss(data: Float32Array, d: number, m: Int32Array, sigma: number): number {
+  let s = 0;
+  for (let p = 0; p < m.length; p++) for (let q = p + 1; q < m.length; q++) {
+    let d2 = 0;
+    for (let a = 0; a < d; a++) { const t = data[m[p] * d + a] - data[m[q] * d + a]; d2 += t * t; }
+    s += Math.exp(-d2 / (2 * sigma * sigma));
+  }
+  return s;
+}
+
+describe('vas', () => {
+  const input = small(4, 800);
+  it('returns round(f·N) items whose kernel loss is far below a uniform sample of the same size', () => {
+    const r = vasSampler.run(input, { fraction: 0.05, seed: 1 }, { rng: createRng(1) });
+    expect(r.members.length).toBe(40);
+    const sigma = r.diagnostics.bandwidth as number;
+    expect(sigma).toBeGreaterThan(0);
+    const own = loss(input.latent.data, 8, r.members, sigma);
+    expect(own).toBeCloseTo(r.diagnostics.loss as number, 6); // incremental bookkeeping is exact
+    let uni = 0;
+    for (let s = 0; s < 5; s++) uni += loss(input.latent.data, 8, uniformSampler.run(input, { fraction: 0.05, seed: s }, { rng: createRng(s) }).members, sigma);
+    expect(own).toBeLessThan(0.5 * (uni / 5));
+  });
+  it('respects an explicit bandwidth', () => {
+    const r = vasSampler.run(input, { fraction: 0.05, seed: 1, bandwidth: 2.5 }, { rng: createRng(1) });
+    expect(r.diagnostics.bandwidth).toBe(2.5);
+  });
+});
