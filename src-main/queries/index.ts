@@ -1,0 +1,25 @@
+/** Public API of the query math: import from here rather than from the individual files. */
+export { toChannels } from './granularity.ts';
+export type { ChannelReduce } from './granularity.ts';
+export {
+  argmaxHistogram, argmaxPerRow, columnMax, columnMean, groupArgmaxHistogram, groupedAggregates, groupMax, groupMean, topK,
+} from './aggregates.ts';
+export type { GroupedAggregates } from './aggregates.ts';
+export { cosineDistance, jensenShannonDistance, precisionAtK } from './metrics.ts';
+export { answerS1, answerS2, answerS3, precisionCurve, prepareExactAnswers, scoreSample } from './querysets.ts';
+export type {
+  Combination, CombinationScore, ExactAnswers, QuerySetInput, QuerySetLayer, QuerySetScore, RankBy, S1Options,
+} from './querysets.ts';
+export { ckaMatrix, ckaPrepared, GRAM_MAX_ITEMS, linearCka, prepareCka } from './cka.ts';
+export type { CkaPrepared } from './cka.ts';
+export { bootstrapS1, bootstrapS2, bootstrapS3 } from './bootstrap.ts';
+export type { BootstrapInterval, BootstrapOptions, BootstrapTopK } from './bootstrap.ts';
+export {
+  q1PerClassMean, q2TopKIncorrect, q3IncorrectVsCorrect, q4LogitLayerSimilarity, q5ConfusedNeurons, q6LearningSpeed,
+  q7ModelSimilarity, selectItems,
+} from './named.ts';
+export type {
+  ConfusionCellNeurons, IncorrectVsCorrect, ItemMeta, LearningSpeed, LogitLayerSimilarity, ModelSimilarity, Outcome,
+  PerClassMeans, SubsetFilter, TopNeurons,
+} from './named.ts';
+export { selectRows } from './validate.ts';
