@@ -1,0 +1,191 @@
+/**
+ * Data sets in the store: metadata, class names, one row per item (ids unique across the whole
+ * project), pixels as chunked raw blobs per split, and an optional PNG thumbnail per item.
+ */
+import { BLOB, INTEGER, VARCHAR, blobValue } from '@duckdb/node-api';
+import { MarginError, badInput } from '../shared/errors.ts';
+import type { ImportedDataset } from '../datasets/types.ts';
+import { appendRows, inTransaction, queryOne, queryRows, toBytes, toIso } from './db.ts';
+import { assertWritable } from './project.ts';
+import type { Store } from './project.ts';
+
+/** Encodes one item's pixels (H×W×C, values 0…scale) as PNG bytes; injected so the store has no image code. */
+export type ThumbEncoder = (pixels: Uint8Array | Float32Array, h: number, w: number, c: number, scale: number) => Uint8Array;
+
+/** Items per pixel blob: 4,096 Fashion-MNIST images make a 3 MB blob. */
+export const PIXEL_CHUNK_ITEMS = 4096;
+
+export interface DatasetSummary {
+  id: number;
+  name: string;
+  format: string;
+  height: number;
+  width: number;
+  channels: number;
+  pixelScale: number;
+  created: string;
+  /** Items per split, e.g. { train: 60000, test: 10000 }. */
+  splits: Record<string, number>;
+}
+
+export interface DatasetDetail extends DatasetSummary {
+  classNames: string[];
+}
+
+export interface SplitData {
+  split: string;
+  /** Global item ids, in split order. */
+  itemIds: Int32Array;
+  labels: Int32Array;
+  /** N*H*W*C values, NHWC; Uint8Array if imported as bytes, else Float32Array. */
+  pixels: Uint8Array | Float32Array;
+  sources: string[];
+}
+
+function validateDataset(name: string, ds: ImportedDataset): void {
+  if (typeof name !== 'string' || name.trim() === '') throw badInput('insertDataset: name must be a non-empty string');
+  if (!ds || !Array.isArray(ds.splits)) throw badInput('insertDataset: ds must be an ImportedDataset with splits');
+  for (const k of ['height', 'width', 'channels'] as const) {
+    if (!Number.isInteger(ds[k]) || ds[k] <= 0) throw badInput(`insertDataset: ${k} must be a positive integer, got ${ds[k]}`);
+  }
+  if (!(ds.pixelScale > 0) || !Number.isFinite(ds.pixelScale)) throw badInput(`insertDataset: pixelScale must be a positive number, got ${ds.pixelScale}`);
+  if (ds.splits.length === 0) throw badInput('insertDataset: the data set has no splits');
+  const seen = new Set<string>();
+  const per = ds.height * ds.width * ds.channels;
+  for (const s of ds.splits) {
+    if (!s.split || seen.has(s.split)) throw badInput(`insertDataset: split names must be non-empty and distinct, got "${s.split}"`);
+    seen.add(s.split);
+    const n = s.labels.length;
+    if (s.pixels.length !== n * per) {
+      throw badInput(`insertDataset: split ${s.split} has ${s.pixels.length} pixel values for ${n} items of ${ds.height}×${ds.width}×${ds.channels}`);
+    }
+    if (s.sources.length !== n) throw badInput(`insertDataset: split ${s.split} has ${s.sources.length} sources for ${n} items`);
+    for (let i = 0; i < n; i++) {
+      const l = s.labels[i];
+      if (l < 0 || l >= ds.classNames.length) {
+        throw badInput(`insertDataset: split ${s.split} item ${i} has label ${l}, outside the ${ds.classNames.length} class names`);
+      }
+    }
+  }
+}
+
+/**
+ * Insert a whole data set in one transaction: nothing is left behind if anything fails.
+ * encodeThumb may be null to skip thumbnails. A duplicate name is a CONFLICT.
+ */
+export async function insertDataset(store: Store, name: string, ds: ImportedDataset, encodeThumb: ThumbEncoder | null): Promise<number> {
+  assertWritable(store, 'insertDataset');
+  validateDataset(name, ds);
+  const { conn } = store;
+  return store.lock.run(() => inTransaction(conn, async () => {
+    const dup = await queryOne(conn, 'SELECT id FROM datasets WHERE name = $1', [name]);
+    if (dup) throw new MarginError('CONFLICT', `a data set named "${name}" already exists (id ${dup.id}): choose another name or delete it first`);
+    const idRow = await queryOne(conn, `SELECT nextval('seq_datasets')::INTEGER AS id`);
+    const id = Number(idRow!.id);
+    await conn.run('INSERT INTO datasets VALUES ($1, $2, $3, $4, $5, $6, $7, epoch_ms($8))',
+      [id, name, ds.format, ds.height, ds.width, ds.channels, ds.pixelScale, Math.round(store.now())]);
+    await appendRows(conn, 'classes', ds.classNames.length, [
+      { type: INTEGER, get: () => id },
+      { type: INTEGER, get: (i) => i },
+      { type: VARCHAR, get: (i) => String(ds.classNames[i]) },
+    ]);
+    const base = Number((await queryOne(conn, 'SELECT coalesce(max(item_id) + 1, 0)::INTEGER AS b FROM items'))!.b);
+    let next = base;
+    const per = ds.height * ds.width * ds.channels;
+    for (const s of ds.splits) {
+      const first = next;
+      await appendRows(conn, 'items', s.labels.length, [
+        { type: INTEGER, get: (i) => first + i },
+        { type: INTEGER, get: () => id },
+        { type: VARCHAR, get: () => s.split },
+        { type: INTEGER, get: (i) => i },
+        { type: INTEGER, get: (i) => s.labels[i] },
+        { type: VARCHAR, get: (i) => s.sources[i] },
+      ]);
+      const dtype = s.pixels instanceof Uint8Array ? 'uint8' : 'float32';
+      const nChunks = Math.ceil(s.labels.length / PIXEL_CHUNK_ITEMS);
+      await appendRows(conn, 'item_pixels', nChunks, [
+        { type: INTEGER, get: () => id },
+        { type: VARCHAR, get: () => s.split },
+        { type: INTEGER, get: (k) => k },
+        { type: INTEGER, get: (k) => k * PIXEL_CHUNK_ITEMS },
+        { type: INTEGER, get: (k) => Math.min(PIXEL_CHUNK_ITEMS, s.labels.length - k * PIXEL_CHUNK_ITEMS) },
+        { type: VARCHAR, get: () => dtype },
+        {
+          type: BLOB, get: (k) => {
+            const a = k * PIXEL_CHUNK_ITEMS * per;
+            const b = Math.min(s.labels.length, (k + 1) * PIXEL_CHUNK_ITEMS) * per;
+            const part = s.pixels.subarray(a, b);
+            return blobValue(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+          },
+        },
+      ]);
+      if (encodeThumb) {
+        await appendRows(conn, 'thumbnails', s.labels.length, [
+          { type: INTEGER, get: (i) => first + i },
+          { type: BLOB, get: (i) => blobValue(encodeThumb(s.pixels.subarray(i * per, (i + 1) * per), ds.height, ds.width, ds.channels, ds.pixelScale)) },
+        ]);
+      }
+      next += s.labels.length;
+    }
+    return id;
+  }));
+}
+
+export async function listDatasets(store: Store): Promise<DatasetSummary[]> {
+  const rows = await queryRows(store.conn, 'SELECT * FROM datasets ORDER BY id');
+  const counts = await queryRows(store.conn,
+    'SELECT dataset_id, split, count(*)::INTEGER AS n, min(item_id) AS first FROM items GROUP BY ALL ORDER BY dataset_id, first');
+  return rows.map((r) => {
+    const splits: Record<string, number> = {};
+    for (const c of counts) if (c.dataset_id === r.id) splits[String(c.split)] = Number(c.n);
+    return {
+      id: Number(r.id), name: String(r.name), format: String(r.format), height: Number(r.h), width: Number(r.w),
+      channels: Number(r.c), pixelScale: Number(r.pixel_scale), created: toIso(r.created), splits,
+    };
+  });
+}
+
+/** Look a data set up by id or name. */
+export async function getDataset(store: Store, idOrName: number | string): Promise<DatasetDetail> {
+  const all = await listDatasets(store);
+  const d = all.find((x) => (typeof idOrName === 'number' ? x.id === idOrName : x.name === idOrName));
+  if (!d) {
+    throw new MarginError('NOT_FOUND', `data set ${JSON.stringify(idOrName)} does not exist; known: ${all.map((x) => x.name).join(', ') || '(none)'}`);
+  }
+  const classes = await queryRows(store.conn, 'SELECT name FROM classes WHERE dataset_id = $1 ORDER BY label', [d.id]);
+  return { ...d, classNames: classes.map((c) => String(c.name)) };
+}
+
+/** Pixels, labels and item ids of one split, as one typed array each. */
+export async function getSplit(store: Store, datasetId: number, split: string): Promise<SplitData> {
+  const d = await getDataset(store, datasetId);
+  if (!(split in d.splits)) throw badInput(`getSplit: data set ${d.name} has no split "${split}"; splits: ${Object.keys(d.splits).join(', ')}`);
+  const items = await store.conn.runAndReadAll(
+    'SELECT item_id, label, source FROM items WHERE dataset_id = $1 AND split = $2 ORDER BY split_index', [datasetId, split]);
+  const cols = items.getColumnsJS();
+  const n = items.currentRowCount;
+  const itemIds = Int32Array.from(cols[0] as number[]);
+  const labels = Int32Array.from(cols[1] as number[]);
+  const sources = cols[2] as string[];
+  const chunks = await queryRows(store.conn,
+    'SELECT dtype, data FROM item_pixels WHERE dataset_id = $1 AND split = $2 ORDER BY chunk_no', [datasetId, split]);
+  const per = d.height * d.width * d.channels;
+  const isU8 = chunks.length === 0 || chunks[0].dtype === 'uint8';
+  const bytes = new Uint8Array(n * per * (isU8 ? 1 : 4));
+  let off = 0;
+  for (const c of chunks) {
+    const b = c.data as Uint8Array;
+    bytes.set(b, off);
+    off += b.byteLength;
+  }
+  if (off !== bytes.byteLength) throw new MarginError('INTERNAL', `pixels of ${d.name}/${split} hold ${off} bytes, expected ${bytes.byteLength}`);
+  const pixels = isU8 ? bytes : new Float32Array(bytes.buffer);
+  return { split, itemIds, labels, pixels, sources };
+}
+
+/** PNG bytes of one item's thumbnail, or null if none was stored. */
+export async function getThumbnail(store: Store, itemId: number): Promise<Uint8Array | null> {
+  const r = await queryOne(store.conn, 'SELECT png FROM thumbnails WHERE item_id = $1', [itemId]);
+  return r ? toBytes(r.png) : null;
+}

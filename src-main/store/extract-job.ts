@@ -1,0 +1,218 @@
+/**
+ * Resumable extraction: run a checkpoint over the items of one split and store predictions,
+ * latents and (for the requested layers) activations, one batch per transaction.
+ *
+ * What is done is read back from the store itself (items with a prediction, items listed in a
+ * layer's committed activation chunks), so a rerun after a crash, kill or cancel simply skips
+ * them: nothing is computed twice into the store, nothing is lost. Each committed batch also
+ * leaves a row in `extraction_batches` (an audit trail with timings).
+ */
+import { MarginError, badInput } from '../shared/errors.ts';
+import type { BatchOutput, BatchRunner } from '../core/extraction-types.ts';
+import { inTransaction, queryOne, queryRows } from './db.ts';
+import { appendChunk } from './activation-files.ts';
+import type { ActivationDtype } from './activation-files.ts';
+import { extractedItems, invalidateActivations } from './activations.ts';
+import { predictedItems, writeLatents, writePredictions } from './predictions.ts';
+import { assertWritable } from './project.ts';
+import type { Store } from './project.ts';
+
+export interface ExtractionProgress {
+  done: number;
+  total: number;
+  itemsPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface ExtractionOptions {
+  store: Store;
+  checkpointId: number;
+  runner: BatchRunner;
+  datasetId: number;
+  split: string;
+  /** Layers whose activations to store (predictions and latents are always stored). */
+  layers: string[];
+  /** Only these items (e.g. a sample's members); default: the whole split. */
+  itemIds?: Int32Array;
+  dtype: ActivationDtype;
+  batchSize: number;
+  onProgress?: (p: ExtractionProgress) => void;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface ExtractionResult {
+  total: number;
+  /** Items already complete before this run. */
+  skipped: number;
+  /** Items computed and committed by this run. */
+  computed: number;
+  batches: number;
+  seconds: number;
+}
+
+interface WorkItem { itemId: number; index: number; label: number }
+
+export async function runExtraction(o: ExtractionOptions): Promise<ExtractionResult> {
+  const { store, checkpointId, runner, layers, dtype, batchSize } = o;
+  const now = o.now ?? store.now;
+  assertWritable(store, 'runExtraction');
+  if (!Number.isInteger(checkpointId)) throw badInput(`runExtraction: checkpointId must be an integer, got ${checkpointId}`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw badInput(`runExtraction: batchSize must be a positive integer, got ${batchSize}`);
+  if (dtype !== 'float32' && dtype !== 'float16') throw badInput(`runExtraction: dtype must be 'float32' or 'float16', got ${String(dtype)}`);
+  if (!Array.isArray(layers) || new Set(layers).size !== layers.length) throw badInput('runExtraction: layers must be an array of distinct layer names');
+
+  const ck = await queryOne(store.conn,
+    'SELECT c.model_id, m.num_classes FROM checkpoints c JOIN models m ON m.id = c.model_id WHERE c.id = $1', [checkpointId]);
+  if (!ck) throw new MarginError('NOT_FOUND', `checkpoint ${checkpointId} does not exist`);
+  const numClasses = Number(ck.num_classes);
+  const known = (await queryRows(store.conn, 'SELECT name FROM layers WHERE model_id = $1', [Number(ck.model_id)])).map((r) => String(r.name));
+  const unknown = layers.filter((l) => known.length > 0 && !known.includes(l));
+  if (unknown.length > 0) throw badInput(`runExtraction: ${unknown.join(', ')} ${unknown.length > 1 ? 'are not layers' : 'is not a layer'} of the model; known layers: ${known.join(', ')}`);
+
+  const work = await workList(store, o.datasetId, o.split, o.itemIds);
+  const predicted = await predictedItems(store, checkpointId);
+  const hasLayer = new Map<string, Set<number>>();
+  for (const l of layers) hasLayer.set(l, new Set(await extractedItems(store, checkpointId, l)));
+  const complete = (id: number) => predicted.has(id) && layers.every((l) => hasLayer.get(l)!.has(id));
+  const pending = work.filter((w) => !complete(w.itemId));
+  const total = work.length;
+  const skipped = total - pending.length;
+  const t0 = now();
+  let computed = 0;
+  let batches = 0;
+  const report = () => {
+    const secs = (now() - t0) / 1000;
+    const ips = secs > 0 ? computed / secs : 0;
+    const left = total - skipped - computed;
+    o.onProgress?.({ done: skipped + computed, total, itemsPerSecond: ips, etaSeconds: ips > 0 ? left / ips : left === 0 ? 0 : Infinity });
+  };
+  report();
+
+  for (let b = 0; b < pending.length; b += batchSize) {
+    if (o.signal?.aborted) {
+      throw new MarginError('CANCELLED', `extraction of checkpoint ${checkpointId} cancelled after ${skipped + computed} of ${total} items; run it again to resume`,
+        { done: skipped + computed, total });
+    }
+    const batch = pending.slice(b, b + batchSize);
+    const tb = now();
+    const out = await runBatch(runner, batch, layers, numClasses);
+    const ids = Int32Array.from(batch, (w) => w.itemId);
+    await store.lock.run(() => inTransaction(store.conn, async () => {
+      // Items may be in this batch only for a missing layer: write just what is missing.
+      const needPred = batch.map((w, i) => (predicted.has(w.itemId) ? -1 : i)).filter((i) => i >= 0);
+      if (needPred.length > 0) {
+        const sel = Int32Array.from(needPred);
+        await writePredictions(store, checkpointId, {
+          itemIds: pick(ids, sel, 1) as Int32Array,
+          trueLabels: Int32Array.from(needPred, (i) => batch[i].label),
+          predicted: pick(out.predicted, sel, 1) as Int32Array,
+          probs: pick(out.probs, sel, numClasses) as Float32Array,
+          logits: pick(out.logits, sel, numClasses) as Float32Array,
+          numClasses,
+        });
+        await writeLatents(store, checkpointId, pick(ids, sel, 1) as Int32Array, pick(out.latent, sel, out.latentDim) as Float32Array, out.latentDim);
+      }
+      for (const l of out.layers) {
+        const have = hasLayer.get(l.name)!;
+        const sel = Int32Array.from(batch.map((w, i) => (have.has(w.itemId) ? -1 : i)).filter((i) => i >= 0));
+        if (sel.length === 0) continue;
+        await appendChunk(store, checkpointId, l.name, dtype, l.units, pick(ids, sel, 1) as Int32Array, pick(l.data, sel, l.units) as Float32Array);
+      }
+      const bid = Number((await queryOne(store.conn, `SELECT nextval('seq_extraction_batches')::INTEGER AS id`))!.id);
+      await store.conn.run(`INSERT INTO extraction_batches VALUES ($1, $2, $3, $4, $5, $6, $7, $8::VARCHAR[], $9, $10, $11, epoch_ms($12))`,
+        [bid, checkpointId, o.datasetId, o.split, batch.length, ids[0], ids[ids.length - 1], JSON.stringify(layers), dtype,
+          runner.engine, (now() - tb) / 1000, Math.round(now())]);
+    }).finally(() => invalidateActivations(store, checkpointId)));
+    for (const w of batch) predicted.add(w.itemId);
+    for (const l of layers) for (const w of batch) hasLayer.get(l)!.add(w.itemId);
+    computed += batch.length;
+    batches++;
+    report();
+  }
+  if (o.split === 'test') await updateTestAccuracy(store, checkpointId, o.datasetId);
+  return { total, skipped, computed, batches, seconds: (now() - t0) / 1000 };
+}
+
+/** Items to process, in split order, validated against the split. */
+async function workList(store: Store, datasetId: number, split: string, itemIds?: Int32Array): Promise<WorkItem[]> {
+  if (!Number.isInteger(datasetId)) throw badInput(`runExtraction: datasetId must be an integer, got ${datasetId}`);
+  const rows = await store.conn.runAndReadAll(
+    'SELECT item_id, split_index, label FROM items WHERE dataset_id = $1 AND split = $2 ORDER BY split_index', [datasetId, split]);
+  const cols = rows.getColumnsJS();
+  const all: WorkItem[] = (cols[0] ?? []).map((id, i) => ({ itemId: Number(id), index: Number(cols[1][i]), label: Number(cols[2][i]) }));
+  if (all.length === 0) throw new MarginError('NOT_FOUND', `data set ${datasetId} has no items in split "${split}"`);
+  if (!itemIds) return all;
+  if (!(itemIds instanceof Int32Array)) throw badInput('runExtraction: itemIds must be an Int32Array of item ids');
+  const byId = new Map(all.map((w) => [w.itemId, w]));
+  const outside = Array.from(itemIds).filter((id) => !byId.has(id));
+  if (outside.length > 0) {
+    throw badInput(`runExtraction: ${outside.length} item ids are not in split "${split}" of data set ${datasetId} (e.g. ${outside.slice(0, 5).join(', ')})`);
+  }
+  return [...new Set(itemIds)].map((id) => byId.get(id)!).sort((a, b) => a.index - b.index);
+}
+
+/** Run the network over a batch, one runner call per contiguous range of split indices. */
+async function runBatch(runner: BatchRunner, batch: WorkItem[], layers: string[], numClasses: number): Promise<BatchOutput> {
+  const parts: BatchOutput[] = [];
+  let s = 0;
+  while (s < batch.length) {
+    let e = s + 1;
+    while (e < batch.length && batch[e].index === batch[e - 1].index + 1) e++;
+    const out = await runner.run(batch[s].index, e - s, layers);
+    checkOutput(out, e - s, layers, numClasses);
+    parts.push(out);
+    s = e;
+  }
+  if (parts.length === 1) return parts[0];
+  const cat = (get: (p: BatchOutput) => Float32Array) => concat(parts.map(get));
+  return {
+    count: batch.length,
+    layers: layers.map((name, li) => ({ name, units: parts[0].layers[li].units, data: cat((p) => p.layers[li].data) })),
+    logits: cat((p) => p.logits),
+    probs: cat((p) => p.probs),
+    predicted: Int32Array.from(parts.flatMap((p) => Array.from(p.predicted))),
+    latent: cat((p) => p.latent),
+    latentDim: parts[0].latentDim,
+    numClasses,
+  };
+}
+
+function checkOutput(out: BatchOutput, count: number, layers: string[], numClasses: number): void {
+  const bad = (what: string) => new MarginError('INTERNAL', `the model runner returned ${what}`);
+  if (out.count !== count) throw bad(`${out.count} items for a batch of ${count}`);
+  if (out.numClasses !== numClasses) throw bad(`${out.numClasses} classes, the model has ${numClasses}`);
+  if (out.probs.length !== count * numClasses || out.logits.length !== count * numClasses) throw bad('probs/logits of the wrong size');
+  if (out.predicted.length !== count || out.latent.length !== count * out.latentDim) throw bad('predicted/latent of the wrong size');
+  if (out.layers.length !== layers.length || out.layers.some((l, i) => l.name !== layers[i] || l.data.length !== count * l.units)) {
+    throw bad(`layers ${out.layers.map((l) => l.name).join(', ')} for ${layers.join(', ')} (or of the wrong size)`);
+  }
+}
+
+function concat(arrays: Float32Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((s, a) => s + a.length, 0));
+  let off = 0;
+  for (const a of arrays) { out.set(a, off); off += a.length; }
+  return out;
+}
+
+/** Rows `sel` of a row-major array with `width` values per row. */
+function pick(src: Float32Array | Int32Array, sel: Int32Array, width: number): Float32Array | Int32Array {
+  const out = src instanceof Int32Array ? new Int32Array(sel.length * width) : new Float32Array(sel.length * width);
+  for (let i = 0; i < sel.length; i++) out.set(src.subarray(sel[i] * width, (sel[i] + 1) * width), i * width);
+  return out;
+}
+
+/** When a checkpoint has predictions for the whole test split, record its accuracy. */
+async function updateTestAccuracy(store: Store, checkpointId: number, datasetId: number): Promise<void> {
+  await store.lock.run(async () => {
+    const r = await queryOne(store.conn,
+      `SELECT (SELECT count(*) FROM items WHERE dataset_id = $2 AND split = 'test')::INTEGER AS n,
+              count(*)::INTEGER AS m, avg(p.correct::INTEGER) AS acc
+       FROM predictions p JOIN items i USING (item_id) WHERE p.checkpoint_id = $1 AND i.dataset_id = $2 AND i.split = 'test'`,
+      [checkpointId, datasetId]);
+    if (r && Number(r.n) > 0 && Number(r.n) === Number(r.m)) {
+      await store.conn.run('UPDATE checkpoints SET test_accuracy = $1 WHERE id = $2', [Number(r.acc), checkpointId]);
+    }
+  });
+}

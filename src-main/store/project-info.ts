@@ -1,0 +1,85 @@
+/** A summary of everything in a project: what the workbench's project page and `margin info` show. */
+import { queryRows } from './db.ts';
+import { listDatasets } from './datasets.ts';
+import type { DatasetSummary } from './datasets.ts';
+import type { Store } from './project.ts';
+
+export interface LayerExtraction {
+  name: string;
+  className: string;
+  shape: number[];
+  units: number;
+  /** Items whose activations of this layer are stored for the checkpoint. */
+  items: number;
+  bytes: number;
+  dtypes: string[];
+}
+
+export interface CheckpointExtraction {
+  id: number;
+  label: string;
+  ordinal: number;
+  testAccuracy: number | null;
+  predictions: number;
+  latents: number;
+  layers: LayerExtraction[];
+}
+
+export interface ProjectInfo {
+  dir: string;
+  name: string;
+  schemaVersion: number;
+  datasets: DatasetSummary[];
+  models: Array<{ id: number; name: string; architecture: string; checkpoints: CheckpointExtraction[] }>;
+  samples: number;
+  /** Activation bytes on disk over all checkpoints. */
+  activationBytes: number;
+}
+
+export async function projectInfo(store: Store): Promise<ProjectInfo> {
+  const { conn } = store;
+  const models = await queryRows(conn, 'SELECT id, name, architecture FROM models ORDER BY id');
+  const cps = await queryRows(conn, 'SELECT id, model_id, label, ordinal, test_accuracy FROM checkpoints ORDER BY model_id, ordinal, id');
+  const layers = await queryRows(conn, 'SELECT model_id, name, class_name, shape, units FROM layers ORDER BY model_id, ordinal');
+  const preds = await queryRows(conn, 'SELECT checkpoint_id, count(*)::INTEGER AS n FROM predictions GROUP BY ALL');
+  const lats = await queryRows(conn, 'SELECT checkpoint_id, count(*)::INTEGER AS n FROM latents GROUP BY ALL');
+  const acts = await queryRows(conn,
+    `SELECT checkpoint_id, layer, sum(row_count)::BIGINT AS items, sum(byte_length)::BIGINT AS bytes, list(DISTINCT dtype ORDER BY dtype) AS dtypes
+     FROM activation_chunks GROUP BY ALL`);
+  const samples = await queryRows(conn, 'SELECT count(*)::INTEGER AS n FROM samples');
+  const countOf = (rows: Record<string, unknown>[], id: number) => Number(rows.find((r) => r.checkpoint_id === id)?.n ?? 0);
+  let activationBytes = 0;
+  for (const a of acts) activationBytes += Number(a.bytes);
+  return {
+    dir: store.dir,
+    name: store.meta.name,
+    schemaVersion: store.meta.schemaVersion,
+    datasets: await listDatasets(store),
+    models: models.map((m) => ({
+      id: Number(m.id), name: String(m.name), architecture: String(m.architecture),
+      checkpoints: cps.filter((c) => c.model_id === m.id).map((c) => {
+        const id = Number(c.id);
+        const modelLayers = layers.filter((l) => l.model_id === m.id);
+        // Layers extracted but not in the stored layer list (no list registered) still show up.
+        const names = [...modelLayers.map((l) => String(l.name)),
+          ...acts.filter((a) => a.checkpoint_id === id && !modelLayers.some((l) => l.name === a.layer)).map((a) => String(a.layer))];
+        return {
+          id, label: String(c.label), ordinal: Number(c.ordinal),
+          testAccuracy: c.test_accuracy == null ? null : Number(c.test_accuracy),
+          predictions: countOf(preds, id), latents: countOf(lats, id),
+          layers: names.map((name) => {
+            const l = modelLayers.find((x) => x.name === name);
+            const a = acts.find((x) => x.checkpoint_id === id && x.layer === name);
+            return {
+              name, className: l ? String(l.class_name) : '', shape: l ? (l.shape as number[]).map(Number) : [],
+              units: l ? Number(l.units) : 0, items: Number(a?.items ?? 0), bytes: Number(a?.bytes ?? 0),
+              dtypes: a ? (a.dtypes as string[]) : [],
+            };
+          }),
+        };
+      }),
+    })),
+    samples: Number(samples[0].n),
+    activationBytes,
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * Projects: a folder holding `margin.json` (metadata) and `store.duckdb` (+ `activations/`).
+ * createProject/openProject validate the folder, open DuckDB, apply pending migrations and
+ * repair activation files after a crash; every store function then takes the returned Store.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { MarginError, badInput } from '../shared/errors.ts';
+import { Lock, inTransaction, queryRows } from './db.ts';
+import { LruCache } from './lru-cache.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
+import { recoverActivationFiles } from './activation-files.ts';
+import type { Matrix } from '../core/matrix.ts';
+
+export const PROJECT_FORMAT = 'margin-project';
+export const META_FILE = 'margin.json';
+export const DB_FILE = 'store.duckdb';
+export const ACTIVATIONS_DIR = 'activations';
+const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
+
+export interface ProjectMeta {
+  format: typeof PROJECT_FORMAT;
+  schemaVersion: number;
+  name: string;
+  created: string; // ISO time
+}
+
+/** A decoded layer matrix kept in the LRU cache: rows in `itemIds` order. */
+export interface CachedLayer {
+  matrix: Matrix<Float32Array>;
+  itemIds: Int32Array;
+  rowOf: Map<number, number>;
+}
+
+export interface Store {
+  readonly dir: string;
+  readonly meta: ProjectMeta;
+  readonly readOnly: boolean;
+  readonly conn: DuckDBConnection;
+  /** Clock in ms since the epoch; injected so tests are deterministic. */
+  readonly now: () => number;
+  /** Serialises writers: one DuckDB connection has one transaction at a time. */
+  readonly lock: Lock;
+  /** Decoded activation matrices, keyed `ckpt/<id>/<layer>`; invalidated on every write to that key. */
+  readonly cache: LruCache<CachedLayer>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  now?: () => number;
+  /** Budget of the decoded-activation LRU cache in bytes (default 2 GiB). */
+  cacheBytes?: number;
+}
+
+/** Absolute paths of stores open in this process: DuckDB must not attach one file twice. */
+const openInProcess = new Set<string>();
+
+export async function createProject(dir: string, opts: OpenOptions & { name?: string } = {}): Promise<Store> {
+  if (typeof dir !== 'string' || dir === '') throw badInput('createProject: dir must be a non-empty path');
+  const abs = path.resolve(dir);
+  const now = opts.now ?? Date.now;
+  if (fs.existsSync(abs)) {
+    if (!fs.statSync(abs).isDirectory()) throw badInput(`createProject: ${abs} exists and is not a folder; choose another path`);
+    if (fs.existsSync(path.join(abs, META_FILE))) {
+      throw new MarginError('CONFLICT', `a Margin project already exists in ${abs}: open it instead of creating it`, { dir: abs });
+    }
+    if (fs.readdirSync(abs).length > 0) {
+      throw badInput(`createProject: ${abs} is a non-empty folder that is not a Margin project; choose an empty or new folder`);
+    }
+  }
+  fs.mkdirSync(path.join(abs, ACTIVATIONS_DIR), { recursive: true });
+  const meta: ProjectMeta = {
+    format: PROJECT_FORMAT,
+    schemaVersion: SCHEMA_VERSION,
+    name: opts.name ?? path.basename(abs),
+    created: new Date(now()).toISOString(),
+  };
+  fs.writeFileSync(path.join(abs, META_FILE), JSON.stringify(meta, null, 2) + '\n');
+  return openProject(abs, { ...opts, readOnly: false });
+}
+
+export async function openProject(dir: string, opts: OpenOptions = {}): Promise<Store> {
+  if (typeof dir !== 'string' || dir === '') throw badInput('openProject: dir must be a non-empty path');
+  const abs = path.resolve(dir);
+  if (!fs.existsSync(abs)) throw new MarginError('NOT_FOUND', `project folder ${abs} does not exist: run \`margin init ${dir}\` to create it`);
+  if (!fs.statSync(abs).isDirectory()) throw badInput(`openProject: ${abs} is not a folder; pass the project folder`);
+  const metaPath = path.join(abs, META_FILE);
+  if (!fs.existsSync(metaPath)) {
+    throw new MarginError('NOT_FOUND', `${abs} is not a Margin project (no ${META_FILE}): run \`margin init ${dir}\``);
+  }
+  const meta = readMeta(metaPath);
+  if (meta.schemaVersion > SCHEMA_VERSION) {
+    throw new MarginError('UNSUPPORTED',
+      `project ${abs} has schema version ${meta.schemaVersion}, newer than this build of Margin supports (${SCHEMA_VERSION}): upgrade Margin`);
+  }
+  if (openInProcess.has(abs)) {
+    throw new MarginError('CONFLICT', `project ${abs} is already open in this process: reuse the open Store or close it first`);
+  }
+  const readOnly = opts.readOnly ?? false;
+  const dbPath = path.join(abs, DB_FILE);
+  if (readOnly && !fs.existsSync(dbPath)) {
+    throw new MarginError('NOT_FOUND', `project ${abs} has no ${DB_FILE} yet: open it read-write once to create it`);
+  }
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(dbPath, readOnly ? { access_mode: 'READ_ONLY' } : {});
+  } catch (err) {
+    throw translateOpenError(err, dbPath);
+  }
+  openInProcess.add(abs);
+  const conn = await instance.connect();
+  let closed = false;
+  const lock = new Lock();
+  const store: Store = {
+    dir: abs,
+    meta,
+    readOnly,
+    conn,
+    now: opts.now ?? Date.now,
+    lock,
+    cache: new LruCache<CachedLayer>(opts.cacheBytes ?? DEFAULT_CACHE_BYTES),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await lock.run(async () => undefined); // let running writers finish
+      conn.closeSync();
+      instance.closeSync();
+      openInProcess.delete(abs);
+      store.cache.clear();
+    },
+  };
+  try {
+    const applied = await migrate(store);
+    if (applied > 0 && meta.schemaVersion !== SCHEMA_VERSION) {
+      meta.schemaVersion = SCHEMA_VERSION;
+      fs.writeFileSync(metaPath, JSON.stringify(meta, null, 2) + '\n');
+    }
+    if (!readOnly) await recoverActivationFiles(store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+function readMeta(metaPath: string): ProjectMeta {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(metaPath, 'utf8'));
+  } catch (err) {
+    throw badInput(`${metaPath} is not valid JSON (${(err as Error).message}): restore it from a backup`);
+  }
+  const m = parsed as Partial<ProjectMeta> | null;
+  if (!m || m.format !== PROJECT_FORMAT || !Number.isInteger(m.schemaVersion)) {
+    throw badInput(`${metaPath} is not Margin project metadata (needs "format": "${PROJECT_FORMAT}" and an integer "schemaVersion")`);
+  }
+  return { format: PROJECT_FORMAT, schemaVersion: m.schemaVersion!, name: String(m.name ?? ''), created: String(m.created ?? '') };
+}
+
+function translateOpenError(err: unknown, dbPath: string): MarginError {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/Could not set lock|Conflicting lock/i.test(msg)) {
+    const pid = /PID (\d+)/.exec(msg)?.[1];
+    return new MarginError('CONFLICT',
+      `${dbPath} is locked by another process${pid ? ` (PID ${pid})` : ''}: close the other Margin window or CLI using this project, then retry`,
+      { dbPath, pid: pid ? Number(pid) : undefined, cause: msg });
+  }
+  return new MarginError('INTERNAL', `cannot open ${dbPath}: ${msg}`, { dbPath });
+}
+
+/** Apply every migration newer than the store's version, each in its own transaction. Returns how many ran. */
+export async function migrate(store: Store): Promise<number> {
+  const { conn } = store;
+  const exists = await queryRows(conn,
+    `SELECT 1 FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = 'main'`);
+  let current = 0;
+  if (exists.length > 0) {
+    const r = await queryRows(conn, 'SELECT coalesce(max(version), 0)::INTEGER AS v FROM schema_migrations');
+    current = Number(r[0].v);
+  }
+  if (current > SCHEMA_VERSION) {
+    throw new MarginError('UNSUPPORTED',
+      `${store.dir}/${DB_FILE} has schema version ${current}, newer than this build of Margin supports (${SCHEMA_VERSION}): upgrade Margin`);
+  }
+  const pending = MIGRATIONS.filter((m) => m.version > current);
+  if (pending.length === 0) return 0;
+  if (store.readOnly) {
+    throw new MarginError('CONFLICT',
+      `project ${store.dir} needs schema migration ${current} → ${SCHEMA_VERSION}: open it read-write once`);
+  }
+  return store.lock.run(async () => {
+    if (exists.length === 0) {
+      await conn.run(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied TIMESTAMP NOT NULL)`);
+    }
+    for (const m of pending) {
+      await inTransaction(conn, async () => {
+        await conn.run(m.sql.join(';\n')); // one round trip for the whole migration
+        await conn.run('INSERT INTO schema_migrations VALUES ($1, $2, epoch_ms($3))', [m.version, m.name, Math.round(store.now())]);
+      });
+    }
+    return pending.length;
+  });
+}
+
+/** Throw a clear error before a write on a read-only store. */
+export function assertWritable(store: Store, what: string): void {
+  if (store.readOnly) throw new MarginError('CONFLICT', `${what}: the project ${store.dir} is open read-only; reopen it read-write`);
+}

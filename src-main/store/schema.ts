@@ -1,0 +1,100 @@
+/**
+ * The store's schema as an ordered list of migrations. Each runs once, in its own transaction,
+ * when a project is opened; `schema_migrations` records which have been applied. Never edit a
+ * released migration — append a new one. Every table and column is documented in README.md.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: [
+      `CREATE SEQUENCE seq_datasets START 1`,
+      `CREATE SEQUENCE seq_models START 1`,
+      `CREATE SEQUENCE seq_checkpoints START 1`,
+      `CREATE SEQUENCE seq_samples START 1`,
+      `CREATE SEQUENCE seq_query_results START 1`,
+      `CREATE SEQUENCE seq_eval_runs START 1`,
+      `CREATE SEQUENCE seq_extraction_batches START 1`,
+      `CREATE TABLE datasets (
+        id INTEGER PRIMARY KEY, name VARCHAR NOT NULL UNIQUE, format VARCHAR NOT NULL,
+        h INTEGER NOT NULL, w INTEGER NOT NULL, c INTEGER NOT NULL, pixel_scale DOUBLE NOT NULL,
+        created TIMESTAMP NOT NULL)`,
+      `CREATE TABLE classes (
+        dataset_id INTEGER NOT NULL, label INTEGER NOT NULL, name VARCHAR NOT NULL,
+        PRIMARY KEY (dataset_id, label))`,
+      `CREATE TABLE items (
+        item_id INTEGER PRIMARY KEY, dataset_id INTEGER NOT NULL, split VARCHAR NOT NULL,
+        split_index INTEGER NOT NULL, label INTEGER NOT NULL, source VARCHAR NOT NULL)`,
+      `CREATE TABLE item_pixels (
+        dataset_id INTEGER NOT NULL, split VARCHAR NOT NULL, chunk_no INTEGER NOT NULL,
+        first_index INTEGER NOT NULL, item_count INTEGER NOT NULL, dtype VARCHAR NOT NULL, data BLOB NOT NULL,
+        PRIMARY KEY (dataset_id, split, chunk_no))`,
+      `CREATE TABLE thumbnails (item_id INTEGER PRIMARY KEY, png BLOB NOT NULL)`,
+      `CREATE TABLE models (
+        id INTEGER PRIMARY KEY, name VARCHAR NOT NULL UNIQUE, architecture VARCHAR NOT NULL,
+        source_path VARCHAR, input_shape INTEGER[] NOT NULL, num_classes INTEGER NOT NULL,
+        latent_layer VARCHAR NOT NULL, engine VARCHAR NOT NULL, created TIMESTAMP NOT NULL)`,
+      `CREATE TABLE checkpoints (
+        id INTEGER PRIMARY KEY, model_id INTEGER NOT NULL, label VARCHAR NOT NULL, ordinal INTEGER NOT NULL,
+        path VARCHAR, model_json VARCHAR, created TIMESTAMP NOT NULL, test_accuracy DOUBLE,
+        UNIQUE (model_id, label))`,
+      `CREATE TABLE layers (
+        model_id INTEGER NOT NULL, ordinal INTEGER NOT NULL, name VARCHAR NOT NULL, class_name VARCHAR NOT NULL,
+        shape INTEGER[] NOT NULL, units INTEGER NOT NULL, params BIGINT NOT NULL, flops BIGINT NOT NULL,
+        PRIMARY KEY (model_id, ordinal), UNIQUE (model_id, name))`,
+      `CREATE TABLE predictions (
+        checkpoint_id INTEGER NOT NULL, item_id INTEGER NOT NULL, predicted INTEGER NOT NULL,
+        correct BOOLEAN NOT NULL, confidence FLOAT NOT NULL, probs FLOAT[] NOT NULL, logits FLOAT[] NOT NULL,
+        PRIMARY KEY (checkpoint_id, item_id))`,
+      `CREATE TABLE latents (
+        checkpoint_id INTEGER NOT NULL, item_id INTEGER NOT NULL, vector FLOAT[] NOT NULL,
+        PRIMARY KEY (checkpoint_id, item_id))`,
+      `CREATE TABLE activation_chunks (
+        checkpoint_id INTEGER NOT NULL, layer VARCHAR NOT NULL, chunk_no INTEGER NOT NULL,
+        file VARCHAR NOT NULL, dtype VARCHAR NOT NULL, units INTEGER NOT NULL,
+        item_ids INTEGER[] NOT NULL, row_count INTEGER NOT NULL,
+        byte_offset BIGINT NOT NULL, byte_length BIGINT NOT NULL, created TIMESTAMP NOT NULL,
+        PRIMARY KEY (checkpoint_id, layer, chunk_no))`,
+      `CREATE TABLE extraction_batches (
+        id INTEGER PRIMARY KEY, checkpoint_id INTEGER NOT NULL, dataset_id INTEGER NOT NULL, split VARCHAR NOT NULL,
+        item_count INTEGER NOT NULL, first_item INTEGER NOT NULL, last_item INTEGER NOT NULL,
+        layers VARCHAR[] NOT NULL, dtype VARCHAR NOT NULL, engine VARCHAR NOT NULL,
+        seconds DOUBLE NOT NULL, created TIMESTAMP NOT NULL)`,
+      `CREATE TABLE samples (
+        id INTEGER PRIMARY KEY, model_id INTEGER NOT NULL, name VARCHAR NOT NULL, method VARCHAR NOT NULL,
+        params JSON NOT NULL, seed BIGINT, fraction DOUBLE, j DOUBLE, checkpoint_id INTEGER,
+        size INTEGER NOT NULL, seconds DOUBLE NOT NULL, created TIMESTAMP NOT NULL,
+        UNIQUE (model_id, name))`,
+      `CREATE TABLE sample_members (
+        sample_id INTEGER NOT NULL, position INTEGER NOT NULL, item_id INTEGER NOT NULL, weight DOUBLE,
+        PRIMARY KEY (sample_id, position))`,
+      `CREATE TABLE query_results (
+        id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, params JSON NOT NULL, result JSON NOT NULL,
+        created TIMESTAMP NOT NULL)`,
+      `CREATE TABLE eval_runs (
+        id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, params JSON NOT NULL, result JSON NOT NULL,
+        created TIMESTAMP NOT NULL)`,
+      `CREATE TABLE saliency (
+        checkpoint_id INTEGER NOT NULL, item_id INTEGER NOT NULL, method VARCHAR NOT NULL,
+        format VARCHAR NOT NULL, h INTEGER NOT NULL, w INTEGER NOT NULL, data BLOB NOT NULL,
+        created TIMESTAMP NOT NULL, PRIMARY KEY (checkpoint_id, item_id, method))`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'link models to the data set and split they are analysed on',
+    sql: [
+      `ALTER TABLE models ADD COLUMN dataset_id INTEGER`,
+      `ALTER TABLE models ADD COLUMN split VARCHAR DEFAULT 'test'`,
+    ],
+  },
+];
+
+/** The newest schema this build understands. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
