@@ -1,0 +1,127 @@
+/**
+ * The report's underlying tables as CSV files beside the HTML (`<base>-layers.csv`,
+ * `<base>-confusion.csv`, …), RFC 4180: comma-separated, CRLF line ends, a field quoted when it
+ * holds a comma, a double quote, CR or LF, with quotes doubled. Numbers keep full precision.
+ */
+import { dirname, basename, extname, join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.ts';
+import type { ReportComparedModel, ReportConfusion, ReportDocument } from './report-document.ts';
+
+export type CsvValue = string | number | boolean | null | undefined;
+
+export interface CsvTable {
+  /** File name suffix: `<base>-<name>.csv`. */
+  name: string;
+  headers: string[];
+  rows: CsvValue[][];
+}
+
+export function csvField(v: CsvValue): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'number' ? numberText(v) : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(headers: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
+  const lines = [headers, ...rows].map((r) => r.map(csvField).join(','));
+  return lines.join('\r\n') + '\r\n';
+}
+
+function numberText(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return String(v);
+}
+
+/** Every table the document holds, in report order; sections that are absent give no table. */
+export function reportCsvTables(doc: ReportDocument): CsvTable[] {
+  const t: CsvTable[] = [];
+  const m = doc.model;
+  if (m?.layers?.length) {
+    t.push({
+      name: 'layers',
+      headers: ['index', 'name', 'class', 'shape', 'units', 'params', 'flops'],
+      rows: m.layers.map((l, i) => [i, l.name, l.className, (l.shape ?? []).join('x'), l.units, l.params, l.flops]),
+    });
+  }
+  if (m?.checkpoints?.length) {
+    t.push({ name: 'checkpoints', headers: ['checkpoint', 'test_accuracy'], rows: m.checkpoints.map((c) => [c.label, c.testAccuracy]) });
+  }
+  if (doc.confusion) t.push(confusionTable('confusion', doc.confusion));
+  if (doc.samples?.length) {
+    t.push({
+      name: 'samples',
+      headers: ['name', 'method', 'fraction', 'j', 'seed', 'size', 'correct', 'incorrect', 'seconds', 'created'],
+      rows: doc.samples.map((s) => [s.name, s.method, s.fraction, s.j, s.seed, s.size, s.correct, s.incorrect, s.seconds, s.created]),
+    });
+  }
+  if (doc.queries?.length) {
+    t.push({
+      name: 'queries',
+      headers: ['query', 'title', 'set', 'layer', 'subset', 'sample', 'items', 'error_metric', 'error', 'ci_level', 'seconds'],
+      rows: doc.queries.map((q, i) => [
+        i + 1, q.title, q.set, q.layer, q.subset, q.sample ?? '', q.items, q.error?.metric, q.error?.value, q.confidenceInterval?.level, q.seconds,
+      ]),
+    });
+    // The answers themselves in long form: one row per neuron and kind of value.
+    const values: CsvValue[][] = [];
+    doc.queries.forEach((q, i) => {
+      q.topK?.forEach((e, r) => values.push([i + 1, 'topK', r + 1, e.neuron, e.score, null, null]));
+      q.exactTopK?.forEach((e, r) => values.push([i + 1, 'exactTopK', r + 1, e.neuron, e.score, null, null]));
+      q.vector?.forEach((v, n) => values.push([i + 1, 'vector', null, n, v, q.confidenceInterval?.lower[n], q.confidenceInterval?.upper[n]]));
+    });
+    if (values.length) t.push({ name: 'query-values', headers: ['query', 'kind', 'rank', 'neuron', 'value', 'ci_lower', 'ci_upper'], rows: values });
+  }
+  const ev = doc.evaluation;
+  if (ev?.e1?.length) t.push({ name: 'e1', headers: ['method', 'fraction', 'seed', 'size', 's1', 's2', 's3'], rows: ev.e1.map((r) => [r.method, r.fraction, r.seed, r.size, r.s1, r.s2, r.s3]) });
+  if (ev?.e2?.length) t.push({ name: 'e2', headers: ['method', 'k', 'precision'], rows: ev.e2.map((r) => [r.method, r.k, r.precision]) });
+  if (ev?.e3?.length) t.push({ name: 'e3', headers: ['method', 'j', 'weighted', 's1', 's2', 's3'], rows: ev.e3.map((r) => [r.method, r.j, r.weighted ?? false, r.s1, r.s2, r.s3]) });
+  if (ev?.e4?.length) t.push({ name: 'e4', headers: ['method', 'seconds', 'size'], rows: ev.e4.map((r) => [r.method, r.seconds, r.size]) });
+  if (ev?.table4?.length) t.push({ name: 'table4', headers: ['method', 'correct', 'incorrect', 'size'], rows: ev.table4.map((r) => [r.method, r.correct, r.incorrect, r.size]) });
+  const c = doc.comparison;
+  if (c) {
+    t.push({
+      name: 'comparison',
+      headers: ['model', 'checkpoint', 'architecture', 'params', 'accuracy'],
+      rows: [c.a, c.b].map((x) => [x.name, x.checkpoint, x.architecture, x.totalParams, x.accuracy]),
+    });
+    (['a', 'b'] as const).forEach((side) => {
+      const x: ReportComparedModel = c[side];
+      if (x.confusion) t.push(confusionTable(`compare-${side}-confusion`, x.confusion));
+      if (x.learningCurves) {
+        const lc = x.learningCurves;
+        t.push({
+          name: `compare-${side}-learning`,
+          headers: ['class', ...lc.checkpoints],
+          rows: lc.classNames.map((name, k) => [name, ...lc.accuracy[k]]),
+        });
+      }
+    });
+    if (c.cka) t.push({ name: 'cka', headers: ['layer_a', ...c.cka.layersB], rows: c.cka.layersA.map((l, i) => [l, ...c.cka!.values[i]]) });
+  }
+  return t;
+}
+
+function confusionTable(name: string, c: ReportConfusion): CsvTable {
+  // A square matrix with labelled rows (true) and columns (predicted), as a reader opens it.
+  return { name, headers: ['true \\ predicted', ...c.classNames], rows: c.classNames.map((n, i) => [n, ...c.counts[i]]) };
+}
+
+/** `<dir>/<base>-<name>.csv` for an HTML path `<dir>/<base>.html`. */
+export function csvPathFor(htmlPath: string, name: string): string {
+  const base = basename(htmlPath, extname(htmlPath));
+  return join(dirname(htmlPath), `${base}-${name}.csv`);
+}
+
+/** Writes every table beside the HTML path; returns the paths written and their total bytes. */
+export async function writeReportCsv(doc: ReportDocument, htmlPath: string): Promise<{ paths: string[]; bytes: number }> {
+  const paths: string[] = [];
+  let bytes = 0;
+  for (const table of reportCsvTables(doc)) {
+    const path = csvPathFor(htmlPath, table.name);
+    bytes += await writeFileAtomic(path, toCsv(table.headers, table.rows));
+    paths.push(path);
+  }
+  return { paths, bytes };
+}

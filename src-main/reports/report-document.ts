@@ -1,0 +1,114 @@
+/**
+ * The report as plain data: what the gatherer found in the project. Only the header is
+ * required; every other section is optional and left out of the HTML/CSV when absent (or empty).
+ * Field names follow the API's result types (ModelSummary, ConfusionResult, SampleSummary …) so
+ * the gatherer can pass those through.
+ */
+import type { ExperimentResults } from './experiment-rows.ts';
+
+export interface ReportHeader {
+  title: string;
+  project: string;
+  model: string;
+  checkpoint?: string;
+  dataset?: string;
+  /** When the report was made, as the gatherer formats it (e.g. an ISO timestamp). */
+  date: string;
+  /** The compute backend used (tfjs-node / wasm / cpu) and why, if known. */
+  backend: string;
+  /** e.g. "Margin 0.1.0". */
+  generator?: string;
+}
+
+export interface ReportLayer {
+  name: string;
+  className: string;
+  shape: number[];
+  units?: number;
+  params: number;
+  flops?: number;
+}
+
+export interface ReportModel {
+  architecture?: string;
+  totalParams: number;
+  flopsPerItem?: number;
+  /** Test accuracy in [0, 1] of the checkpoint the report is about. */
+  accuracy?: number | null;
+  /** Items the accuracy was measured on. */
+  items?: number;
+  latentLayer?: string;
+  layers: ReportLayer[];
+  checkpoints?: Array<{ label: string; testAccuracy: number | null }>;
+}
+
+export interface ReportConfusion {
+  classNames: string[];
+  /** counts[true][predicted] */
+  counts: number[][];
+  accuracy?: number;
+}
+
+export interface ReportSample {
+  name: string;
+  method: string;
+  fraction: number | null;
+  j: number | null;
+  seed: number;
+  size: number;
+  correct: number;
+  incorrect: number;
+  seconds: number;
+  created?: string;
+}
+
+/** One answered query with its error against the exact answer (or a confidence interval). */
+export interface ReportQuery {
+  /** What was asked, in words: "Q2 — top-10 neurons of conv2 for incorrectly classified items". */
+  title: string;
+  set?: 'S1' | 'S2' | 'S3';
+  layer?: string;
+  /** The subset in words, e.g. "class Shirt, incorrectly classified". */
+  subset?: string;
+  /** The sample it was answered from; absent = exact answer over all items. */
+  sample?: string;
+  /** Items the answer was computed over. */
+  items: number;
+  /** S1: neurons best first. */
+  topK?: Array<{ neuron: number; score: number }>;
+  /** S2 mean activation vector or S3 argmax histogram. */
+  vector?: number[];
+  /** The exact answer's top-K, shown beside the sample's when known. */
+  exactTopK?: Array<{ neuron: number; score: number }>;
+  error?: { metric: string; value: number };
+  confidenceInterval?: { level: number; lower: number[]; upper: number[] };
+  seconds: number;
+}
+
+export interface ReportComparedModel {
+  name: string;
+  checkpoint?: string;
+  architecture?: string;
+  totalParams?: number;
+  accuracy: number | null;
+  confusion?: ReportConfusion;
+  /** Q6: per-class accuracy across this model's checkpoints, accuracy[class][checkpoint] (NaN = no items). */
+  learningCurves?: { checkpoints: string[]; classNames: string[]; accuracy: number[][] };
+}
+
+export interface ReportComparison {
+  a: ReportComparedModel;
+  b: ReportComparedModel;
+  /** Q7: linear CKA, cka[layer of A][layer of B]. */
+  cka?: { layersA: string[]; layersB: string[]; values: number[][] };
+}
+
+export interface ReportDocument {
+  header: ReportHeader;
+  model?: ReportModel;
+  confusion?: ReportConfusion;
+  samples?: ReportSample[];
+  queries?: ReportQuery[];
+  evaluation?: ExperimentResults & { note?: string };
+  comparison?: ReportComparison;
+}
