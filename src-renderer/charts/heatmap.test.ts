@@ -1,0 +1,68 @@
+import { describe, it, expect } from 'vitest';
+import type { ConfusionResult } from '../../src-main/shared/api.ts';
+import { confusionCellFromClick, confusionHeatmapOption, matrixHeatmapOption, matrixRange } from './heatmap.ts';
+
+const conf: ConfusionResult = {
+  model: 'lenet', checkpoint: 'e5', classNames: ['a', 'b', 'c'],
+  counts: [[50, 2, 0], [3, 40, 7], [0, 1, 60]], accuracy: 150 / 163, items: 163,
+};
+
+type HeatSeries = { data: Array<[number, number, number]> };
+const seriesOf = (o: ReturnType<typeof confusionHeatmapOption>) => (o.series as HeatSeries[])[0];
+
+describe('confusionHeatmapOption', () => {
+  it('has one cell per (true, predicted) pair with x = predicted, y = true', () => {
+    const o = confusionHeatmapOption(conf);
+    const s = seriesOf(o);
+    expect(s.data).toHaveLength(9);
+    expect(s.data).toContainEqual([2, 1, 7]); // true b predicted as c
+    expect(s.data).toContainEqual([0, 1, 3]);
+    expect((o.xAxis as { data: string[] }).data).toEqual(['a', 'b', 'c']);
+    expect((o.yAxis as { data: string[] }).data).toEqual(['a', 'b', 'c']);
+  });
+  it('colours from 0 to the largest count', () => {
+    const vm = confusionHeatmapOption(conf).visualMap as { min: number; max: number };
+    expect(vm.min).toBe(0);
+    expect(vm.max).toBe(60);
+  });
+  it('sums to the number of items', () => {
+    expect(seriesOf(confusionHeatmapOption(conf)).data.reduce((a, d) => a + d[2], 0)).toBe(163);
+  });
+  it('rejects a non-square or negative matrix with a clear message', () => {
+    expect(() => confusionHeatmapOption({ ...conf, counts: [[1, 2], [3, 4]] })).toThrow(/2 rows for 3 classes/);
+    expect(() => confusionHeatmapOption({ ...conf, counts: [[1, 2, 3], [1, 2], [1, 2, 3]] })).toThrow(/row 1 has 2 cells/);
+    expect(() => confusionHeatmapOption({ ...conf, counts: [[1, 2, 3], [1, NaN, 2], [1, 2, 3]] })).toThrow(/finite and non-negative/);
+  });
+  it('handles an empty data set (all zeros) without a degenerate colour range', () => {
+    const o = confusionHeatmapOption({ ...conf, counts: [[0, 0, 0], [0, 0, 0], [0, 0, 0]], items: 0, accuracy: 0 });
+    expect((o.visualMap as { max: number }).max).toBe(1);
+  });
+});
+
+describe('confusionCellFromClick', () => {
+  it('maps a clicked cell back to (true, predicted)', () => {
+    expect(confusionCellFromClick({ value: [2, 1, 7] })).toEqual({ trueClass: 1, predClass: 2, count: 7 });
+  });
+  it('ignores clicks that are not cells', () => {
+    expect(confusionCellFromClick({ value: 'x' })).toBeNull();
+    expect(confusionCellFromClick({})).toBeNull();
+  });
+});
+
+describe('matrixHeatmapOption', () => {
+  it('skips NaN cells and uses the finite range', () => {
+    const m = [[0.5, NaN], [1, 0.25]];
+    expect(matrixRange(m)).toEqual([0.25, 1]);
+    const o = matrixHeatmapOption({ matrix: m, rowLabels: ['r0', 'r1'], colLabels: ['c0', 'c1'], rowName: 'A', colName: 'B' });
+    expect((o.series as HeatSeries[])[0].data).toHaveLength(3);
+  });
+  it('keeps a fixed range when given', () => {
+    const o = matrixHeatmapOption({ matrix: [[0.2]], rowLabels: ['r'], colLabels: ['c'], rowName: 'A', colName: 'B', range: [0, 1] });
+    expect(o.visualMap).toMatchObject({ min: 0, max: 1 });
+  });
+  it('returns [0, 0] for an empty matrix and rejects label mismatches', () => {
+    expect(matrixRange([])).toEqual([0, 0]);
+    expect(() => matrixHeatmapOption({ matrix: [[1, 2]], rowLabels: ['r'], colLabels: ['c'], rowName: 'A', colName: 'B' })).toThrow(/row 0 has 2 cells but there are 1 column labels/);
+    expect(() => matrixHeatmapOption({ matrix: [[1]], rowLabels: [], colLabels: ['c'], rowName: 'A', colName: 'B' })).toThrow(/1 rows but 0 row labels/);
+  });
+});

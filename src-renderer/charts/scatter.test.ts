@@ -1,0 +1,75 @@
+import { describe, it, expect } from 'vitest';
+import type { LatentProjection } from '../../src-main/shared/api.ts';
+import { itemsFromBrush, latentScatterOption, SAMPLE_SERIES } from './scatter.ts';
+
+function projection(n: number, wrongEvery = 4): LatentProjection {
+  const itemIds = Array.from({ length: n }, (_, i) => 100 + i);
+  const trueLabels = itemIds.map((_, i) => i % 3);
+  return {
+    method: 'pca', itemIds,
+    x: itemIds.map((_, i) => Math.cos(i)), y: itemIds.map((_, i) => Math.sin(i)),
+    trueLabels,
+    predicted: trueLabels.map((t, i) => (i % wrongEvery === 0 ? (t + 1) % 3 : t)),
+    confidence: itemIds.map(() => 0.9),
+    classNames: ['a', 'b', 'c'], sampleMembers: [], seconds: 0.01,
+  };
+}
+type S = { name: string; data: number[][]; symbol: string; large?: boolean };
+
+describe('latentScatterOption', () => {
+  it('splits misclassified items into their own triangle series, named by class', () => {
+    const p = projection(12);
+    const { option, seriesIndices, misclassified } = latentScatterOption(p);
+    const series = option.series as S[];
+    expect(misclassified).toBe(3); // i = 0, 4, 8
+    expect(series).toHaveLength(6);
+    const triangles = series.filter((s) => s.symbol === 'triangle');
+    expect(triangles.map((s) => s.name)).toEqual(['a', 'b', 'c']);
+    expect(triangles.reduce((a, s) => a + s.data.length, 0)).toBe(3);
+    // every point is drawn exactly once and carries its projection index
+    const all = seriesIndices.flat().sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(series[0].data[0]).toEqual([p.x[seriesIndices[0][0]], p.y[seriesIndices[0][0]], seriesIndices[0][0]]);
+  });
+  it('draws misclassified like the rest when marking is off', () => {
+    const { option } = latentScatterOption(projection(12), { markMisclassified: false });
+    expect((option.series as S[]).every((s) => s.symbol === 'circle')).toBe(true);
+  });
+  it('rings the sample members in an overlay series', () => {
+    const p = { ...projection(12), sampleMembers: [100, 105, 999] };
+    const { option } = latentScatterOption(p);
+    const ring = (option.series as S[]).find((s) => s.name === SAMPLE_SERIES)!;
+    expect(ring.data.map((d) => d[2])).toEqual([0, 5]);
+    expect((option.legend as { data: string[] }).data).toContain(SAMPLE_SERIES);
+  });
+  it('uses large mode for 10,000 points', () => {
+    const { option } = latentScatterOption(projection(10_000));
+    expect((option.series as S[]).every((s) => s.large)).toBe(true);
+  });
+  it('handles an empty projection', () => {
+    const p = { ...projection(0), classNames: [] };
+    const { option, misclassified } = latentScatterOption(p);
+    expect(misclassified).toBe(0);
+    expect(option.series).toEqual([]);
+  });
+  it('rejects arrays of different lengths and NaN coordinates', () => {
+    const p = projection(5);
+    expect(() => latentScatterOption({ ...p, y: [1, 2] })).toThrow(/y has 2 entries for 5 items/);
+    expect(() => latentScatterOption({ ...p, x: [0, NaN, 0, 0, 0] })).toThrow(/item 101 has a non-finite coordinate/);
+  });
+});
+
+describe('itemsFromBrush', () => {
+  it('maps brushed data indices to unique sorted item ids', () => {
+    const p = { ...projection(12), sampleMembers: [101] };
+    const { seriesIndices } = latentScatterOption(p);
+    const ringSeries = seriesIndices.length - 1;
+    const selected = seriesIndices.map((idx, s) => ({ seriesIndex: s, dataIndex: idx.map((_, d) => d) }));
+    const ids = itemsFromBrush(seriesIndices, p.itemIds, selected);
+    expect(ids).toEqual(p.itemIds);
+    expect(itemsFromBrush(seriesIndices, p.itemIds, [{ seriesIndex: ringSeries, dataIndex: [0] }])).toEqual([101]);
+  });
+  it('ignores unknown series and indices', () => {
+    expect(itemsFromBrush([[0]], [7], [{ seriesIndex: 3, dataIndex: [0] }, { seriesIndex: 0, dataIndex: [5] }])).toEqual([]);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The latent-space scatter: one series per true class for correctly classified items (circles),
+ * one per true class for misclassified items (triangles, same name so the legend toggles both),
+ * and an overlay ring around the members of a chosen sample. Every point carries its index into
+ * the projection's arrays, so tooltips and brush selections map back to item ids.
+ *
+ * 10,000 points stay smooth: class series switch to ECharts' large mode (one batched path per
+ * series) and render progressively above a few thousand points.
+ */
+import type { EChartsOption } from 'echarts';
+import type { LatentProjection } from '../../src-main/shared/api.ts';
+import { badInput } from '../../src-main/shared/errors.ts';
+import { classColor } from './palette.ts';
+
+export interface LatentScatterOptions {
+  /** Item ids to ring (sample members); default: the projection's sampleMembers. */
+  highlight?: Iterable<number>;
+  /** Draw misclassified items as triangles (default true); false draws them like the rest. */
+  markMisclassified?: boolean;
+  /** Tooltip body for the projection index under the pointer. */
+  tooltip?: (index: number) => string;
+}
+
+export interface LatentScatter {
+  option: EChartsOption;
+  /** seriesIndices[s][d] = projection index of data point d of series s (for brush and tooltips). */
+  seriesIndices: number[][];
+  misclassified: number;
+}
+
+export const SAMPLE_SERIES = 'Sample members';
+
+/** Checks that the projection's parallel arrays agree and hold finite coordinates. */
+export function checkProjection(p: LatentProjection): void {
+  const n = p.itemIds.length;
+  for (const [key, arr] of [['x', p.x], ['y', p.y], ['trueLabels', p.trueLabels], ['predicted', p.predicted], ['confidence', p.confidence]] as const) {
+    if (arr.length !== n) throw badInput(`latent projection: ${key} has ${arr.length} entries for ${n} items; every array must have one entry per item`);
+  }
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(p.x[i]) || !Number.isFinite(p.y[i])) throw badInput(`latent projection: item ${p.itemIds[i]} has a non-finite coordinate (${p.x[i]}, ${p.y[i]}); recompute the projection`);
+  }
+}
+
+export function latentScatterOption(p: LatentProjection, opts: LatentScatterOptions = {}): LatentScatter {
+  checkProjection(p);
+  const n = p.itemIds.length;
+  const mark = opts.markMisclassified ?? true;
+  const classes = Math.max(p.classNames.length, ...p.trueLabels.map((t) => t + 1), 0);
+  const names = Array.from({ length: classes }, (_, c) => p.classNames[c] ?? `class ${c}`);
+  const ok: number[][] = names.map(() => []);
+  const wrong: number[][] = names.map(() => []);
+  let misclassified = 0;
+  for (let i = 0; i < n; i++) {
+    const t = p.trueLabels[i];
+    const isWrong = p.predicted[i] !== t;
+    if (isWrong) misclassified++;
+    (isWrong && mark ? wrong : ok)[t].push(i);
+  }
+  const highlight = new Set(opts.highlight ?? p.sampleMembers);
+  const members: number[] = [];
+  if (highlight.size) for (let i = 0; i < n; i++) if (highlight.has(p.itemIds[i])) members.push(i);
+
+  const big = n > 2000;
+  const points = (idx: number[]) => idx.map((i) => [p.x[i], p.y[i], i]);
+  const seriesIndices: number[][] = [];
+  const series: NonNullable<EChartsOption['series']> & unknown[] = [];
+  names.forEach((name, c) => {
+    seriesIndices.push(ok[c]);
+    series.push({
+      type: 'scatter', name, data: points(ok[c]), symbol: 'circle', symbolSize: big ? 4 : 6,
+      itemStyle: { color: classColor(c), opacity: 0.75 },
+      large: true, largeThreshold: 2000, progressive: 4000, progressiveThreshold: 5000,
+    });
+    if (mark) {
+      seriesIndices.push(wrong[c]);
+      series.push({
+        type: 'scatter', name, data: points(wrong[c]), symbol: 'triangle', symbolSize: big ? 7 : 9,
+        itemStyle: { color: classColor(c), borderColor: '#222', borderWidth: 0.6 },
+        large: true, largeThreshold: 2000, progressive: 4000, progressiveThreshold: 5000, z: 3,
+      });
+    }
+  });
+  if (members.length) {
+    seriesIndices.push(members);
+    series.push({
+      type: 'scatter', name: SAMPLE_SERIES, data: points(members), symbol: 'emptyCircle', symbolSize: 8,
+      itemStyle: { color: '#111', borderColor: '#111', borderWidth: 1.2 },
+      large: members.length > 2000, largeThreshold: 2000, z: 4,
+    });
+  }
+  const tip = opts.tooltip;
+  return {
+    seriesIndices,
+    misclassified,
+    option: {
+      legend: { type: 'scroll', top: 0, data: members.length ? [...names, SAMPLE_SERIES] : names },
+      grid: { left: 40, right: 20, top: 40, bottom: 30 },
+      xAxis: { type: 'value', scale: true, splitLine: { show: false }, axisLine: { onZero: false } },
+      yAxis: { type: 'value', scale: true, splitLine: { show: false }, axisLine: { onZero: false } },
+      tooltip: {
+        trigger: 'item',
+        enterable: false,
+        formatter: (params: unknown) => {
+          const v = (params as { value?: unknown }).value;
+          const i = Array.isArray(v) ? Number(v[2]) : NaN;
+          if (!Number.isInteger(i) || i < 0 || i >= n) return '';
+          return tip ? tip(i) : defaultTooltip(p, i);
+        },
+      },
+      toolbox: { right: 10, top: 22, feature: { brush: { type: ['rect', 'polygon', 'clear'], title: { rect: 'Box select', polygon: 'Lasso select', clear: 'Clear selection' } } } },
+      brush: { toolbox: ['rect', 'polygon', 'clear'], xAxisIndex: 'all', throttleType: 'debounce', throttleDelay: 200, brushStyle: { borderWidth: 1, color: 'rgba(47,111,222,0.08)', borderColor: '#2f6fde' } },
+      series,
+    },
+  };
+}
+
+export function defaultTooltip(p: LatentProjection, i: number): string {
+  const name = (c: number) => p.classNames[c] ?? `class ${c}`;
+  const wrong = p.predicted[i] !== p.trueLabels[i];
+  return `item ${p.itemIds[i]}<br/>true: <b>${name(p.trueLabels[i])}</b><br/>predicted: <b style="color:${wrong ? '#c0392b' : 'inherit'}">${name(p.predicted[i])}</b> (${(100 * p.confidence[i]).toFixed(1)} %)`;
+}
+
+/**
+ * Item ids inside a brush selection. `selected` is ECharts' brushSelected batch entry
+ * (`[{ seriesIndex, dataIndex[] }]`); points that appear in several series (a sample member is
+ * also in its class series) are counted once. Result sorted ascending.
+ */
+export function itemsFromBrush(
+  seriesIndices: readonly number[][],
+  itemIds: readonly number[],
+  selected: ReadonlyArray<{ seriesIndex: number; dataIndex: readonly number[] }>,
+): number[] {
+  const out = new Set<number>();
+  for (const s of selected) {
+    const idx = seriesIndices[s.seriesIndex];
+    if (!idx) continue;
+    for (const d of s.dataIndex) {
+      const i = idx[d];
+      if (i !== undefined) out.add(itemIds[i]);
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}
