@@ -1,24 +1,28 @@
 /**
- * The application core, independent of how requests arrive: the open project, the job
- * manager, and the handlers of every request of the contract. Electron's IPC, the browser
- * host and the tests all drive it through `dispatcher`.
+ * The application core, independent of how requests arrive: the open project (Workspace), the
+ * job manager, and the handlers of every request of the contract, one module per domain in
+ * ./handlers. Electron's IPC, the browser host and the tests all drive it through `dispatcher`.
  */
 import { JobManager } from '../jobs/job-manager.ts';
 import { createDispatcher, type Dispatcher, type Handlers } from '../api/dispatcher.ts';
 import { MarginError } from '../shared/errors.ts';
-import type { AppInfo } from '../shared/api.ts';
-import { appVersion, duckdbVersion, electronStatus } from '../system/info.ts';
-import { initBackend } from '../engine/backend.ts';
+import type { HandlerContext, HandlerModule } from './context.ts';
+import { Workspace } from './workspace.ts';
+import { appHandlers } from './handlers/app.ts';
+import { projectHandlers } from './handlers/project.ts';
+import { modelHandlers } from './handlers/models.ts';
+import { sampleHandlers } from './handlers/samples.ts';
 
-export type HostKind = AppInfo['host'];
+const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, sampleHandlers];
 
 export interface AppOptions {
-  host: HostKind;
+  host: HandlerContext['host'];
   now?: () => number;
 }
 
 export interface App {
   jobs: JobManager;
+  workspace: Workspace;
   dispatcher: Dispatcher;
   close(): Promise<void>;
 }
@@ -26,28 +30,10 @@ export interface App {
 export async function createApp(opts: AppOptions): Promise<App> {
   const now = opts.now ?? (() => Date.now());
   const jobs = new JobManager({ now });
-  const state: { project: AppInfo['project'] } = { project: null };
-
-  const handlers: Partial<Handlers> = {
-    'app.info': async () => {
-      const backend = await initBackend();
-      const electron = electronStatus();
-      return {
-        name: 'Margin',
-        version: appVersion(),
-        node: process.version,
-        platform: `${process.platform}-${process.arch}`,
-        backend: { name: backend.name, reason: backend.reason },
-        duckdb: await duckdbVersion(),
-        electron: { present: electron.present, version: electron.version, reason: electron.reason },
-        host: opts.host,
-        project: state.project,
-      };
-    },
-    'app.echo': ({ message }) => ({ message, at: new Date(now()).toISOString() }),
-    'jobs.list': () => jobs.list(),
-    'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
-  };
+  const workspace = new Workspace(now);
+  workspace.onChange((project) => jobs.emit('project.changed', { project }));
+  const ctx: HandlerContext = { workspace, jobs, host: opts.host, now };
+  const handlers: Partial<Handlers> = Object.assign({}, ...MODULES.map((m) => m(ctx)));
 
   const dispatcher = createDispatcher(
     new Proxy(handlers, {
@@ -64,9 +50,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   return {
     jobs,
+    workspace,
     dispatcher,
     close: async () => {
       await jobs.shutdown();
+      await workspace.close();
     },
   };
 }

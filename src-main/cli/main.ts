@@ -6,8 +6,15 @@ import { toErrorPayload } from '../shared/errors.ts';
 import { parseCommandArgs, type Command } from './command.ts';
 import { infoCommand } from './commands/info.ts';
 import { serveCommand } from './commands/serve.ts';
+import { initCommand } from './commands/init.ts';
+import { importDataCommand } from './commands/import-data.ts';
+import { importModelCommand } from './commands/import-model.ts';
+import { extractCommand } from './commands/extract.ts';
+import { sampleCommand, samplesCommand } from './commands/sample.ts';
 
-export const COMMANDS: Command[] = [serveCommand, infoCommand];
+export const COMMANDS: Command[] = [
+  initCommand, importDataCommand, importModelCommand, extractCommand, sampleCommand, samplesCommand, serveCommand, infoCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

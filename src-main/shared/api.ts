@@ -282,7 +282,7 @@ export const requests = {
   'model.extract': request<JobRef>()(
     z.object({
       ...modelRef,
-      layers: z.union([z.literal('all'), z.array(name).min(1)]).default('all'),
+      layers: z.union([z.literal('all'), z.literal('main'), z.array(name).min(1)]).default('main'),
       sample: name.optional(),
       dtype: z.enum(['float32', 'float16']).default('float32'),
     }).strict(),

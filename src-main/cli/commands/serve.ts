@@ -2,8 +2,6 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Command } from '../command.ts';
 import { numberOption } from '../command.ts';
-import { createApp } from '../../app/app.ts';
-import { startHost } from '../../host/server.ts';
 import { REPO_ROOT } from '../../system/info.ts';
 import { MarginError } from '../../shared/errors.ts';
 
@@ -21,6 +19,8 @@ export const serveCommand: Command = {
     if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
       throw new MarginError('BAD_INPUT', `the workbench is not built (${RENDERER_DIR} is missing): run \`npm run build:renderer\` first`);
     }
+    const { createApp } = await import('../../app/app.ts');
+    const { startHost } = await import('../../host/server.ts');
     const app = await createApp({ host: 'browser' });
     const host = await startHost({ dispatcher: app.dispatcher, subscribe: (l) => app.jobs.subscribe(l), staticDir: RENDERER_DIR, port });
     console.log(`Margin is running at ${host.url}`);

@@ -1,0 +1,53 @@
+/** project.* and dataset.*: open/create projects, import data sets, item thumbnails. */
+import type { HandlerModule } from '../context.ts';
+import { buildProjectInfo } from '../services/project-info.ts';
+import { importIntoProject, itemThumbnails } from '../services/datasets.ts';
+import { getPredictions } from '../../store/predictions.ts';
+import { resolveCheckpoint } from '../services/models.ts';
+
+export const projectHandlers: HandlerModule = (ctx) => {
+  const info = async () => {
+    const store = ctx.workspace.requireStore();
+    return buildProjectInfo(store, ctx.workspace.summary()?.isDemo ?? false);
+  };
+  return {
+    'project.open': async ({ dir }) => {
+      await ctx.workspace.open(dir);
+      return info();
+    },
+    'project.create': async ({ dir, name }) => {
+      await ctx.workspace.create(dir, name);
+      return info();
+    },
+    'project.info': info,
+    'dataset.import': (params) => {
+      const store = ctx.workspace.requireStore();
+      const jobId = ctx.jobs.start('dataset.import', `Import data set ${params.name}`, async (job) => {
+        job.progress(0, 1, `reading ${params.path}`);
+        const r = await importIntoProject(store, params);
+        job.progress(1, 1);
+        return r;
+      });
+      return { jobId };
+    },
+    'dataset.items': async ({ dataset, items, model, checkpoint }) => {
+      const store = ctx.workspace.requireStore();
+      const thumbs = await itemThumbnails(store, dataset, items);
+      let pred: Map<number, { predicted: number; confidence: number }> | null = null;
+      if (model) {
+        const { checkpoint: cp } = await resolveCheckpoint(store, model, checkpoint);
+        const p = await getPredictions(store, cp.id);
+        pred = new Map();
+        const want = new Set(items);
+        for (let i = 0; i < p.itemIds.length; i++) if (want.has(p.itemIds[i])) pred.set(p.itemIds[i], { predicted: p.predicted[i], confidence: p.confidence[i] });
+      }
+      return thumbs.map((t) => ({
+        itemId: t.itemId,
+        trueLabel: t.label,
+        predicted: pred?.get(t.itemId)?.predicted ?? null,
+        confidence: pred?.get(t.itemId)?.confidence ?? null,
+        thumbnail: `data:image/png;base64,${t.png.toString('base64')}`,
+      }));
+    },
+  };
+};

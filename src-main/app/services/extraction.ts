@@ -1,0 +1,136 @@
+/**
+ * Running a checkpoint over its data set and keeping what it produces: predictions and latent
+ * vectors always, activations of the chosen layers for all items or for a sample's members only.
+ * The engine's worker-thread runner does the forward passes (both cores); the store's resumable
+ * job commits whole batches, so a rerun after a crash continues where it stopped.
+ */
+import { createRunner } from '../../engine/runner.ts';
+import { getSplit } from '../../store/datasets.ts';
+import { getDataset } from '../../store/datasets.ts';
+import { runExtraction, type ExtractionResult } from '../../store/extract-job.ts';
+import { extractedItems } from '../../store/activations.ts';
+import { getSample, listSamples } from '../../store/samples.ts';
+import type { Store } from '../../store/project.ts';
+import type { CheckpointInfo, ModelDetail } from '../../store/models.ts';
+import { MarginError } from '../../shared/errors.ts';
+import { checkpointModelPath } from './model-import.ts';
+import { resolveCheckpoint } from './models.ts';
+import { resolveLayers } from './layers.ts';
+
+export interface ExtractRequest {
+  model: string;
+  checkpoint?: string;
+  layers?: 'all' | 'main' | string[];
+  /** Only the members of this sample. */
+  sample?: string;
+  dtype?: 'float32' | 'float16';
+  workers?: number;
+  batchSize?: number;
+}
+
+export interface ExtractProgress {
+  done: number;
+  total: number;
+  itemsPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface ExtractOutcome extends ExtractionResult {
+  model: string;
+  checkpoint: string;
+  layers: string[];
+  engine: string;
+}
+
+export function modelDataset(model: ModelDetail): { datasetId: number; split: string } {
+  if (model.datasetId == null) throw new MarginError('CONFLICT', `model "${model.name}" is not linked to a data set: re-import it with --dataset`);
+  return { datasetId: model.datasetId, split: model.split };
+}
+
+/** Runs one extraction of a checkpoint over item ids (all items of its split when undefined). */
+export async function extractItems(
+  store: Store,
+  model: ModelDetail,
+  checkpoint: CheckpointInfo,
+  layers: string[],
+  itemIds: Int32Array | undefined,
+  opts: { dtype?: 'float32' | 'float16'; workers?: number; batchSize?: number; onProgress?: (p: ExtractProgress) => void; signal?: AbortSignal } = {},
+): Promise<ExtractionResult & { engine: string }> {
+  const { datasetId, split } = modelDataset(model);
+  const ds = await getDataset(store, datasetId);
+  const data = await getSplit(store, datasetId, split);
+  const runnerBatch = opts.batchSize ?? 256;
+  const workers = opts.workers ?? (itemIds && itemIds.length <= runnerBatch ? 0 : 2);
+  const runner = await createRunner({
+    modelJsonPath: checkpointModelPath(store, checkpoint.path),
+    pixels: data.pixels,
+    height: ds.height,
+    width: ds.width,
+    channels: ds.channels,
+    pixelScale: ds.pixelScale,
+    batchSize: runnerBatch,
+    workers,
+    latentLayer: model.latentLayer,
+  });
+  try {
+    const result = await runExtraction({
+      store,
+      checkpointId: checkpoint.id,
+      runner,
+      datasetId,
+      split,
+      layers,
+      itemIds,
+      dtype: opts.dtype ?? 'float32',
+      batchSize: runnerBatch * Math.max(1, workers),
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+    });
+    return { ...result, engine: runner.engine };
+  } finally {
+    await runner.close();
+  }
+}
+
+export async function extract(store: Store, r: ExtractRequest, opts: { onProgress?: (p: ExtractProgress) => void; signal?: AbortSignal } = {}): Promise<ExtractOutcome> {
+  const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
+  const layers = resolveLayers(model.layers, r.layers ?? 'main');
+  let itemIds: Int32Array | undefined;
+  if (r.sample) {
+    const s = (await listSamples(store, model.id)).find((x) => x.name === r.sample);
+    if (!s) throw new MarginError('NOT_FOUND', `sample: model "${r.model}" has no sample "${r.sample}"`);
+    itemIds = (await getSample(store, s.id)).memberIds;
+  }
+  const res = await extractItems(store, model, checkpoint, layers, itemIds, { ...r, ...opts });
+  return { ...res, model: model.name, checkpoint: checkpoint.label, layers };
+}
+
+/**
+ * Lazy artifacts (the point of the paper): make sure `layer` of the checkpoint is stored for
+ * `itemIds`, computing and storing only the missing ones. Returns what had to be computed.
+ */
+export async function ensureActivations(
+  store: Store,
+  checkpointId: number,
+  layer: string,
+  itemIds: Int32Array,
+  opts: { signal?: AbortSignal; dtype?: 'float32' | 'float16' } = {},
+): Promise<{ computedItems: number; computedBytes: number; seconds: number }> {
+  const t0 = performance.now();
+  const have = new Set(await extractedItems(store, checkpointId, layer));
+  const missing = Int32Array.from(Array.from(itemIds).filter((id) => !have.has(id)));
+  if (missing.length === 0) return { computedItems: 0, computedBytes: 0, seconds: 0 };
+  const { model, checkpoint } = await checkpointOwner(store, checkpointId);
+  const info = model.layers.find((l) => l.name === layer);
+  if (!info) throw new MarginError('NOT_FOUND', `layer ${layer} is not a layer of model "${model.name}"`);
+  const res = await extractItems(store, model, checkpoint, [layer], missing, { signal: opts.signal, dtype: opts.dtype });
+  const bytesPer = (opts.dtype ?? 'float32') === 'float16' ? 2 : 4;
+  return { computedItems: res.computed, computedBytes: res.computed * info.units * bytesPer, seconds: (performance.now() - t0) / 1000 };
+}
+
+async function checkpointOwner(store: Store, checkpointId: number): Promise<{ model: ModelDetail; checkpoint: CheckpointInfo }> {
+  const { getCheckpoint, getModel } = await import('../../store/models.ts');
+  const cp = await getCheckpoint(store, checkpointId);
+  const model = await getModel(store, cp.modelId);
+  return { model, checkpoint: model.checkpoints.find((c) => c.id === checkpointId)! };
+}

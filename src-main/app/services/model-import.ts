@@ -1,0 +1,129 @@
+/**
+ * Importing a TensorFlow.js LayersModel (model.json + weight shards) into a project: as a new
+ * model with its first checkpoint, or as a further checkpoint of an existing model. The files are
+ * copied into the project (`models/<model>/<checkpoint>/`) so the project is self-contained.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { loadModel, checkInputShape } from '../../engine/model-io.ts';
+import { describeModel } from '../../engine/inspect.ts';
+import { initBackend } from '../../engine/backend.ts';
+import { getDataset, listDatasets } from '../../store/datasets.ts';
+import { insertCheckpoint, insertModel, listModels, getModel } from '../../store/models.ts';
+import type { Store } from '../../store/project.ts';
+import { MarginError, badInput } from '../../shared/errors.ts';
+
+export interface ModelImportRequest {
+  name: string;
+  /** Path of model.json. */
+  path: string;
+  /** Checkpoint label; default `ckpt-<n>`. */
+  checkpoint?: string;
+  /** Order of the checkpoint in training; default after the last one. */
+  ordinal?: number;
+  /** The data set the model is analysed on; default: the project's only data set. */
+  dataset?: string;
+  /** The split whose items are analysed; default 'test' when the data set has one. */
+  split?: string;
+  architecture?: string;
+  latentLayer?: string;
+}
+
+export interface ModelImportResult {
+  modelId: number;
+  checkpointId: number;
+  checkpoint: string;
+  created: boolean;
+  layers: number;
+  totalParams: number;
+  flopsPerItem: number;
+}
+
+function safeSegment(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'x';
+}
+
+/** Copies model.json and its weight shards into dir; returns the new model.json path. */
+async function copyModelFiles(modelJsonPath: string, dir: string): Promise<string> {
+  const json = JSON.parse(await fs.readFile(modelJsonPath, 'utf8')) as { weightsManifest?: Array<{ paths: string[] }> };
+  await fs.mkdir(dir, { recursive: true });
+  for (const group of json.weightsManifest ?? []) {
+    for (const p of group.paths) {
+      if (path.isAbsolute(p) || p.split(/[\\/]/).includes('..')) throw badInput(`weight path ${p} in ${modelJsonPath} leaves the model folder; keep shards beside model.json`);
+      await fs.mkdir(path.dirname(path.join(dir, p)), { recursive: true });
+      await fs.copyFile(path.resolve(path.dirname(modelJsonPath), p), path.join(dir, p));
+    }
+  }
+  const target = path.join(dir, 'model.json');
+  await fs.copyFile(modelJsonPath, target);
+  return target;
+}
+
+export async function importModel(store: Store, r: ModelImportRequest): Promise<ModelImportResult> {
+  await initBackend();
+  const src = path.resolve(r.path);
+  const model = await loadModel(src); // validates model.json and weights, with errors naming the file
+  try {
+    const desc = describeModel(model, { latentLayer: r.latentLayer });
+    const datasets = await listDatasets(store);
+    if (datasets.length === 0) throw new MarginError('CONFLICT', 'this project has no data set yet: import the data set the model was trained for first');
+    let dsName = r.dataset;
+    if (!dsName) {
+      if (datasets.length > 1) throw badInput(`dataset: this project has several data sets (${datasets.map((d) => d.name).join(', ')}); say which one the model is for`);
+      dsName = datasets[0].name;
+    }
+    const ds = datasets.find((d) => d.name === dsName);
+    if (!ds) throw new MarginError('NOT_FOUND', `dataset: no data set "${dsName}" in this project; choose one of ${datasets.map((d) => d.name).join(', ')}`);
+    checkInputShape(model, ds);
+    const detail = await getDataset(store, ds.id);
+    if (desc.numClasses !== detail.classNames.length) {
+      throw badInput(`model ${src} predicts ${desc.numClasses} classes but data set "${ds.name}" has ${detail.classNames.length}; choose a model trained on this data set`);
+    }
+    const split = r.split ?? (ds.splits.test ? 'test' : Object.keys(ds.splits)[0]);
+    if (!(split in ds.splits)) throw badInput(`split: data set "${ds.name}" has no split "${split}"; choose one of ${Object.keys(ds.splits).join(', ')}`);
+
+    const existing = (await listModels(store)).find((m) => m.name === r.name);
+    let modelId: number;
+    let ordinal = r.ordinal ?? 1;
+    if (existing) {
+      const d = await getModel(store, existing.id);
+      if (d.datasetId !== null && d.datasetId !== ds.id) throw badInput(`model "${r.name}" is analysed on another data set; import this file under another name`);
+      modelId = existing.id;
+      ordinal = r.ordinal ?? Math.max(0, ...d.checkpoints.map((c) => c.ordinal)) + 1;
+      if (r.checkpoint && d.checkpoints.some((c) => c.label === r.checkpoint)) {
+        throw new MarginError('CONFLICT', `model "${r.name}" has a checkpoint "${r.checkpoint}" already: choose another label`);
+      }
+    } else {
+      modelId = await insertModel(store, {
+        name: r.name,
+        architecture: r.architecture ?? (model.name || 'custom'),
+        sourcePath: src,
+        inputShape: desc.inputShape,
+        numClasses: desc.numClasses,
+        latentLayer: desc.latentLayer,
+        engine: 'tfjs',
+        datasetId: ds.id,
+        split,
+      });
+    }
+    const label = r.checkpoint ?? `ckpt-${ordinal}`;
+    const dir = path.join(store.dir, 'models', safeSegment(r.name), safeSegment(label));
+    const copied = await copyModelFiles(src, dir);
+    const checkpointId = await insertCheckpoint(store, modelId, {
+      label,
+      ordinal,
+      path: path.relative(store.dir, copied),
+      modelJson: await fs.readFile(copied, 'utf8'),
+      layers: desc.layers,
+    });
+    return { modelId, checkpointId, checkpoint: label, created: !existing, layers: desc.layers.length, totalParams: desc.totalParams, flopsPerItem: desc.flopsPerItem };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Absolute path of a checkpoint's model.json inside the project. */
+export function checkpointModelPath(store: Store, storedPath: string | null): string {
+  if (!storedPath) throw new MarginError('NOT_FOUND', 'this checkpoint has no model file recorded: re-import it with `margin import-model`');
+  return path.isAbsolute(storedPath) ? storedPath : path.join(store.dir, storedPath);
+}

@@ -1,0 +1,105 @@
+/**
+ * Creating samples of a checkpoint's items with the paper's samplers, in a worker thread, and
+ * recording them (method, parameters, seed, members, weights, creation seconds) in the store.
+ */
+import type { SampleSummary, SamplerMethodName } from '../../shared/api.ts';
+import { MarginError, type ErrorPayload } from '../../shared/errors.ts';
+import { getLatent, getPredictions } from '../../store/predictions.ts';
+import { insertSample, listSamples } from '../../store/samples.ts';
+import type { Store } from '../../store/project.ts';
+import { startWorker } from '../../engine/ts-worker.ts';
+import type { SampleResult, SamplerParams } from '../../samplers/index.ts';
+import { DEFAULT_J } from '../../samplers/index.ts';
+import type { SamplerWorkerData } from '../workers/sampler-worker.ts';
+import { resolveCheckpoint } from './models.ts';
+import { sampleSummaries } from './project-info.ts';
+
+export interface SampleRequest {
+  model: string;
+  checkpoint?: string;
+  method: SamplerMethodName;
+  fraction?: number;
+  j?: number;
+  seed?: number;
+  name?: string;
+}
+
+const USES_J = new Set<SamplerMethodName>(['gmm-full', 'gmm-spherical', 'maxmargin', 'weighted']);
+
+export function defaultSampleName(method: string, fraction: number, j: number | undefined, seed: number): string {
+  const pct = `${+(fraction * 100).toFixed(2)}%`;
+  return `${method}-${pct}${j !== undefined ? `-j${j}` : ''}-s${seed}`;
+}
+
+/** Runs a sampler in a worker thread; cancelling terminates the worker. */
+export function runSamplerInWorker(data: SamplerWorkerData, opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<SampleResult> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(new URL('../workers/sampler-worker.ts', import.meta.url), {
+      workerData: data,
+      transferList: [data.latent.buffer as ArrayBuffer],
+    });
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      fn();
+      void worker.terminate();
+    };
+    const onAbort = () => finish(() => reject(new MarginError('CANCELLED', `${data.method} sampling cancelled`)));
+    opts.signal?.addEventListener('abort', onAbort);
+    worker.on('message', (m: { type: string; done?: number; total?: number; result?: SampleResult; error?: ErrorPayload }) => {
+      if (m.type === 'progress') opts.onProgress?.(m.done!, m.total!);
+      else if (m.type === 'done') finish(() => resolve(m.result!));
+      else if (m.type === 'error') finish(() => reject(new MarginError(m.error!.code, m.error!.message, m.error!.details)));
+    });
+    worker.on('error', (err) => finish(() => reject(err)));
+    worker.on('exit', (code) => finish(() => reject(new MarginError('INTERNAL', `the sampler worker exited with code ${code}`))));
+  });
+}
+
+export async function createSample(store: Store, r: SampleRequest, opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<SampleSummary> {
+  const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
+  const fraction = r.fraction ?? 0.05;
+  const seed = r.seed ?? 1;
+  const j = USES_J.has(r.method) ? (r.j ?? DEFAULT_J) : undefined;
+  if (r.j !== undefined && !USES_J.has(r.method)) throw new MarginError('BAD_INPUT', `j: the tuning factor applies to gmm-full, gmm-spherical, maxmargin and weighted, not ${r.method}`);
+  const name = r.name ?? defaultSampleName(r.method, fraction, j, seed);
+  if ((await listSamples(store, model.id)).some((s) => s.name === name)) {
+    throw new MarginError('CONFLICT', `model "${model.name}" already has a sample named "${name}": choose another name (or another seed)`);
+  }
+  const latent = await getLatent(store, checkpoint.id);
+  const pred = await getPredictions(store, checkpoint.id);
+  if (latent.rows === 0) throw new MarginError('NOT_FOUND', `checkpoint ${checkpoint.label} of "${model.name}" has no latent vectors yet: run the extraction first`);
+  const params: SamplerParams = { fraction, seed, ...(j !== undefined ? { j } : {}) };
+  const result = await runSamplerInWorker(
+    {
+      method: r.method,
+      params,
+      rows: latent.rows,
+      cols: latent.cols,
+      latent: latent.data.slice(), // the store's buffer stays; a copy is transferred
+      trueLabels: pred.trueLabels,
+      predLabels: pred.predicted,
+      numClasses: model.numClasses,
+    },
+    opts,
+  );
+  const memberIds = Int32Array.from(result.members, (row) => latent.itemIds[row]);
+  const id = await insertSample(store, {
+    modelId: model.id,
+    name,
+    method: r.method,
+    params: { ...result.params, diagnostics: result.diagnostics },
+    seed,
+    fraction,
+    j: j ?? null,
+    checkpointId: checkpoint.id,
+    seconds: result.seconds,
+    memberIds,
+    weights: result.weights ?? null,
+  });
+  const summary = (await sampleSummaries(store, model.name)).find((s) => s.id === id);
+  if (!summary) throw new MarginError('INTERNAL', `sample ${id} was not found after it was stored`);
+  return summary;
+}

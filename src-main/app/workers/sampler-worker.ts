@@ -1,0 +1,32 @@
+/**
+ * Worker-thread entry that runs one sampler, so that a second of GMM or SVM fitting never
+ * stalls the main process (IPC, the browser host). Input arrives transferred, not copied.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runSampler, type SamplerMethod, type SamplerParams } from '../../samplers/index.ts';
+import { toErrorPayload } from '../../shared/errors.ts';
+
+export interface SamplerWorkerData {
+  method: SamplerMethod;
+  params: SamplerParams;
+  rows: number;
+  cols: number;
+  latent: Float32Array;
+  trueLabels: Int32Array;
+  predLabels: Int32Array;
+  numClasses: number;
+}
+
+const d = workerData as SamplerWorkerData;
+try {
+  const result = runSampler(
+    d.method,
+    { latent: { rows: d.rows, cols: d.cols, data: d.latent }, trueLabels: d.trueLabels, predLabels: d.predLabels, numClasses: d.numClasses },
+    d.params,
+    { onProgress: (done, total) => parentPort!.postMessage({ type: 'progress', done, total }) },
+  );
+  const transfer = [result.members.buffer as ArrayBuffer, ...(result.weights ? [result.weights.buffer as ArrayBuffer] : [])];
+  parentPort!.postMessage({ type: 'done', result }, transfer);
+} catch (err) {
+  parentPort!.postMessage({ type: 'error', error: toErrorPayload(err) });
+}

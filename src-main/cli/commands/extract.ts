@@ -1,0 +1,41 @@
+import type { Command } from '../command.ts';
+import { requireOption, numberOption } from '../command.ts';
+import { progressPrinter, withProject } from '../project.ts';
+import { MarginError } from '../../shared/errors.ts';
+
+export const extractCommand: Command = {
+  name: 'extract',
+  summary: 'Run a checkpoint over its data set: predictions and latent vectors always, activations of chosen layers (resumable)',
+  usage: 'margin extract --project DIR --model NAME [--checkpoint C|--all-checkpoints] [--layers main|all|a,b] [--sample NAME] [--dtype float32|float16] [--workers N]',
+  options: {
+    project: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' }, 'all-checkpoints': { type: 'boolean' },
+    layers: { type: 'string' }, sample: { type: 'string' }, dtype: { type: 'string' }, workers: { type: 'string' },
+  },
+  async run({ values }) {
+    const model = requireOption(values, 'model', this.usage);
+    const dtype = (values.dtype ?? 'float32') as string;
+    if (dtype !== 'float32' && dtype !== 'float16') throw new MarginError('BAD_REQUEST', `--dtype must be float32 or float16, got ${dtype}`);
+    const l = typeof values.layers === 'string' ? values.layers : 'main';
+    const layers = l === 'all' || l === 'main' ? l : l.split(',').map((s) => s.trim()).filter(Boolean);
+    const { extract } = await import('../../app/services/extraction.ts');
+    const { resolveModel } = await import('../../app/services/models.ts');
+    return withProject(values, this.usage, async (store) => {
+      const labels = values['all-checkpoints'] ? (await resolveModel(store, model)).checkpoints.map((c) => c.label) : [typeof values.checkpoint === 'string' ? values.checkpoint : undefined];
+      const controller = new AbortController();
+      process.once('SIGINT', () => {
+        console.error('\ncancelling after the current batch (run the same command again to resume)…');
+        controller.abort();
+      });
+      for (const checkpoint of labels) {
+        const print = progressPrinter(`extract ${model}${checkpoint ? ` @ ${checkpoint}` : ''}`);
+        const r = await extract(
+          store,
+          { model, checkpoint, layers, sample: typeof values.sample === 'string' ? values.sample : undefined, dtype, workers: numberOption(values, 'workers') },
+          { signal: controller.signal, onProgress: (p) => print(p.done, p.total, p.itemsPerSecond ? `${Math.round(p.itemsPerSecond)} items/s` : '') },
+        );
+        console.log(`${r.model} @ ${r.checkpoint}: ${r.computed.toLocaleString()} items computed, ${r.skipped.toLocaleString()} already stored, layers ${r.layers.join(', ')} (${r.engine}, ${r.seconds.toFixed(1)} s${r.seconds > 0 && r.computed > 0 ? `, ${Math.round(r.computed / r.seconds)} items/s` : ''})`);
+      }
+      return 0;
+    });
+  },
+};
