@@ -3,7 +3,8 @@
  * latent vectors (10 anisotropic Gaussian blobs with overlap, ~10 % wrong predictions on the
  * boundaries), or on real files:
  *   --latent <float32 file> --labels <int32 file> --pred <int32 file> --dim 84 [--classes K]
- * Prints one JSON line per sampler: {method, n, d, fraction, size, seconds, cpuSeconds, ...}.
+ * Prints one JSON line per sampler: {method, n, d, fraction, size, seconds, cpuSeconds (medians of
+ * --runs 3 warm runs), coldSeconds, coldCpuSeconds (the first run, JIT warm-up included), ...}.
  * `seconds` is wall time; `cpuSeconds` (this process's CPU) is steadier on a busy machine.
  */
 import { readFileSync } from 'node:fs';
@@ -42,16 +43,34 @@ function load(): SamplerInput {
 const input = load();
 const fraction = Number(arg('fraction') ?? 0.05);
 const only = arg('method');
+const runs = Number(arg('runs') ?? 3);
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 for (const method of SAMPLER_METHODS) {
   if (only && method !== only) continue;
-  const cpu0 = process.cpuUsage();
-  const r = runSampler(method, input, { fraction, seed: 1 });
-  const cpu = process.cpuUsage(cpu0);
+  // Median of `runs` runs (as experiment E4 does); the first, cold run (JIT warm-up included)
+  // is reported separately as coldSeconds / coldCpuSeconds.
+  const timed = () => {
+    const cpu0 = process.cpuUsage();
+    const result = runSampler(method, input, { fraction, seed: 1 });
+    const cpu = process.cpuUsage(cpu0);
+    return { result, cpu: (cpu.user + cpu.system) / 1e6 };
+  };
+  const cold = timed();
+  const wall: number[] = [], cpus: number[] = [];
+  let r = cold.result;
+  for (let t = 0; t < runs; t++) {
+    const x = timed();
+    r = x.result;
+    wall.push(r.seconds);
+    cpus.push(x.cpu);
+  }
+  const seconds = median(wall);
   const line: Record<string, unknown> = {
-    method, n: input.latent.rows, d: input.latent.cols, fraction, size: r.members.length,
-    seconds: Number(r.seconds.toFixed(3)), cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)), ...r.diagnostics,
+    method, n: input.latent.rows, d: input.latent.cols, fraction, size: r.members.length, runs,
+    seconds: Number(seconds.toFixed(3)), cpuSeconds: Number(median(cpus).toFixed(3)),
+    coldSeconds: Number(cold.result.seconds.toFixed(3)), coldCpuSeconds: Number(cold.cpu.toFixed(3)), ...r.diagnostics,
   };
   const ref = REFERENCE[method];
-  if (ref) { line.reference = ref.name; line.referenceSeconds = ref.seconds; line.speedup = Number((ref.seconds / r.seconds).toFixed(1)); }
+  if (ref) { line.reference = ref.name; line.referenceSeconds = ref.seconds; line.speedup = Number((ref.seconds / seconds).toFixed(1)); }
   console.log(JSON.stringify(line));
 }

@@ -5,8 +5,10 @@
  *
  * Estimation: EM rather than the paper's variational Bayes. With the number of components
  * fixed to the number of classes, VB's extra benefit (switching off surplus components) is not
- * used, while EM is simpler, deterministic and faster. Stopping rule as scikit-learn's: change
- * of the mean log-likelihood per item < tol (1e-3), at most maxIter (100) iterations.
+ * used, while EM is simpler, deterministic and faster. Stopping rule: RELATIVE change of the mean
+ * log-likelihood per item |Δℓ| ≤ tol·|ℓ| (tol 1e-4; scale-free, unlike scikit-learn's absolute
+ * 1e-3), at most maxIter (100) iterations. Spherical EM runs as one fused pass per iteration
+ * (gmm-spherical-core.ts).
  *
  * Initialisation: from the model's PREDICTED labels — component c starts at the mean and
  * covariance of the items predicted as c. The model's own partition of the latent space is
@@ -28,6 +30,7 @@
  * responsibilities below 1e-10, so each item feeds essentially only its own component's sums.
  */
 import type { Rng } from '../core/rng.ts';
+import { emSpherical } from './gmm-spherical-core.ts';
 import { choleskyInPlace, columnMeans, covariance, accumulateGram, logSumExp } from './linalg.ts';
 
 export type CovarianceType = 'full' | 'spherical';
@@ -64,7 +67,7 @@ const LOG_2PI = Math.log(2 * Math.PI);
 export function fitGmm(
   x: Float64Array, n: number, d: number, k: number, init: Int32Array, type: CovarianceType, rng: Rng, opts: GmmOptions = {},
 ): GmmFit {
-  const tol = opts.tol ?? 1e-3;
+  const tol = opts.tol ?? 1e-4;
   const maxIter = opts.maxIter ?? 100;
   const globalMean = columnMeans(x, n, d);
   // The full global covariance is only needed to seed full-covariance components.
@@ -79,23 +82,29 @@ export function fitGmm(
   const covs = new Float64Array(type === 'full' ? k * d * d : k);
   const resp = new Float64Array(n * k);
   initialise(x, n, d, k, init, type, rng, globalCov, reg, weights, means, covs, resp);
+  if (type === 'spherical') {
+    const r = emSpherical(x, n, d, k, { weights, means, variances: covs }, reg, {
+      tol, maxIter, onIteration: (it) => { opts.onProgress?.(it, maxIter); opts.checkAbort?.(); },
+    });
+    return { k, d, weights, means, covariances: covs, ...r };
+  }
 
   const logJoint = new Float64Array(n * k);
   const best = Int32Array.from(init);
   let prev = -Infinity, ll = -Infinity, iterations = 0, converged = false;
   for (;;) {
     opts.checkAbort?.();
-    ll = eStep(x, n, d, k, type, weights, means, covs, logJoint, best, PRUNE_GAP);
+    ll = eStep(x, n, d, k, weights, means, covs, logJoint, best, PRUNE_GAP);
     iterations++;
     opts.onProgress?.(iterations, maxIter);
-    if (Math.abs(ll - prev) < tol) { converged = true; break; }
+    if (Math.abs(ll - prev) <= tol * Math.abs(ll)) { converged = true; break; }
     if (iterations >= maxIter) break;
     prev = ll;
     responsibilities(logJoint, n, k, resp);
     mStep(x, n, d, k, type, resp, reg, weights, means, covs);
   }
   // Exact log-joints for the likelihood ratios.
-  if (type === 'full') ll = eStep(x, n, d, k, type, weights, means, covs, logJoint, best, Infinity);
+  if (type === 'full') ll = eStep(x, n, d, k, weights, means, covs, logJoint, best, Infinity);
   return { k, d, weights, means, covariances: covs, logJoint, logLikelihood: ll, iterations, converged };
 }
 
@@ -148,36 +157,13 @@ function initialise(
   }
 }
 
-/** Fills logJoint (n × k) and returns the mean log-likelihood. `best` is updated in place. */
+/** Full-covariance E-step: fills logJoint (n × k), returns the mean log-likelihood, updates `best`. */
 function eStep(
-  x: Float64Array, n: number, d: number, k: number, type: CovarianceType,
+  x: Float64Array, n: number, d: number, k: number,
   weights: Float64Array, means: Float64Array, covs: Float64Array, logJoint: Float64Array, best: Int32Array, gap: number,
 ): number {
   const constant = new Float64Array(k);
   let total = 0;
-  if (type === 'spherical') {
-    const muNorm = new Float64Array(k);
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let a = 0; a < d; a++) s += means[c * d + a] ** 2;
-      muNorm[c] = s;
-      constant[c] = Math.log(weights[c]) - 0.5 * d * (LOG_2PI + Math.log(covs[c]));
-    }
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      let xn = 0;
-      for (let a = 0; a < d; a++) xn += x[o + a] * x[o + a];
-      for (let c = 0; c < k; c++) {
-        const om = c * d;
-        let dot = 0;
-        for (let a = 0; a < d; a++) dot += x[o + a] * means[om + a];
-        const d2 = Math.max(xn - 2 * dot + muNorm[c], 0);
-        logJoint[i * k + c] = constant[c] - (0.5 * d2) / covs[c];
-      }
-      total += finishRow(logJoint, i, k, best);
-    }
-    return total / n;
-  }
   // Full covariances: Cholesky factors (copies) with reciprocal diagonals.
   const chol = Float64Array.from(covs);
   const inv = new Float64Array(k * d);

@@ -34,7 +34,8 @@ describe('GMM samplers (Algorithm 1)', () => {
       expect(r1.diagnostics.exemplars).toBe(0);
       const rd = s.run(input, { fraction: 0.1, seed: 1 }, { rng: createRng(1) });
       expect(rd.params.j).toBe(0.7);
-      expect(rd.diagnostics.outliers).toBe(63);
+      // round(0.7 · n_g) per group: within half an item per group (3 groups) of 0.7 · 90 = 63.
+      expect(Math.abs((rd.diagnostics.outliers as number) - 63)).toBeLessThanOrEqual(1.5);
     });
   }
 });

@@ -18,6 +18,12 @@ import { weightedSampler } from './weighted.ts';
 
 export type { SampleResult, Sampler, SamplerContext, SamplerInput, SamplerMethod, SamplerParams } from './types.ts';
 export { DEFAULT_J } from './validate.ts';
+// Building blocks for callers that reuse one fit across fractions, j and seeds (the experiments).
+export { selectTwoEnds } from './allocate.ts';
+export { gmmScores } from './gmm-sampler.ts';
+export { maxMarginScores } from './maxmargin.ts';
+export { DEFAULT_RATIO_CAP, weightedDraw } from './weighted.ts';
+export { targetSize } from './sampler.ts';
 
 export const SAMPLERS: Record<SamplerMethod, Sampler> = {
   uniform: uniformSampler,

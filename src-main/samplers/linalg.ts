@@ -7,7 +7,8 @@ import type { Matrix } from '../core/matrix.ts';
 
 /** A Float64 copy of the latent matrix: the kernels below accumulate in double precision. */
 export function toF64(m: Matrix): Float64Array {
-  return Float64Array.from(m.data);
+  // The typed-array constructor converts in native code; Float64Array.from iterates in JS (~10× slower).
+  return new Float64Array(m.data);
 }
 
 export function columnMeans(x: Float64Array, n: number, d: number): Float64Array {

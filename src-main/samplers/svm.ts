@@ -4,6 +4,11 @@
  *   min_α ½ αᵀ(Q + D)α − eᵀα,  α ≥ 0,  Q_ij = y_i y_j x_iᵀx_j,  D_ii = 1/(2C)
  * The bias is an extra constant feature (value 1), as in LIBLINEAR with -B 1.
  * Multi-class is one-vs-rest. Pure math over Float64Array.
+ *
+ * Warm start (Chu, Chang, Lin, KDD 2015 "Warm start for parameter selection of linear
+ * classifiers"): a solver may start from given dual variables α₀ (w = Σ α₀ y x is rebuilt from
+ * them). MaxMargin starts its final full-data model from the cross-validation folds' α, which
+ * already sit near the optimum, so the final training needs a fraction of the epochs.
  */
 
 export interface LinearSvmOptions {
@@ -16,21 +21,34 @@ export interface LinearSvmOptions {
   random: () => number;
 }
 
-/** Weights (d + 1 values, the last is the bias) of a binary SVM on rows `idx` of x. */
+export interface BinarySvm {
+  /** d + 1 weights, the last is the bias. */
+  w: Float64Array;
+  /** Dual variables, one per training row (same order as idx). */
+  alpha: Float64Array;
+  epochs: number;
+}
+
+/** A binary SVM on rows `idx` of x, optionally warm-started from dual variables alpha0 (≥ 0, one per row of idx). */
 export function trainBinarySvm(
-  x: Float64Array, d: number, idx: Int32Array, y: Int8Array, opts: LinearSvmOptions,
-): { w: Float64Array; epochs: number } {
+  x: Float64Array, d: number, idx: Int32Array, y: Int8Array, opts: LinearSvmOptions, alpha0?: Float64Array,
+): BinarySvm {
   const C = opts.c ?? 0.1, eps = opts.eps ?? 0.1, maxIter = opts.maxIter ?? 1000;
   const m = idx.length;
   const diag = 1 / (2 * C);
   const w = new Float64Array(d + 1);
-  const alpha = new Float64Array(m);
+  const alpha = alpha0 ? Float64Array.from(alpha0, (v) => Math.max(v, 0)) : new Float64Array(m);
   const qd = new Float64Array(m);
   for (let t = 0; t < m; t++) {
     const o = idx[t] * d;
     let s = 1 + diag; // the bias feature contributes 1
     for (let a = 0; a < d; a++) s += x[o + a] * x[o + a];
     qd[t] = s;
+    const at = alpha[t] * y[t];
+    if (at !== 0) {
+      for (let a = 0; a < d; a++) w[a] += at * x[o + a];
+      w[d] += at;
+    }
   }
   const active = Int32Array.from({ length: m }, (_, t) => t);
   let activeSize = m;
@@ -46,8 +64,7 @@ export function trainBinarySvm(
     for (let s = 0; s < activeSize; s++) {
       const t = active[s];
       const o = idx[t] * d, yt = y[t];
-      let wx = w[d];
-      for (let a = 0; a < d; a++) wx += w[a] * x[o + a];
+      const wx = w[d] + dot4(w, x, o, d);
       const g = yt * wx - 1 + diag * alpha[t];
       let pg = g;
       if (alpha[t] === 0) {
@@ -68,7 +85,7 @@ export function trainBinarySvm(
         alpha[t] = nv;
         const delta = (nv - old) * yt;
         if (delta !== 0) {
-          for (let a = 0; a < d; a++) w[a] += delta * x[o + a];
+          axpy4(delta, x, o, w, d);
           w[d] += delta;
         }
       }
@@ -83,31 +100,56 @@ export function trainBinarySvm(
     pgMaxOld = pgMax <= 0 ? Infinity : pgMax;
     pgMinOld = pgMin >= 0 ? -Infinity : pgMin;
   }
-  return { w, epochs: epoch };
+  return { w, alpha, epochs: epoch };
+}
+
+/**
+ * Σ_a w[a]·x[o + a] over a < d with four independent accumulators: the additions no longer wait
+ * on each other, ~1.5–2× faster than one running sum in V8 (which does not vectorise).
+ */
+function dot4(w: Float64Array, x: Float64Array, o: number, d: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, a = 0;
+  for (; a + 3 < d; a += 4) {
+    s0 += w[a] * x[o + a]; s1 += w[a + 1] * x[o + a + 1]; s2 += w[a + 2] * x[o + a + 2]; s3 += w[a + 3] * x[o + a + 3];
+  }
+  for (; a < d; a++) s0 += w[a] * x[o + a];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/** w[a] += t·x[o + a] for a < d, unrolled by four. */
+function axpy4(t: number, x: Float64Array, o: number, w: Float64Array, d: number): void {
+  let a = 0;
+  for (; a + 3 < d; a += 4) {
+    w[a] += t * x[o + a]; w[a + 1] += t * x[o + a + 1]; w[a + 2] += t * x[o + a + 2]; w[a + 3] += t * x[o + a + 3];
+  }
+  for (; a < d; a++) w[a] += t * x[o + a];
 }
 
 /** Decision value wᵀx + b of row i. */
 export function decision(w: Float64Array, x: Float64Array, d: number, i: number): number {
-  const o = i * d;
-  let s = w[d];
-  for (let a = 0; a < d; a++) s += w[a] * x[o + a];
-  return s;
+  return w[d] + dot4(w, x, i * d, d);
 }
 
-/** One-vs-rest weights, one (d + 1)-vector per class, trained on rows `idx`. */
+/**
+ * One-vs-rest weights, one (d + 1)-vector per class, trained on rows `idx`; `alpha0[c]` (one
+ * value per row of idx) warm-starts class c. Returns each class's dual variables too.
+ */
 export function trainOneVsRest(
   x: Float64Array, d: number, labels: Int32Array, k: number, idx: Int32Array, opts: LinearSvmOptions,
-): { weights: Float64Array[]; epochs: number } {
+  alpha0?: Float64Array[],
+): { weights: Float64Array[]; alphas: Float64Array[]; epochs: number } {
   const weights: Float64Array[] = [];
+  const alphas: Float64Array[] = [];
   let epochs = 0;
   const y = new Int8Array(idx.length);
   for (let c = 0; c < k; c++) {
     for (let t = 0; t < idx.length; t++) y[t] = labels[idx[t]] === c ? 1 : -1;
-    const r = trainBinarySvm(x, d, idx, y, opts);
+    const r = trainBinarySvm(x, d, idx, y, opts, alpha0?.[c]);
     weights.push(r.w);
+    alphas.push(r.alpha);
     epochs += r.epochs;
   }
-  return { weights, epochs };
+  return { weights, alphas, epochs };
 }
 
 /** Column-wise z-scoring (a constant column gets scale 1), returned as a new matrix. */

@@ -69,23 +69,32 @@ export function systematicSample(pi: Float64Array, n: number, rng: Rng): Int32Ar
   return Int32Array.from(out).sort();
 }
 
+/**
+ * The weighted draw from given log likelihood ratios: π ∝ 1/ratio (ratio clamped to
+ * [1/cap, cap]), exactly `size` members by systematic πps, Horvitz–Thompson weights 1/π.
+ * Exported so the experiments can reuse one fit for many seeds.
+ */
+export function weightedDraw(
+  logRatio: Float64Array, size: number, cap: number, rng: Rng,
+): { members: Int32Array; weights: Float64Array; minPi: number; maxPi: number } {
+  const N = logRatio.length;
+  const lo = -Math.log(cap), hi = Math.log(cap);
+  const w = new Float64Array(N);
+  for (let i = 0; i < N; i++) w[i] = Math.exp(-Math.min(hi, Math.max(lo, logRatio[i])));
+  const pi = inclusionProbabilities(w, size);
+  const members = systematicSample(pi, size, rng);
+  const weights = new Float64Array(members.length);
+  for (let t = 0; t < members.length; t++) weights[t] = 1 / pi[members[t]];
+  let minPi = Infinity, maxPi = 0;
+  for (let i = 0; i < N; i++) { if (pi[i] < minPi) minPi = pi[i]; if (pi[i] > maxPi) maxPi = pi[i]; }
+  return { members, weights, minPi, maxPi };
+}
+
 export const weightedSampler = makeSampler('weighted', 'Weighted by 1 / likelihood ratio (MaxMargin)', true, false, (input, params, ctx) => {
   const N = input.latent.rows;
   const cap = params.ratioCap ?? DEFAULT_RATIO_CAP;
-  const n = targetSize(N, params.fraction);
   const s = maxMarginScores(input, ctx.rng, { signal: ctx.signal, onProgress: ctx.onProgress });
-  const lo = -Math.log(cap), hi = Math.log(cap);
-  const w = new Float64Array(N);
-  for (let i = 0; i < N; i++) w[i] = Math.exp(-Math.min(hi, Math.max(lo, s.logRatio[i])));
-  const pi = inclusionProbabilities(w, n);
-  const members = systematicSample(pi, n, ctx.rng);
-  const weights = new Float64Array(members.length);
-  let minPi = Infinity, maxPi = 0;
-  for (let t = 0; t < members.length; t++) {
-    const p = pi[members[t]];
-    weights[t] = 1 / p;
-  }
-  for (let i = 0; i < N; i++) { if (pi[i] < minPi) minPi = pi[i]; if (pi[i] > maxPi) maxPi = pi[i]; }
+  const { members, weights, minPi, maxPi } = weightedDraw(s.logRatio, targetSize(N, params.fraction), cap, ctx.rng);
   return {
     members,
     weights,

@@ -1,0 +1,44 @@
+/**
+ * E3 (paper §V-D, Figure 6): the tuning factor j of Algorithm 1 for GMM full, GMM spherical and
+ * MaxMargin on a 5 % sample, plus the weighted variant of each (inclusion ∝ 1 / likelihood
+ * ratio of THAT method's fit, ratio capped at 100, averaged over seeds). The weighted sample
+ * does not depend on j; its averaged scores are repeated at every j, so each chart draws it as
+ * a flat reference line next to the method's j curve.
+ */
+import { createRng } from '../core/rng.ts';
+import { scoreSample } from '../queries/index.ts';
+import { DEFAULT_RATIO_CAP, targetSize, weightedDraw } from '../samplers/index.ts';
+import { EXPERIMENT_FRACTION } from './e2.ts';
+import { Progress } from './progress.ts';
+import { SampleSource, TWO_END_METHODS } from './sample-source.ts';
+import { exactAnswers, samplerInput } from './scoring.ts';
+import type { E3Row, ExperimentData, ExperimentOptions } from './types.ts';
+import { resolveOptions, validateData } from './validate.ts';
+
+export function runE3(data: ExperimentData, options?: ExperimentOptions): E3Row[] {
+  validateData(data);
+  const o = resolveOptions(options);
+  const progress = new Progress('E3', TWO_END_METHODS.length * (o.js.length + o.seeds) + 1, o);
+  const exact = exactAnswers(data);
+  progress.step('exact answers');
+  const source = new SampleSource(samplerInput(data), o.signal);
+  const size = targetSize(data.latent.rows, EXPERIMENT_FRACTION);
+  const rows: E3Row[] = [];
+  for (const method of TWO_END_METHODS) {
+    for (const j of o.js) {
+      const s = scoreSample(exact, source.members(method, EXPERIMENT_FRACTION, 0, j), { k: o.k });
+      rows.push({ method, j, s1: s.s1, s2: s.s2, s3: s.s3 });
+      progress.step(`${method} j=${j}`);
+    }
+    const { logRatio } = source.ratios(method);
+    let s1 = 0, s2 = 0, s3 = 0;
+    for (let seed = 0; seed < o.seeds; seed++) {
+      const { members } = weightedDraw(logRatio, size, DEFAULT_RATIO_CAP, createRng(seed));
+      const s = scoreSample(exact, members, { k: o.k });
+      s1 += s.s1; s2 += s.s2; s3 += s.s3;
+      progress.step(`${method} weighted seed=${seed}`);
+    }
+    for (const j of o.js) rows.push({ method, j, s1: s1 / o.seeds, s2: s2 / o.seeds, s3: s3 / o.seeds, weighted: true });
+  }
+  return rows;
+}

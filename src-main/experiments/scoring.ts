@@ -1,0 +1,27 @@
+/**
+ * The exact query answers an experiment scores samples against, computed once per data set
+ * (one scan of every full layer) and shared by every experiment run on the same data object.
+ */
+import { prepareExactAnswers } from '../queries/index.ts';
+import type { ExactAnswers } from '../queries/index.ts';
+import type { SamplerInput } from '../samplers/index.ts';
+import type { ExperimentData } from './types.ts';
+
+// Keyed by the layers array: runE1 … runTable4 on the same data reuse one scan. (The data are
+// treated as immutable for the duration of a run, as everywhere in the experiments.)
+const cache = new WeakMap<object, ExactAnswers>();
+
+export function exactAnswers(data: ExperimentData): ExactAnswers {
+  let exact = cache.get(data.layers);
+  if (!exact) {
+    const correct = new Uint8Array(data.trueLabels.length);
+    for (let i = 0; i < correct.length; i++) correct[i] = data.trueLabels[i] === data.predLabels[i] ? 1 : 0;
+    exact = prepareExactAnswers({ layers: data.layers, trueLabels: data.trueLabels, correct, numClasses: data.numClasses });
+    cache.set(data.layers, exact);
+  }
+  return exact;
+}
+
+export function samplerInput(data: ExperimentData): SamplerInput {
+  return { latent: data.latent, trueLabels: data.trueLabels, predLabels: data.predLabels, numClasses: data.numClasses };
+}
