@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { _electron } from 'playwright-core';
-import { ARTIFACTS, freshDir, launchBrowser, serve, type ServedHost } from './support/browser.ts';
+import { ARTIFACTS, launchBrowser, serve, type ServedHost } from './support/browser.ts';
 import { electronStatus, REPO_ROOT } from '../src-main/system/info.ts';
 
 async function workspaceFlow(page: Page, shot: string) {
@@ -29,9 +29,9 @@ async function workspaceFlow(page: Page, shot: string) {
 
 describe('workspace in the browser host', () => {
   let host: ServedHost;
-  let browser: Browser;
+  let browser: BrowserContext;
   beforeAll(async () => {
-    host = await serve(['--project', freshDir('margin-e2e-empty-')]);
+    host = await serve([]);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -40,7 +40,7 @@ describe('workspace in the browser host', () => {
   });
 
   it('opens the workspace, round-trips the API and shows a bad request\'s error', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser.newPage();
     const consoleErrors: string[] = [];
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(host.url);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { REPO_ROOT } from '../../src-main/system/info.ts';
 
 export const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
@@ -35,12 +35,17 @@ export function chromiumPath(): string | undefined {
   throw new Error('no Chromium found: install Debian\'s `chromium` package or set MARGIN_CHROMIUM to a Chromium binary');
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * A fresh Chromium profile per launch. Playwright refuses --user-data-dir among the args, so the
+ * fresh profile folder is given as launchPersistentContext's user-data dir instead.
+ */
+export async function launchBrowser(): Promise<BrowserContext> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'margin-chromium-'));
-  return chromium.launch({
+  return chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
-    args: [...CHROMIUM_FLAGS, `--user-data-dir=${userDataDir}`],
+    args: CHROMIUM_FLAGS.filter((f) => f !== '--headless'),
     headless: true,
+    viewport: { width: 1400, height: 900 },
   });
 }
 

@@ -11,9 +11,10 @@ import { importDataCommand } from './commands/import-data.ts';
 import { importModelCommand } from './commands/import-model.ts';
 import { extractCommand } from './commands/extract.ts';
 import { sampleCommand, samplesCommand } from './commands/sample.ts';
+import { demoCommand } from './commands/demo.ts';
 
 export const COMMANDS: Command[] = [
-  initCommand, importDataCommand, importModelCommand, extractCommand, sampleCommand, samplesCommand, serveCommand, infoCommand,
+  initCommand, demoCommand, importDataCommand, importModelCommand, extractCommand, sampleCommand, samplesCommand, serveCommand, infoCommand,
 ];
 
 function help(): string {

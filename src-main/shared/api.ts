@@ -201,6 +201,29 @@ export interface NamedQueryResult {
   seconds: number;
 }
 
+export interface NeuronInspection {
+  model: string;
+  checkpoint: string;
+  layer: string;
+  neuron: number;
+  granularity: 'unit' | 'channel';
+  /** Items searched: all items with stored activations, or the sample's members. */
+  searched: number;
+  items: Array<{
+    itemId: number;
+    value: number;
+    trueLabel: number;
+    predicted: number;
+    confidence: number;
+    /** data: URL of the input's thumbnail */
+    thumbnail: string;
+    /** data: URL of the saliency map (|∂ true-class logit / ∂ input|), when computed */
+    saliency?: string;
+  }>;
+  classNames: string[];
+  seconds: number;
+}
+
 export interface JobRef {
   jobId: string;
 }
@@ -326,6 +349,8 @@ export const requests = {
       query: z.enum(NAMED_QUERIES),
       ...modelRef,
       model2: name.optional(),
+      /** Q7 between two checkpoints of one model: the second checkpoint (with model2 omitted). */
+      checkpoint2: z.string().trim().min(1).max(200).optional(),
       layer: name.optional(),
       classA: z.number().int().min(0).optional(),
       classB: z.number().int().min(0).optional(),
@@ -333,6 +358,20 @@ export const requests = {
       sample: name.optional(),
     }).strict(),
     'The paper\'s Table II queries Q1–Q7 by name.',
+  ),
+
+  'neuron.inspect': request<NeuronInspection>()(
+    z.object({
+      ...modelRef,
+      layer: name,
+      neuron: z.number().int().min(0),
+      granularity: z.enum(['unit', 'channel']).default('unit'),
+      reduce: z.enum(['mean', 'max']).default('mean'),
+      k: z.number().int().min(1).max(100).default(12),
+      sample: name.optional(),
+      saliency: z.boolean().default(true),
+    }).strict(),
+    'The inputs that activate a neuron (or channel) most, with their saliency maps.',
   ),
 
   'evaluate.start': request<JobRef>()(

@@ -7,7 +7,7 @@ export const VIEWS = [
   { id: 'samplers', label: 'Samplers', icon: '◎' },
   { id: 'queries', label: 'Queries', icon: '⌕' },
   { id: 'compare', label: 'Compare', icon: '⇄' },
-  { id: 'reports', label: 'Reports', icon: '⎙' },
+  { id: 'reports', label: 'Reports', icon: '≣' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
 

@@ -4,6 +4,7 @@ import { buildProjectInfo } from '../services/project-info.ts';
 import { importIntoProject, itemThumbnails } from '../services/datasets.ts';
 import { getPredictions } from '../../store/predictions.ts';
 import { resolveCheckpoint } from '../services/models.ts';
+import { buildDemo, defaultDemoDir } from '../services/demo.ts';
 
 export const projectHandlers: HandlerModule = (ctx) => {
   const info = async () => {
@@ -20,6 +21,17 @@ export const projectHandlers: HandlerModule = (ctx) => {
       return info();
     },
     'project.info': info,
+    'project.openDemo': () => {
+      const dir = defaultDemoDir();
+      const jobId = ctx.jobs.start('project.openDemo', 'Open the demo project', async (job) => {
+        await ctx.workspace.close(); // DuckDB allows one writer: release the demo if it is the open project
+        const store = await buildDemo(dir, { signal: job.signal, onProgress: (p) => job.progress(p.done, p.total, p.step) });
+        await store.close();
+        await ctx.workspace.open(dir, { isDemo: true });
+        return ctx.workspace.summary();
+      });
+      return { jobId };
+    },
     'dataset.import': (params) => {
       const store = ctx.workspace.requireStore();
       const jobId = ctx.jobs.start('dataset.import', `Import data set ${params.name}`, async (job) => {

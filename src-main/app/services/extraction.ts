@@ -9,6 +9,7 @@ import { getSplit } from '../../store/datasets.ts';
 import { getDataset } from '../../store/datasets.ts';
 import { runExtraction, type ExtractionResult } from '../../store/extract-job.ts';
 import { extractedItems } from '../../store/activations.ts';
+import { predictedItems } from '../../store/predictions.ts';
 import { getSample, listSamples } from '../../store/samples.ts';
 import type { Store } from '../../store/project.ts';
 import type { CheckpointInfo, ModelDetail } from '../../store/models.ts';
@@ -59,6 +60,13 @@ export async function extractItems(
   const { datasetId, split } = modelDataset(model);
   const ds = await getDataset(store, datasetId);
   const data = await getSplit(store, datasetId, split);
+  // Nothing to do (a rerun of a finished extraction): answer without starting the engine.
+  const wanted = itemIds ?? data.itemIds;
+  const predicted = await predictedItems(store, checkpoint.id);
+  const stored = await Promise.all(layers.map(async (l) => new Set(await extractedItems(store, checkpoint.id, l))));
+  if (wanted.every((id) => predicted.has(id) && stored.every((s) => s.has(id)))) {
+    return { total: wanted.length, skipped: wanted.length, computed: 0, batches: 0, seconds: 0, engine: 'none (already stored)' };
+  }
   const runnerBatch = opts.batchSize ?? 256;
   const workers = opts.workers ?? (itemIds && itemIds.length <= runnerBatch ? 0 : 2);
   const runner = await createRunner({

@@ -1,0 +1,88 @@
+/**
+ * The demo project, made in one step from what ships in resources/demo/ (see
+ * scripts/demo-build.ts): the Fashion-MNIST test set imported, both demo models with every
+ * checkpoint registered, predictions and latent vectors extracted for every checkpoint, and
+ * the main layers' activations of each model's last checkpoint stored for all items (so that
+ * a sample's answers can be shown with their error against the exact answer). Re-running it on
+ * an existing demo folder completes whatever is missing (extraction resumes).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../../system/info.ts';
+import { createProject, openProject, META_FILE, type Store } from '../../store/project.ts';
+import { listDatasets } from '../../store/datasets.ts';
+import { listModels, getModel } from '../../store/models.ts';
+import { MarginError } from '../../shared/errors.ts';
+import { importIntoProject } from './datasets.ts';
+import { importModel } from './model-import.ts';
+import { extract } from './extraction.ts';
+
+export const DEMO_RESOURCES = path.join(REPO_ROOT, 'resources', 'demo');
+export const DEMO_DATASET = 'fashion-mnist';
+
+interface Manifest {
+  models: Array<{ architecture: string; latentLayer: string; checkpoints: Array<{ epoch: number; path: string; testAccuracy: number }> }>;
+}
+
+/** Where `npm start` keeps the demo project: $MARGIN_DEMO_DIR, else the user's data folder. */
+export function defaultDemoDir(): string {
+  if (process.env.MARGIN_DEMO_DIR) return path.resolve(process.env.MARGIN_DEMO_DIR);
+  const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'margin', 'demo');
+}
+
+export interface DemoProgress {
+  step: string;
+  done: number;
+  total: number;
+}
+
+export function readDemoManifest(): Manifest {
+  const file = path.join(DEMO_RESOURCES, 'manifest.json');
+  if (!fs.existsSync(file)) throw new MarginError('NOT_FOUND', `the demo is missing (${file}): run \`npm run demo:build\``);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+}
+
+/** Makes (or completes) the demo project in `dir` and returns it open. */
+export async function buildDemo(dir: string, opts: { onProgress?: (p: DemoProgress) => void; signal?: AbortSignal; activationDtype?: 'float32' | 'float16' } = {}): Promise<Store> {
+  const manifest = readDemoManifest();
+  const exists = fs.existsSync(path.join(dir, META_FILE));
+  const store = exists ? await openProject(dir) : await createProject(dir, { name: 'Fashion-MNIST demo' });
+  try {
+    const say = (step: string, done: number, total: number) => opts.onProgress?.({ step, done, total });
+    if (!(await listDatasets(store)).some((d) => d.name === DEMO_DATASET)) {
+      say('importing the Fashion-MNIST test set', 0, 1);
+      await importIntoProject(store, { name: DEMO_DATASET, format: 'idx', path: path.join(DEMO_RESOURCES, 'data'), classNames: 'fashion-mnist' });
+    }
+    for (const m of manifest.models) {
+      const existing = (await listModels(store)).find((x) => x.name === m.architecture);
+      const have = existing ? new Set((await getModel(store, existing.id)).checkpoints.map((c) => c.label)) : new Set<string>();
+      for (const c of m.checkpoints) {
+        const label = `epoch-${c.epoch}`;
+        if (have.has(label)) continue;
+        say(`registering ${m.architecture} ${label}`, c.epoch - 1, m.checkpoints.length);
+        await importModel(store, {
+          name: m.architecture, path: path.join(DEMO_RESOURCES, c.path), checkpoint: label, ordinal: c.epoch,
+          dataset: DEMO_DATASET, architecture: m.architecture, latentLayer: m.latentLayer,
+        });
+      }
+    }
+    // predictions + latents of every checkpoint; main-layer activations of the last one
+    for (const m of manifest.models) {
+      const labels = m.checkpoints.map((c) => `epoch-${c.epoch}`);
+      for (const label of labels) {
+        const last = label === labels.at(-1);
+        await extract(
+          store,
+          { model: m.architecture, checkpoint: label, layers: last ? 'main' : [], dtype: opts.activationDtype ?? 'float32' },
+          { signal: opts.signal, onProgress: (p) => say(`extracting ${m.architecture} ${label}`, p.done, p.total) },
+        );
+      }
+    }
+    return store;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

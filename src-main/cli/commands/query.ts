@@ -1,0 +1,98 @@
+/** `margin query`: answer S1/S2/S3 for a subset of a model's items, exactly or from a sample. */
+import type { Command } from '../command.ts';
+import { numberOption, requireOption } from '../command.ts';
+import { withProject } from '../project.ts';
+import { flushQueryResults, runQuery } from '../../app/services/queries.ts';
+import { ensureActivations } from '../../app/services/extraction.ts';
+import { describeIssues, requests } from '../../shared/api.ts';
+import type { QueryAnswer, QueryResult } from '../../shared/api.ts';
+import { MarginError } from '../../shared/errors.ts';
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export const queryCommand: Command = {
+  name: 'query',
+  summary: 'Answer S1 (top-K neurons), S2 (mean activation) or S3 (argmax distribution) for a subset, exactly or from a sample',
+  usage:
+    'margin query --project DIR --model NAME --set S1|S2|S3 --layer L [--checkpoint C] [--class C] [--predicted C] [--outcome correct|incorrect|all] [--sample NAME] [--k K] [--by mean|max] [--granularity unit|channel] [--reduce mean|max] [--json]',
+  options: {
+    project: { type: 'string' }, model: { type: 'string' }, set: { type: 'string' }, layer: { type: 'string' },
+    checkpoint: { type: 'string' }, class: { type: 'string' }, predicted: { type: 'string' }, outcome: { type: 'string' },
+    sample: { type: 'string' }, k: { type: 'string' }, by: { type: 'string' }, granularity: { type: 'string' },
+    reduce: { type: 'string' }, json: { type: 'boolean' },
+  },
+  async run({ values }) {
+    const raw = {
+      model: requireOption(values, 'model', this.usage),
+      set: requireOption(values, 'set', this.usage).toUpperCase(),
+      layer: requireOption(values, 'layer', this.usage),
+      checkpoint: str(values.checkpoint),
+      subset: {
+        trueClass: numberOption(values, 'class'),
+        predClass: numberOption(values, 'predicted'),
+        outcome: str(values.outcome) ?? 'all',
+      },
+      sample: str(values.sample),
+      k: numberOption(values, 'k'),
+      by: str(values.by),
+      granularity: str(values.granularity),
+      reduce: str(values.reduce),
+    };
+    // The same schema as the API, so the CLI accepts exactly what the workbench does.
+    const parsed = requests['query.run'].params.safeParse(JSON.parse(JSON.stringify(raw)));
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.map((p) => optionName(String(p))).filter(Boolean), message: i.message }));
+      throw new MarginError('BAD_REQUEST', `${describeIssues(issues)}\nusage: ${this.usage}`);
+    }
+    return withProject(values, this.usage, async (store) => {
+      const result = await runQuery(store, parsed.data, { ensureActivations });
+      await flushQueryResults(store);
+      console.log(values.json ? JSON.stringify(result, null, 2) : summary(result));
+      return 0;
+    });
+  },
+};
+
+/** Subset fields back to the option names the user typed. */
+function optionName(p: string): string {
+  return ({ trueClass: '--class', predClass: '--predicted', outcome: '--outcome' } as Record<string, string>)[p] ?? (p === 'subset' ? '' : `--${p}`);
+}
+
+function describe(a: QueryAnswer): string {
+  const parts = [
+    a.subset.trueClass !== undefined ? `class ${a.subset.trueClass}` : 'all classes',
+    a.subset.predClass !== undefined ? `predicted ${a.subset.predClass}` : '',
+    a.subset.outcome !== 'all' ? a.subset.outcome : '',
+  ].filter(Boolean);
+  return `${a.set} on ${a.layer} (${a.granularity}, shape [${a.shape.join(', ')}]), ${parts.join(', ')}: ${a.items.toLocaleString()} items`;
+}
+
+function body(a: QueryAnswer): string {
+  if (a.items === 0) return '  (no items in the subset)';
+  if (a.topK) return `  top-${a.topK.length}: ` + a.topK.map((t) => `${t.neuron} (${t.score.toPrecision(4)})`).join(', ');
+  const v = a.vector ?? [];
+  let min = Infinity, max = -Infinity, sum = 0, arg = 0;
+  v.forEach((x, i) => { sum += x; if (x > max) { max = x; arg = i; } if (x < min) min = x; });
+  return `  ${v.length} values: min ${min.toPrecision(4)}, mean ${(sum / v.length).toPrecision(4)}, max ${max.toPrecision(4)} at neuron ${arg}`;
+}
+
+export function summary(r: QueryResult): string {
+  const lines: string[] = [];
+  if (r.sample) {
+    lines.push(`${describe(r.answer)} of sample "${r.sample.name}"`, body(r.answer));
+    if (r.sample.exact) lines.push(`exact over ${r.sample.exact.items.toLocaleString()} items:`, body(r.sample.exact));
+    if (r.sample.error) lines.push(`error: ${r.sample.error.metric} = ${r.sample.error.value.toFixed(4)}`);
+    else if (r.sample.confidenceInterval) {
+      const ci = r.sample.confidenceInterval;
+      const width = ci.upper.reduce((s, u, i) => s + (u - ci.lower[i]), 0) / Math.max(1, ci.upper.length);
+      lines.push(`exact answer unknown (not every item's activations are stored): ${Math.round(ci.level * 100)} % bootstrap interval, mean width ${width.toPrecision(3)}`);
+    }
+  } else {
+    lines.push(`${describe(r.answer)} (exact)`, body(r.answer));
+  }
+  if (r.computed.items > 0) {
+    lines.push(`computed activations of ${r.computed.items.toLocaleString()} items (${(r.computed.bytes / 1e6).toFixed(1)} MB) in ${r.computed.seconds.toFixed(2)} s`);
+  }
+  lines.push(`answered in ${(r.seconds * 1000).toFixed(1)} ms`);
+  return lines.join('\n');
+}
