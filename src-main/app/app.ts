@@ -12,8 +12,11 @@ import { appHandlers } from './handlers/app.ts';
 import { projectHandlers } from './handlers/project.ts';
 import { modelHandlers } from './handlers/models.ts';
 import { sampleHandlers } from './handlers/samples.ts';
+import { reportHandlers } from './handlers/reports.ts';
+import { neuronHandlers } from './handlers/neurons.ts';
+import { queryHandlers } from './handlers/queries.ts';
 
-const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, sampleHandlers];
+const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, sampleHandlers, queryHandlers, reportHandlers, neuronHandlers];
 
 export interface AppOptions {
   host: HandlerContext['host'];

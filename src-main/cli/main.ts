@@ -12,9 +12,14 @@ import { importModelCommand } from './commands/import-model.ts';
 import { extractCommand } from './commands/extract.ts';
 import { sampleCommand, samplesCommand } from './commands/sample.ts';
 import { demoCommand } from './commands/demo.ts';
+import { reportCommand } from './commands/report.ts';
+import { queryCommand } from './commands/query.ts';
+import { trainCommand } from './commands/train.ts';
+import { exportCommand } from './commands/export.ts';
+import { saliencyCommand } from './commands/saliency.ts';
 
 export const COMMANDS: Command[] = [
-  initCommand, demoCommand, importDataCommand, importModelCommand, extractCommand, sampleCommand, samplesCommand, serveCommand, infoCommand,
+  initCommand, demoCommand, importDataCommand, importModelCommand, extractCommand, trainCommand, sampleCommand, samplesCommand, queryCommand, saliencyCommand, exportCommand, reportCommand, serveCommand, infoCommand,
 ];
 
 function help(): string {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../core/rng.ts';
 import type { Matrix } from '../core/matrix.ts';
 import {
-  argmaxHistogram, argmaxPerRow, columnMax, columnMean, groupArgmaxHistogram, groupedAggregates, groupMax, groupMean, topK,
+  argmaxHistogram, argmaxPerRow, columnMax, columnMean, groupArgmaxHistogram, groupedAggregates, groupMax, groupMean, subsetAggregates, topK,
 } from './aggregates.ts';
 
 const m3x3: Matrix<Float32Array> = { rows: 3, cols: 3, data: new Float32Array([1, 5, 3, 4, 2, 6, 7, 8, 0]) };
@@ -117,5 +117,47 @@ describe('groupedAggregates', () => {
     expect(() => groupedAggregates(bad, Int32Array.of(0, 0), 1)).toThrow(/NaN\) at row 1, column 0/);
     expect(groupedAggregates(bad, Int32Array.of(0, -1), 1).counts[0]).toBe(1);
     expect(groupedAggregates(bad, Int32Array.of(0, 0), 1, Int32Array.of(0)).counts[0]).toBe(1);
+  });
+});
+
+describe('subsetAggregates', () => {
+  it('gives mean, max and argmax histogram of a subset in one pass', () => {
+    const a = subsetAggregates(m3x3, Int32Array.of(0, 2));
+    expect(a.count).toBe(2);
+    expect(Array.from(a.mean)).toEqual([4, 6.5, 1.5]);
+    expect(Array.from(a.max!)).toEqual([7, 8, 3]);
+    expect(Array.from(a.histogram!)).toEqual([0, 1, 0]); // argmax 1 (5) and 1 (8)
+  });
+  it('agrees with the separate aggregates on odd widths, repeats and ties', () => {
+    for (const cols of [1, 3, 4, 7, 33]) {
+      const m = randomMatrix(50, cols, cols);
+      const rows = Int32Array.of(3, 3, 10, 49, 0, 17);
+      const a = subsetAggregates(m, rows);
+      const mean = columnMean(m, rows), max = columnMax(m, rows), hist = argmaxHistogram(m, rows);
+      for (let j = 0; j < cols; j++) {
+        expect(a.mean[j]).toBeCloseTo(mean[j], 12);
+        expect(a.max![j]).toBe(max[j]);
+        expect(a.histogram![j]).toBeCloseTo(hist[j], 12);
+      }
+      const all = subsetAggregates(m);
+      expect(Array.from(all.histogram!)).toEqual(Array.from(argmaxHistogram(m)));
+      const light = subsetAggregates(m, rows, { max: false, argmax: false });
+      expect(light.max).toBeNull();
+      expect(light.histogram).toBeNull();
+      expect(Array.from(light.mean)).toEqual(Array.from(a.mean));
+      const s3 = subsetAggregates(m, rows, { argmax: true });
+      expect(s3.max).toBeNull();
+      expect(Array.from(s3.histogram!)).toEqual(Array.from(a.histogram!));
+      expect(Array.from(subsetAggregates(m, rows, { max: true }).max!)).toEqual(Array.from(a.max!));
+    }
+    const ties: Matrix<Float32Array> = { rows: 1, cols: 6, data: new Float32Array([0, 2, 1, 2, 0, 2]) };
+    expect(Array.from(subsetAggregates(ties).histogram!)).toEqual([0, 1, 0, 0, 0, 0]);
+  });
+  it('rejects empty subsets and NaN, naming the culprit', () => {
+    expect(() => subsetAggregates(m3x3, new Int32Array(0))).toThrow(/rows selects no items: the aggregate of an empty subset is undefined/);
+    const bad: Matrix<Float32Array> = { rows: 2, cols: 5, data: new Float32Array([1, 2, 3, 4, 5, 1, 2, NaN, 4, 5]) };
+    expect(() => subsetAggregates(bad)).toThrow(/non-finite value \(NaN\) at row 1, column 2/);
+    expect(subsetAggregates(bad, Int32Array.of(0)).count).toBe(1);
+    expect(() => subsetAggregates(bad, undefined, {})).toThrow(/non-finite value \(NaN\) at row 1, column 2/);
   });
 });

@@ -152,10 +152,10 @@ export interface GroupedAggregates {
  * One scan over a layer that serves every (class × outcome) combination at once.
  * `groupOf[r]` is row r's group in [0, groups), or -1 to skip it (e.g. class*2 + correctFlag).
  * `rows` restricts the scan to those rows (a sample's members; may repeat); default all rows.
- * One branch-free fused loop per row updates the group's sums and maxes and the row's max; a
- * short second look finds the argmax column. (Fused measured ~1.6× faster than three separate
- * loops over the hot row; Math.max beats a ternary/if on ReLU data, whose comparisons are
- * unpredictable.)
+ * One fused loop per row updates the group's sums and maxes and the row's argmax. A NaN never
+ * wins a comparison, so it is caught by the sums instead (below). Measured on 10,000 items ×
+ * LeNet-5 layers (232 MB), load average ~12 on 2 cores: 1.3 GB/s with plain `if` updates vs
+ * 0.4 GB/s with Math.max (see README).
  */
 export function groupedAggregates(m: Matrix, groupOf: Int32Array, groups: number, rows?: Int32Array): GroupedAggregates {
   checkMatrix(m, 'matrix');
@@ -184,17 +184,16 @@ export function groupedAggregates(m: Matrix, groupOf: Int32Array, groups: number
     if (cols === 0) continue;
     const o = r * cols;
     const b = g * cols;
-    let best = -Infinity;
+    let best = d[o];
+    let bi = 0;
     for (let j = 0; j < cols; j++) {
       const v = d[o + j];
       sums[b + j] += v;
-      maxes[b + j] = Math.max(maxes[b + j], v);
-      best = Math.max(best, v);
+      // Plain branches: a new column max (or row max) is rare once a few rows are in, so
+      // they predict well; Math.max (NaN and -0 handling) measured 2-3x slower here.
+      if (v > maxes[b + j]) maxes[b + j] = v;
+      if (v > best) { best = v; bi = j; } // strict: ties → lower index
     }
-    // The argmax is the first column holding the row max (ties → lower index); finding it
-    // afterwards keeps the hot loop free of data-dependent branches.
-    let bi = 0;
-    while (bi < cols - 1 && d[o + bi] !== best) bi++;
     argmaxCounts[b + bi]++;
   }
   // A NaN/∞ in any scanned row poisons its group's sums; find and report it only then.
@@ -227,4 +226,72 @@ export function groupArgmaxHistogram(a: GroupedAggregates, g: number): Float64Ar
   const out = new Float64Array(a.cols);
   for (let j = 0; j < a.cols; j++) out[j] = a.argmaxCounts[g * a.cols + j] / c;
   return out;
+}
+
+/** Everything S1/S2/S3 need about one subset, from one scan. */
+export interface SubsetAggregates {
+  count: number;
+  /** Column means (S2; S1 by mean). */
+  mean: Float64Array;
+  /** Column maxima (S1 by max); null when not asked for. */
+  max: Float64Array | null;
+  /** Normalised argmax histogram over columns (S3); null when not asked for. */
+  histogram: Float64Array | null;
+}
+
+/**
+ * Mean (always), column max and argmax histogram (when `parts` asks, default both) of the
+ * selected rows (all rows if omitted), in one pass: the exact answer of every query set for a
+ * subset. Same arithmetic as groupedAggregates with one group. Each combination of parts has
+ * its own loop, so S2 / S1 by mean scan only sums and S3 skips the column-max stores. Maxima are kept in float32 for float32 input (exact,
+ * half the cache traffic).
+ */
+export function subsetAggregates(m: Matrix, rows?: Int32Array, parts: { max?: boolean; argmax?: boolean } = { max: true, argmax: true }): SubsetAggregates {
+  const n = checkSubset(m, rows, 'aggregate');
+  if (m.cols === 0) throw badInput('matrix has no columns: a layer needs at least one unit');
+  const cols = m.cols;
+  const d = m.data;
+  const sums = new Float64Array(cols);
+  const wantMore = Boolean(parts.max || parts.argmax);
+  const maxes = wantMore ? (m.data instanceof Float32Array ? new Float32Array(cols) : new Float64Array(cols)).fill(-Infinity) : null;
+  const counts = wantMore ? new Float64Array(cols) : null;
+  if (!maxes || !counts) {
+    sumInto(m, rows, sums);
+  } else if (!parts.max) {
+    // S3: sums (for the NaN check) and the row argmax, without the column-max stores.
+    for (let k = 0; k < n; k++) {
+      const o = (rows ? rows[k] : k) * cols;
+      let best = d[o];
+      let bi = 0;
+      for (let j = 0; j < cols; j++) {
+        const v = d[o + j];
+        sums[j] += v;
+        if (v > best) { best = v; bi = j; }
+      }
+      counts[bi] += 1;
+    }
+  } else {
+    for (let k = 0; k < n; k++) {
+      const o = (rows ? rows[k] : k) * cols;
+      let best = d[o];
+      let bi = 0;
+      for (let j = 0; j < cols; j++) {
+        const v = d[o + j];
+        sums[j] += v;
+        if (v > maxes[j]) maxes[j] = v;
+        if (v > best) { best = v; bi = j; } // strict: ties → lower index
+      }
+      counts[bi] += 1;
+    }
+  }
+  // A NaN never wins a comparison but poisons its column's sum: report it from there.
+  if (hasNonFinite(sums)) throwNonFinite(m, rows, 'matrix');
+  for (let j = 0; j < cols; j++) sums[j] /= n;
+  if (counts) for (let j = 0; j < cols; j++) counts[j] /= n;
+  return {
+    count: n,
+    mean: sums,
+    max: maxes && parts.max ? Float64Array.from(maxes) : null,
+    histogram: counts && parts.argmax ? counts : null,
+  };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../core/rng.ts';
 import type { Matrix } from '../core/matrix.ts';
 import { columnMean } from './aggregates.ts';
-import { bootstrapS1, bootstrapS2, bootstrapS3 } from './bootstrap.ts';
+import { bootstrapS1, bootstrapS2, bootstrapS3, bootstrapScores } from './bootstrap.ts';
 
 function data(rows: number, cols: number, seed: number): Matrix<Float32Array> {
   const rng = createRng(seed);
@@ -75,5 +75,29 @@ describe('bootstrapS3', () => {
     }
     expect(() => bootstrapS3({ rows: 1, cols: 1, data: new Float32Array([Number.NaN]) }, undefined, { rng: createRng(1) }))
       .toThrow(/non-finite value \(NaN\) at row 0, column 0/);
+  });
+});
+
+describe('bootstrapScores', () => {
+  const m = data(200, 5, 3);
+  const rows = Int32Array.from({ length: 80 }, (_, i) => i);
+  it('brackets the mean (or max) score of the chosen columns, deterministically', () => {
+    const a = bootstrapScores(m, rows, Int32Array.of(4, 1), 'mean', { rng: createRng(5) });
+    expect(a).toEqual(bootstrapScores(m, rows, Int32Array.of(4, 1), 'mean', { rng: createRng(5) }));
+    const mean = columnMean(m, rows);
+    expect(a.estimate[0]).toBeCloseTo(mean[4], 12);
+    expect(a.estimate[1]).toBeCloseTo(mean[1], 12);
+    for (let c = 0; c < 2; c++) {
+      expect(a.lo[c]).toBeLessThan(a.estimate[c]);
+      expect(a.hi[c]).toBeGreaterThan(a.estimate[c]);
+      expect(a.hi[c] - a.lo[c]).toBeLessThan(1); // sd 1 / sqrt(80) ⇒ width ≈ 0.44
+    }
+    const mx = bootstrapScores(m, rows, Int32Array.of(2), 'max', { rng: createRng(5), resamples: 50 });
+    expect(mx.hi[0]).toBeLessThanOrEqual(mx.estimate[0]); // a resample's max never exceeds the sample's
+  });
+  it('rejects bad columns and options', () => {
+    expect(() => bootstrapScores(m, rows, Int32Array.of(5), 'mean', { rng: createRng(1) })).toThrow(/columns holds 5, outside the matrix's columns \[0, 5\)/);
+    expect(() => bootstrapScores(m, rows, Int32Array.of(0), 'median' as 'max', { rng: createRng(1) })).toThrow(/by must be 'mean' or 'max', got median/);
+    expect(() => bootstrapScores(m, new Int32Array(0), Int32Array.of(0), 'mean', { rng: createRng(1) })).toThrow(/nothing to resample/);
   });
 });

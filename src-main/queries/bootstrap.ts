@@ -124,3 +124,37 @@ export function bootstrapS3(m: Matrix, rows: Int32Array | undefined, options: Bo
   }
   return { estimate, ...intervals(reps, resamples, m.cols, level), resamples, level };
 }
+
+/**
+ * S1's interval: for the given columns (the sample's top-K neurons), the percentile CI of each
+ * one's score (mean or max over the rows). Only those columns are resampled, so this costs
+ * B·|rows|·K rather than B·|rows|·cols.
+ */
+export function bootstrapScores(
+  m: Matrix, rows: Int32Array | undefined, columns: Int32Array, by: 'mean' | 'max', options: BootstrapOptions,
+): BootstrapInterval {
+  const { base, resamples, level, rng } = setup(m, rows, options);
+  if (by !== 'mean' && by !== 'max') throw badInput(`by must be 'mean' or 'max', got ${String(by)}`);
+  if (!(columns instanceof Int32Array)) throw badInput('columns must be an Int32Array of column indices');
+  for (const c of columns) if (!(c >= 0 && c < m.cols)) throw badInput(`columns holds ${c}, outside the matrix's columns [0, ${m.cols})`);
+  const k = columns.length;
+  const score = (draw: Int32Array, out: Float64Array, o: number) => {
+    for (let c = 0; c < k; c++) {
+      let acc = by === 'mean' ? 0 : -Infinity;
+      for (let i = 0; i < draw.length; i++) {
+        const v = m.data[draw[i] * m.cols + columns[c]];
+        acc = by === 'mean' ? acc + v : Math.max(acc, v);
+      }
+      out[o + c] = by === 'mean' ? acc / draw.length : acc;
+    }
+  };
+  const estimate = new Float64Array(k);
+  score(base, estimate, 0);
+  const reps = new Float64Array(resamples * k);
+  const draw = new Int32Array(base.length);
+  for (let r = 0; r < resamples; r++) {
+    drawInto(base, draw, rng);
+    score(draw, reps, r * k);
+  }
+  return { estimate, ...intervals(reps, resamples, k, level), resamples, level };
+}

@@ -2,9 +2,9 @@
 export { toChannels } from './granularity.ts';
 export type { ChannelReduce } from './granularity.ts';
 export {
-  argmaxHistogram, argmaxPerRow, columnMax, columnMean, groupArgmaxHistogram, groupedAggregates, groupMax, groupMean, topK,
+  argmaxHistogram, argmaxPerRow, columnMax, columnMean, groupArgmaxHistogram, groupedAggregates, groupMax, groupMean, subsetAggregates, topK,
 } from './aggregates.ts';
-export type { GroupedAggregates } from './aggregates.ts';
+export type { GroupedAggregates, SubsetAggregates } from './aggregates.ts';
 export { cosineDistance, jensenShannonDistance, precisionAtK } from './metrics.ts';
 export { answerS1, answerS2, answerS3, precisionCurve, prepareExactAnswers, scoreSample } from './querysets.ts';
 export type {
@@ -12,7 +12,7 @@ export type {
 } from './querysets.ts';
 export { ckaMatrix, ckaPrepared, GRAM_MAX_ITEMS, linearCka, prepareCka } from './cka.ts';
 export type { CkaPrepared } from './cka.ts';
-export { bootstrapS1, bootstrapS2, bootstrapS3 } from './bootstrap.ts';
+export { bootstrapS1, bootstrapS2, bootstrapS3, bootstrapScores } from './bootstrap.ts';
 export type { BootstrapInterval, BootstrapOptions, BootstrapTopK } from './bootstrap.ts';
 export {
   q1PerClassMean, q2TopKIncorrect, q3IncorrectVsCorrect, q4LogitLayerSimilarity, q5ConfusedNeurons, q6LearningSpeed,

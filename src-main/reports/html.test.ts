@@ -24,8 +24,10 @@ describe('renderReportHtml', () => {
       'Confusion matrix — mlp', 'precision@K = 0.8', 'bootstrap confidence interval', 'conv2d_2', 'wasm (tfjs-node not installed)']) {
       expect(html).toContain(s);
     }
-    // 3 + 1 + 3 + 1 figures, 1 confusion, 2 query charts, 2 comparison confusions, CKA, 1 learning curve.
-    expect(html.match(/<svg /g)?.length).toBe(8 + 1 + 2 + 2 + 1 + 1);
+    // 3 + 1 + 3 + 1 figures, 1 confusion, 2 query charts, mlp's confusion (lenet5-bn's is the main one,
+    // referred to, not drawn twice), CKA, 1 learning curve.
+    expect(html.match(/<svg /g)?.length).toBe(8 + 1 + 2 + 1 + 1 + 1);
+    expect(html).toContain('As in the <a href="#confusion">Confusion matrix</a> section above.');
   });
 
   it('gives every inlined chart its own id scope, so clip paths do not collide', () => {
@@ -82,5 +84,25 @@ describe('inlineSvg', () => {
     const svg = '<svg width="1" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><g clip-path="url(#chart-c0)"></g><clipPath id="chart-c0"></clipPath><text>chart-c0</text></svg>';
     const out = inlineSvg(svg, 'c7');
     expect(out).toBe('<svg class="chart" role="img" width="1"><g clip-path="url(#c7-c0)"></g><clipPath id="c7-c0"></clipPath><text>chart-c0</text></svg>');
+  });
+});
+
+describe('renderReportHtml: notes and the comparison', () => {
+  it('lists the document\'s and the comparison\'s notes and points to the main confusion matrix instead of drawing it twice', () => {
+    const confusion = { classNames: ['a', 'b'], counts: [[3, 1], [0, 4]] };
+    const html = renderReportHtml({
+      header: { title: 't', project: 'p', model: 'm', date: 'd', backend: 'b' },
+      confusion,
+      notes: ['Two <things> left out.'],
+      comparison: {
+        a: { name: 'm', accuracy: 0.875, confusion: { classNames: ['a', 'b'], counts: [[3, 1], [0, 4]] } },
+        b: { name: 'n', accuracy: 0.5, confusion: { classNames: ['a', 'b'], counts: [[2, 2], [2, 2]] } },
+        notes: ['n has a single checkpoint.'],
+      },
+    });
+    expect(html).toContain('<li>Two &lt;things&gt; left out.</li>');
+    expect(html).toContain('<li>n has a single checkpoint.</li>');
+    expect(html).toContain('<h3>Confusion matrix — m</h3><p>As in the <a href="#confusion">Confusion matrix</a> section above.</p>');
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(2); // the main matrix and n's
   });
 });

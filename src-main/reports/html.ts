@@ -33,7 +33,7 @@ export function renderReportHtml(report: ReportDocument): string {
   if (report.queries?.length) sections.push({ id: 'queries', title: 'Query answers', body: queriesSection(report.queries, charts) });
   const evaluation = report.evaluation ? evaluationSection(report.evaluation, charts) : '';
   if (evaluation) sections.push({ id: 'evaluation', title: 'Evaluation of the samplers', body: evaluation });
-  if (report.comparison) sections.push({ id: 'comparison', title: 'Model comparison', body: comparisonSection(report.comparison, charts) });
+  if (report.comparison) sections.push({ id: 'comparison', title: 'Model comparison', body: comparisonSection(report.comparison, charts, report.confusion) });
 
   const meta: Array<[string, string | undefined]> = [
     ['Project', h.project],
@@ -59,6 +59,7 @@ export function renderReportHtml(report: ReportDocument): string {
     sections.length
       ? `<nav class="toc"><h2>Contents</h2><ol>${sections.map((s) => `<li><a href="#${s.id}">${escapeHtml(s.title)}</a></li>`).join('')}</ol></nav>`
       : '<p class="empty">This project has no analysis to report yet: extract activations, create samples or run queries first.</p>',
+    report.notes?.length ? notesList(report.notes) : '',
     '</header>',
     ...sections.map((s, i) => `<section id="${s.id}" class="major${i === 0 ? ' first' : ''}"><h2>${escapeHtml(s.title)}</h2>${s.body}</section>`),
     '</body>',
@@ -141,6 +142,7 @@ function queriesSection(queries: ReportQuery[], charts: ChartScope): string {
     facts.push(['Items', formatNumber(q.items)]);
     facts.push(['Time', formatSeconds(q.seconds)]);
     const parts = [`<h3>${escapeHtml(q.title)}</h3>`, factGrid(facts), errorLine(q)];
+    if (q.note) parts.push(`<p>${escapeHtml(q.note)}</p>`);
     if (q.topK?.length) {
       parts.push(figure(charts.add(topKBars(q.topK, { title: `Top-${q.topK.length} neurons${q.sample ? ' (sample)' : ''}` })), ''));
       if (q.exactTopK?.length) parts.push(topKComparison(q.topK, q.exactTopK));
@@ -148,8 +150,8 @@ function queriesSection(queries: ReportQuery[], charts: ChartScope): string {
     if (q.vector?.length) {
       const s3 = q.set === 'S3';
       parts.push(figure(charts.add(histogram(q.vector, {
-        title: s3 ? 'Distribution of the maximally activated neuron' : 'Mean activation per neuron',
-        yName: s3 ? 'share of items' : 'mean activation',
+        title: q.vectorTitle ?? (s3 ? 'Distribution of the maximally activated neuron' : 'Mean activation per neuron'),
+        yName: q.vectorYName ?? (s3 ? 'share of items' : 'mean activation'),
       })), ''));
     }
     return `<article class="query">${parts.join('\n')}</article>`;
@@ -214,7 +216,7 @@ function evaluationSection(ev: NonNullable<ReportDocument['evaluation']>, charts
   return parts.length > (ev.note ? 1 : 0) ? parts.join('\n') : '';
 }
 
-function comparisonSection(c: NonNullable<ReportDocument['comparison']>, charts: ChartScope): string {
+function comparisonSection(c: NonNullable<ReportDocument['comparison']>, charts: ChartScope, main?: ReportConfusion): string {
   const row = (m: ReportComparedModel): Cell[] => [m.name, m.checkpoint, m.architecture, m.totalParams, m.accuracy == null ? null : percent(m.accuracy)];
   const parts = [htmlTable({ headers: ['Model', 'Checkpoint', 'Architecture', 'Parameters', 'Test accuracy'], rows: [row(c.a), row(c.b)] })];
   if (c.a.accuracy != null && c.b.accuracy != null) {
@@ -222,12 +224,18 @@ function comparisonSection(c: NonNullable<ReportDocument['comparison']>, charts:
     parts.push(`<p>${escapeHtml(c.b.name)} is ${escapeHtml(formatNumber(Math.abs(100 * d)))} percentage points ${d >= 0 ? 'more' : 'less'} accurate than ${escapeHtml(c.a.name)}.</p>`);
   }
   for (const m of [c.a, c.b]) {
-    if (m.confusion) parts.push(`<h3>Confusion matrix — ${escapeHtml(m.name)}</h3>${confusionSection(m.confusion, charts, `Confusion matrix — ${m.name}`)}`);
+    if (!m.confusion) continue;
+    // The report's own model is usually drawn already in the Confusion matrix section: point there.
+    if (main && sameConfusion(main, m.confusion)) {
+      parts.push(`<h3>Confusion matrix — ${escapeHtml(m.name)}</h3><p>As in the <a href="#confusion">Confusion matrix</a> section above.</p>`);
+    } else {
+      parts.push(`<h3>Confusion matrix — ${escapeHtml(m.name)}</h3>${confusionSection(m.confusion, charts, `Confusion matrix — ${m.name}`)}`);
+    }
   }
   if (c.cka) {
     parts.push('<h3>Similarity of the learnt representations (linear CKA)</h3>');
     parts.push(figure(charts.add(ckaHeatmap(c.cka.layersA, c.cka.layersB, c.cka.values, { title: `Linear CKA: ${c.a.name} (rows) against ${c.b.name} (columns)` })),
-      'Linear CKA of each pair of layers on the same items: 1 = the same representation up to rotation and scale, 0 = unrelated.'));
+      `Linear CKA of each pair of layers on the same items: 1 = the same representation up to rotation and scale, 0 = unrelated.${c.cka.note ? ` ${c.cka.note}` : ''}`));
   }
   for (const m of [c.a, c.b]) {
     const lc = m.learningCurves;
@@ -237,11 +245,16 @@ function comparisonSection(c: NonNullable<ReportDocument['comparison']>, charts:
         'A class whose curve rises earlier is learnt faster (Q6).'));
     }
   }
+  if (c.notes?.length) parts.push(notesList(c.notes));
   return parts.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pieces
+
+function notesList(notes: readonly string[]): string {
+  return `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`;
+}
 
 /** Gives each inlined chart its own id scope (ids are global in an HTML page) and makes it embeddable. */
 class ChartScope {
@@ -274,6 +287,10 @@ function factGrid(facts: Array<[string, string]>): string {
 
 function percent(v: number): string {
   return `${(100 * v).toFixed(2)} %`;
+}
+
+function sameConfusion(a: ReportConfusion, b: ReportConfusion): boolean {
+  return JSON.stringify([a.classNames, a.counts]) === JSON.stringify([b.classNames, b.counts]);
 }
 
 function sumGrid(g: number[][]): number {
@@ -318,5 +335,6 @@ article.query { border-top: 1px solid #d6dde5; padding-top: 4pt; margin-top: 10p
 .muted { color: #777; }
 .keep { break-inside: avoid; page-break-inside: avoid; }
 .empty { color: #777; font-style: italic; }
+ul.notes { color: #555; font-size: 9pt; margin: 6pt 0; padding-left: 16pt; }
 @media print { body { padding: 0; max-width: none; } a { color: inherit; } }
 `;

@@ -83,6 +83,11 @@ export interface ReportQuery {
   error?: { metric: string; value: number };
   confidenceInterval?: { level: number; lower: number[]; upper: number[] };
   seconds: number;
+  /** A sentence of findings that do not chart (e.g. Q3's cosine distance). */
+  note?: string;
+  /** Chart title and value axis of `vector` when it is neither S2's means nor S3's histogram. */
+  vectorTitle?: string;
+  vectorYName?: string;
 }
 
 export interface ReportComparedModel {
@@ -100,7 +105,9 @@ export interface ReportComparison {
   a: ReportComparedModel;
   b: ReportComparedModel;
   /** Q7: linear CKA, cka[layer of A][layer of B]. */
-  cka?: { layersA: string[]; layersB: string[]; values: number[][] };
+  cka?: { layersA: string[]; layersB: string[]; values: number[][]; note?: string };
+  /** What could not be compared and why (e.g. a model with one checkpoint has no learning curve). */
+  notes?: string[];
 }
 
 export interface ReportDocument {
@@ -111,4 +118,6 @@ export interface ReportDocument {
   queries?: ReportQuery[];
   evaluation?: ExperimentResults & { note?: string };
   comparison?: ReportComparison;
+  /** Remarks on the report as a whole (records left out, sections missing and why). */
+  notes?: string[];
 }

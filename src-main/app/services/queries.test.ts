@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createProject } from '../../store/project.ts';
 import type { Store } from '../../store/project.ts';
 import { insertDataset } from '../../store/datasets.ts';
@@ -19,12 +19,20 @@ const N = 60;
 const open: Store[] = [];
 afterEach(async () => { for (const s of open.splice(0)) await s.close(); });
 
+/** One project shared by the tests that only read (conv1 and dense/1 stored for every item). */
+let sharedFixture: Promise<Fixture> | null = null;
+function shared(): Promise<Fixture> {
+  sharedFixture ??= setup({ keep: true });
+  return sharedFixture;
+}
+afterAll(async () => { if (sharedFixture) await (await sharedFixture).store.close(); });
+
 interface Fixture { store: Store; ds: number; ck: number; calls: Array<{ layer: string; ids: number[] }>; deps: QueryDeps }
 
 /** A project of N test items (item id = split index) and a model with the fake runner's layers. */
-async function setup(opts: { full?: string[] } = {}): Promise<Fixture> {
+async function setup(opts: { full?: string[]; keep?: boolean } = {}): Promise<Fixture> {
   const store = await createProject(tmpDir('margin-queries-'), { now: fakeClock() });
-  open.push(store);
+  if (!opts.keep) open.push(store);
   const ds = await insertDataset(store, 'toy', fakeDataset({ test: N }), null);
   const model = await insertModel(store, { name: 'fake', architecture: 'fake-net', inputShape: [4, 4, 1], numClasses: FAKE_CLASSES,
     latentLayer: 'latent', engine: 'cpu', layers: FAKE_LAYERS });
@@ -70,7 +78,7 @@ const correct = (i: number) => fakePredicted(i) === fakeLabel(i);
 
 describe('runQuery: exact answers', () => {
   it('S1/S2/S3 over a subset equal a naive recomputation', async () => {
-    const f = await setup();
+    const f = await shared();
     const items = itemsWhere((i) => fakeLabel(i) === 1 && correct(i));
     const want = naive('conv1', items);
     const s2 = await run(f, { model: 'fake', set: 'S2', layer: 'conv1', subset: { trueClass: 1, outcome: 'correct' } });
@@ -91,7 +99,7 @@ describe('runQuery: exact answers', () => {
   });
 
   it('ad-hoc filters: predicted class, confidence range and an item list', async () => {
-    const f = await setup();
+    const f = await shared();
     const r = await run(f, { model: 'fake', set: 'S2', layer: 'dense/1', subset: { predClass: 2, items: [0, 2, 5, 6, 7, 11, 11] } });
     const items = [0, 2, 5, 6, 7, 11].filter((i) => fakePredicted(i) === 2);
     expect(items.length).toBeGreaterThan(0);
@@ -102,7 +110,7 @@ describe('runQuery: exact answers', () => {
   });
 
   it('channel granularity reduces [H, W, C] per feature map', async () => {
-    const f = await setup();
+    const f = await shared();
     const r = await run(f, { model: 'fake', set: 'S2', layer: 'conv1', granularity: 'channel', reduce: 'max' });
     expect(r.answer.shape).toEqual([3]);
     const all = Array.from({ length: N }, (_, i) => i);
@@ -226,7 +234,7 @@ describe('runQuery: sample answers', () => {
 
 describe('runQuery: bad input', () => {
   it('names the argument and the valid choices', async () => {
-    const f = await setup();
+    const f = await shared();
     const base = { model: 'fake', set: 'S1', layer: 'conv1' } as const;
     await expect(run(f, { ...base, model: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^model: no model named "nope" in this project; known models: fake/) });
     await expect(run(f, { ...base, checkpoint: 'epoch-9' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^checkpoint: model "fake" has no checkpoint labelled "epoch-9"; its checkpoints: epoch-1/) });
@@ -244,7 +252,7 @@ describe('runNamedQuery', () => {
   const all = Array.from({ length: N }, (_, i) => i);
 
   it('Q1 per-class means, Q2/Q5 top-k, Q3 incorrect vs correct, Q4 logits vs layer', async () => {
-    const f = await setup();
+    const f = await shared();
     const q1 = await named(f, { query: 'Q1', model: 'fake', layer: 'dense/1' });
     const d1 = q1.data as { classNames: string[]; matrix: number[][]; counts: number[] };
     expect(d1.classNames).toEqual(['class-0', 'class-1', 'class-2']);
@@ -297,24 +305,31 @@ describe('runNamedQuery', () => {
     expect(q6.firstReaching).toEqual([0, 0, 0]);
 
     const m2 = await insertModel(f.store, { name: 'twin', architecture: 'fake-net', inputShape: [4, 4, 1], numClasses: FAKE_CLASSES,
-      latentLayer: 'latent', engine: 'cpu', layers: FAKE_LAYERS.filter((l) => l.name === 'dense/1' || l.name === 'latent') });
+      latentLayer: 'latent', engine: 'cpu', layers: FAKE_LAYERS.filter((l) => l.name === 'dense/1' || l.name === 'latent' || l.name === 'logits') });
     const c2 = await insertCheckpoint(f.store, m2, { label: 'final', ordinal: 1 });
     await runExtraction({ store: f.store, checkpointId: c2, runner: new FakeRunner(), datasetId: f.ds, split: 'test', layers: ['dense/1'], dtype: 'float32', batchSize: 64 });
     const q7 = (await named(f, { query: 'Q7', model: 'fake', checkpoint: 'epoch-1', model2: 'twin' })).data as { layersA: string[]; layersB: string[]; cka: number[][]; items: number; subset: string };
-    expect(q7).toMatchObject({ layersA: ['conv1', 'dense/1', 'latent', 'logits'], layersB: ['dense/1', 'latent'], items: N, subset: 'random' });
+    // Q7 compares the main layers: the logits layer is left out
+    expect(q7).toMatchObject({ layersA: ['conv1', 'dense/1', 'latent'], layersB: ['dense/1', 'latent'], items: N, subset: 'random' });
     expect(q7.cka[1][0]).toBeCloseTo(1, 9); // the same layer computed by the same runner
     expect(q7.cka[2][1]).toBeCloseTo(1, 9);
     for (const row of q7.cka) for (const x of row) expect(x).toBeGreaterThanOrEqual(-1e-12);
+    // two checkpoints of one model: checkpoint2 without model2
+    await runExtraction({ store: f.store, checkpointId: ck2, runner: new FakeRunner(), datasetId: f.ds, split: 'test', layers: ['dense/1'], dtype: 'float32', batchSize: 64 });
+    const byCk = (await named(f, { query: 'Q7', model: 'fake', checkpoint: 'epoch-1', checkpoint2: 'epoch-2' })).data as { layersB: string[]; cka: number[][] };
+    expect(byCk.layersB).toEqual(['conv1', 'dense/1', 'latent']);
+    expect(byCk.cka[1][1]).toBeCloseTo(1, 9); // the fake runner ignores the checkpoint
+    await expect(named(f, { query: 'Q7', model: 'fake', checkpoint2: 'epoch-7' })).rejects.toThrow(/^checkpoint2: model "fake" has no checkpoint labelled "epoch-7"/);
     // missing layers were computed through ensureActivations, for both models
-    expect(f.calls.map((c) => c.layer).sort()).toEqual(['latent', 'latent', 'logits']);
+    expect(f.calls.map((c) => c.layer).sort()).toEqual(['conv1', 'latent', 'latent', 'latent']);
   });
 
   it('refuses missing or bad arguments', async () => {
-    const f = await setup();
+    const f = await shared();
     await expect(named(f, { query: 'Q1', model: 'fake' })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^layer: Q1 needs a layer of model "fake" \(one of conv1, dense\/1, latent, logits\)/) });
     await expect(named(f, { query: 'Q3', model: 'fake', layer: 'conv1' })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^classA: Q3 needs classA/) });
     await expect(named(f, { query: 'Q5', model: 'fake', layer: 'conv1', classA: 0, classB: 5 })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^classB: 5 is not a class of model "fake"/) });
-    await expect(named(f, { query: 'Q7', model: 'fake' })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^model2: Q7 compares two models/) });
+    await expect(named(f, { query: 'Q7', model: 'fake' })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^model2: Q7 compares two representations; pass model2 .* or checkpoint2/) });
     await expect(named(f, { query: 'Q7', model: 'fake', model2: 'ghost' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^model2: no model named "ghost"/) });
     await expect(named(f, { query: 'Q2', model: 'fake', layer: 'conv1', sample: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^sample: /) });
   });

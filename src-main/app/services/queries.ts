@@ -29,11 +29,13 @@
  *   Q5 { topK: Array<{neuron, score}>, histogram: number[] | null, items }   true a, predicted b
  *   Q6 { checkpoints: string[], classNames: string[], accuracy: (number|null)[][] /* [checkpoint][class] *\/,
  *        firstReaching: number[] /* per class, checkpoint index reaching 90 % of final accuracy, -1 never *\/ }
- *   Q7 { layersA: string[], layersB: string[], cka: (number|null)[][], items: number,
- *        subset: 'sample' | 'random' }   linear CKA, layer by layer, on the same items
+ *   Q7 (over each model's main layers, see services/layers.ts) { layersA: string[], layersB: string[], cka: (number|null)[][], items: number,
+ *        subset: 'sample' | 'random' }   linear CKA, layer by layer, on the same items, between
+ *        model@checkpoint and model2@checkpoint2 (model2 defaults to model, checkpoint2 to model2's last)
  * A `sample` parameter answers Q1–Q6 from the sample's members (Q7: CKA over them).
  * Numbers that are undefined (no items; CKA of a constant representation) are null.
  */
+import { mainLayers } from './layers.ts';
 import type { LayerInfo } from '../../core/extraction-types.ts';
 import type { Matrix } from '../../core/matrix.ts';
 import { createRng, sampleWithoutReplacement } from '../../core/rng.ts';
@@ -264,16 +266,16 @@ async function resolveModel(store: Store, name: string, arg = 'model'): Promise<
   }
 }
 
-function resolveCheckpoint(model: ModelDetail, label: string | undefined): CheckpointInfo {
+function resolveCheckpoint(model: ModelDetail, label: string | undefined, arg = 'checkpoint'): CheckpointInfo {
   if (model.checkpoints.length === 0) {
-    throw new MarginError('NOT_FOUND', `checkpoint: model "${model.name}" has no checkpoints yet: import or train one first`);
+    throw new MarginError('NOT_FOUND', `${arg}: model "${model.name}" has no checkpoints yet: import or train one first`);
   }
   if (label === undefined) return model.checkpoints[model.checkpoints.length - 1];
   const ck = model.checkpoints.find((c) => c.label === label);
   if (!ck) {
     const labels = model.checkpoints.map((c) => c.label);
-    throw new MarginError('NOT_FOUND', `checkpoint: model "${model.name}" has no checkpoint labelled "${label}"; its checkpoints: ${labels.join(', ')}`,
-      { argument: 'checkpoint', valid: labels });
+    throw new MarginError('NOT_FOUND', `${arg}: model "${model.name}" has no checkpoint labelled "${label}"; its checkpoints: ${labels.join(', ')}`,
+      { argument: arg, valid: labels });
   }
   return ck;
 }
@@ -524,7 +526,14 @@ export async function runQuery(store: Store, params: RunParams, deps: QueryDeps)
     result = { answer: buildAnswer(params, layer, shape, agg), computed, seconds: 0 };
   } else {
     const isMember = new Uint8Array(cm.preds.itemIds.length);
-    for (const id of sample.memberIds) isMember[cm.rowOf.get(id)!] = 1;
+    for (const id of sample.memberIds) {
+      const r = cm.rowOf.get(id);
+      if (r === undefined) {
+        throw new MarginError('CONFLICT',
+          `sample: member ${id} of "${sample.name}" still has no prediction for checkpoint "${ck.label}" after extraction: is it an item of the model's data set?`);
+      }
+      isMember[r] = 1;
+    }
     const memberRows = rows.filter((r) => isMember[r] === 1);
     // Whether the exact answer is known is decided before computing the members' activations.
     const exactKnown = rows.length > 0 && rows.every((r) => st.stored[r] === 1);
@@ -710,9 +719,12 @@ async function q6(store: Store, model: ModelDetail, members: Int32Array | undefi
 async function q7(
   store: Store, model: ModelDetail, ck: CheckpointInfo, params: NamedParams, members: Int32Array | undefined, deps: QueryDeps, computed: Computed,
 ) {
-  if (params.model2 === undefined) throw badInput('model2: Q7 compares two models; pass model2, the other model run on the same data set');
-  const model2 = await resolveModel(store, params.model2, 'model2');
-  const ck2 = resolveCheckpoint(model2, undefined);
+  if (params.model2 === undefined && params.checkpoint2 === undefined) {
+    throw badInput('model2: Q7 compares two representations; pass model2 (another model run on the same data set) or checkpoint2 (another checkpoint of this model)');
+  }
+  // model2 at checkpoint2 (default its last checkpoint); without model2, this model at checkpoint2.
+  const model2 = params.model2 === undefined ? model : await resolveModel(store, params.model2, 'model2');
+  const ck2 = resolveCheckpoint(model2, params.checkpoint2, 'checkpoint2');
   if (model.layers.length === 0 || model2.layers.length === 0) {
     throw badInput(`Q7 needs the layer lists of both models; ${model.layers.length === 0 ? model.name : model2.name} has none registered`);
   }
@@ -734,7 +746,10 @@ async function q7(
   const load = async (m: ModelDetail, c: CheckpointInfo, cm: CheckpointMeta) => {
     const rows = Int32Array.from(ids, (id) => cm.rowOf.get(id)!);
     const out: Array<{ name: string; matrix: Matrix }> = [];
-    for (const l of m.layers) {
+    // The main layers (post-activation and pooling outputs): what a scientist compares, and a
+    // fraction of the cost of every batch-norm and pre-activation output.
+    const main = new Set(mainLayers(m.layers));
+    for (const l of m.layers.filter((x) => main.has(x.name))) {
       const v = await layerView(store, c.id, l, cm, rows, deps, computed);
       out.push({ name: l.name, matrix: v.within ? gatherRows(v.matrix, v.within) : v.matrix });
     }
