@@ -36,6 +36,8 @@ export interface ExtractionOptions {
   itemIds?: Int32Array;
   dtype: ActivationDtype;
   batchSize: number;
+  /** Runner calls issued at once per batch (the runner's worker count). Default 1. */
+  parallel?: number;
   onProgress?: (p: ExtractionProgress) => void;
   signal?: AbortSignal;
   now?: () => number;
@@ -89,6 +91,10 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
   };
   report();
 
+  // The next batch is computed while the current one is written (the runner's workers stay busy).
+  const launch = (b: number) => (b < pending.length ? runBatch(runner, pending.slice(b, b + batchSize), layers, numClasses, o.parallel ?? 1) : null);
+  let inFlight = launch(0);
+  inFlight?.catch(() => undefined); // awaited below; never left unhandled when we stop early
   for (let b = 0; b < pending.length; b += batchSize) {
     if (o.signal?.aborted) {
       throw new MarginError('CANCELLED', `extraction of checkpoint ${checkpointId} cancelled after ${skipped + computed} of ${total} items; run it again to resume`,
@@ -96,7 +102,9 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
     }
     const batch = pending.slice(b, b + batchSize);
     const tb = now();
-    const out = await runBatch(runner, batch, layers, numClasses);
+    const out = await inFlight!;
+    inFlight = launch(b + batchSize);
+    inFlight?.catch(() => undefined);
     const ids = Int32Array.from(batch, (w) => w.itemId);
     await store.lock.run(() => inTransaction(store.conn, async () => {
       // Items may be in this batch only for a missing layer: write just what is missing.
@@ -152,18 +160,25 @@ async function workList(store: Store, datasetId: number, split: string, itemIds?
   return [...new Set(itemIds)].map((id) => byId.get(id)!).sort((a, b) => a.index - b.index);
 }
 
-/** Run the network over a batch, one runner call per contiguous range of split indices. */
-async function runBatch(runner: BatchRunner, batch: WorkItem[], layers: string[], numClasses: number): Promise<BatchOutput> {
-  const parts: BatchOutput[] = [];
+/**
+ * Run the network over a batch: one runner call per contiguous range of split indices, each range
+ * cut into `parallel` pieces that run at once (the runner spreads them over its workers).
+ */
+async function runBatch(runner: BatchRunner, batch: WorkItem[], layers: string[], numClasses: number, parallel: number): Promise<BatchOutput> {
+  const ranges: Array<[number, number]> = [];
   let s = 0;
   while (s < batch.length) {
     let e = s + 1;
     while (e < batch.length && batch[e].index === batch[e - 1].index + 1) e++;
-    const out = await runner.run(batch[s].index, e - s, layers);
-    checkOutput(out, e - s, layers, numClasses);
-    parts.push(out);
+    const piece = Math.ceil((e - s) / Math.max(1, parallel));
+    for (let a = s; a < e; a += piece) ranges.push([a, Math.min(e, a + piece)]);
     s = e;
   }
+  const parts = await Promise.all(ranges.map(async ([a, e]) => {
+    const out = await runner.run(batch[a].index, e - a, layers);
+    checkOutput(out, e - a, layers, numClasses);
+    return out;
+  }));
   if (parts.length === 1) return parts[0];
   const cat = (get: (p: BatchOutput) => Float32Array) => concat(parts.map(get));
   return {

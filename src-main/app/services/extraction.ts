@@ -91,6 +91,7 @@ export async function extractItems(
       itemIds,
       dtype: opts.dtype ?? 'float32',
       batchSize: runnerBatch * Math.max(1, workers),
+      parallel: Math.max(1, workers),
       onProgress: opts.onProgress,
       signal: opts.signal,
     });
