@@ -15,8 +15,9 @@ import { sampleHandlers } from './handlers/samples.ts';
 import { reportHandlers } from './handlers/reports.ts';
 import { neuronHandlers } from './handlers/neurons.ts';
 import { queryHandlers } from './handlers/queries.ts';
+import { evaluateHandlers } from './handlers/evaluate.ts';
 
-const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, sampleHandlers, queryHandlers, reportHandlers, neuronHandlers];
+const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, sampleHandlers, queryHandlers, evaluateHandlers, reportHandlers, neuronHandlers];
 
 export interface AppOptions {
   host: HandlerContext['host'];

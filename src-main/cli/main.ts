@@ -14,12 +14,13 @@ import { sampleCommand, samplesCommand } from './commands/sample.ts';
 import { demoCommand } from './commands/demo.ts';
 import { reportCommand } from './commands/report.ts';
 import { queryCommand } from './commands/query.ts';
+import { evaluateCommand } from './commands/evaluate.ts';
 import { trainCommand } from './commands/train.ts';
 import { exportCommand } from './commands/export.ts';
 import { saliencyCommand } from './commands/saliency.ts';
 
 export const COMMANDS: Command[] = [
-  initCommand, demoCommand, importDataCommand, importModelCommand, extractCommand, trainCommand, sampleCommand, samplesCommand, queryCommand, saliencyCommand, exportCommand, reportCommand, serveCommand, infoCommand,
+  initCommand, demoCommand, importDataCommand, importModelCommand, extractCommand, trainCommand, sampleCommand, samplesCommand, queryCommand, evaluateCommand, saliencyCommand, exportCommand, reportCommand, serveCommand, infoCommand,
 ];
 
 function help(): string {

@@ -7,8 +7,8 @@
 import { scoreSample } from '../queries/index.ts';
 import { SAMPLER_METHODS } from '../samplers/index.ts';
 import { Progress } from './progress.ts';
-import { RANDOMISED, SampleSource } from './sample-source.ts';
-import { exactAnswers, samplerInput } from './scoring.ts';
+import { RANDOMISED } from './sample-source.ts';
+import { exactAnswers, sampleSource } from './scoring.ts';
 import type { E1Row, ExperimentData, ExperimentOptions } from './types.ts';
 import { resolveOptions, validateData } from './validate.ts';
 
@@ -27,7 +27,7 @@ export function runE1(data: ExperimentData, options?: ExperimentOptions): E1Row[
   const progress = new Progress('E1', plan.length + 1, o);
   const exact = exactAnswers(data);
   progress.step('exact answers');
-  const source = new SampleSource(samplerInput(data), o.signal);
+  const source = sampleSource(data, o.signal);
   const rows: E1Row[] = [];
   for (const p of plan) {
     const members = source.members(p.method, p.fraction, p.seed);

@@ -6,8 +6,8 @@
 import { precisionCurve } from '../queries/index.ts';
 import { SAMPLER_METHODS } from '../samplers/index.ts';
 import { Progress } from './progress.ts';
-import { RANDOMISED, SampleSource } from './sample-source.ts';
-import { exactAnswers, samplerInput } from './scoring.ts';
+import { RANDOMISED } from './sample-source.ts';
+import { exactAnswers, sampleSource } from './scoring.ts';
 import type { E2Row, ExperimentData, ExperimentOptions } from './types.ts';
 import { resolveOptions, validateData } from './validate.ts';
 
@@ -21,7 +21,7 @@ export function runE2(data: ExperimentData, options?: ExperimentOptions): E2Row[
   const progress = new Progress('E2', total, o);
   const exact = exactAnswers(data);
   progress.step('exact answers');
-  const source = new SampleSource(samplerInput(data), o.signal);
+  const source = sampleSource(data, o.signal);
   const rows: E2Row[] = [];
   for (const method of SAMPLER_METHODS) {
     const seeds = seedsOf(method);

@@ -10,8 +10,8 @@ import { scoreSample } from '../queries/index.ts';
 import { DEFAULT_RATIO_CAP, targetSize, weightedDraw } from '../samplers/index.ts';
 import { EXPERIMENT_FRACTION } from './e2.ts';
 import { Progress } from './progress.ts';
-import { SampleSource, TWO_END_METHODS } from './sample-source.ts';
-import { exactAnswers, samplerInput } from './scoring.ts';
+import { TWO_END_METHODS } from './sample-source.ts';
+import { exactAnswers, sampleSource } from './scoring.ts';
 import type { E3Row, ExperimentData, ExperimentOptions } from './types.ts';
 import { resolveOptions, validateData } from './validate.ts';
 
@@ -21,7 +21,7 @@ export function runE3(data: ExperimentData, options?: ExperimentOptions): E3Row[
   const progress = new Progress('E3', TWO_END_METHODS.length * (o.js.length + o.seeds) + 1, o);
   const exact = exactAnswers(data);
   progress.step('exact answers');
-  const source = new SampleSource(samplerInput(data), o.signal);
+  const source = sampleSource(data, o.signal);
   const size = targetSize(data.latent.rows, EXPERIMENT_FRACTION);
   const rows: E3Row[] = [];
   for (const method of TWO_END_METHODS) {

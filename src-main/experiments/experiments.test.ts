@@ -133,6 +133,13 @@ describe('SampleSource', () => {
       }
     }
   });
+  it('VAS on the precomputed distance table selects exactly what runSampler returns for every seed', () => {
+    const input = samplerInput(data);
+    const src = new SampleSource(input);
+    for (const [fraction, seed] of [[0.1, 0], [0.1, 3], [0.8, 1]] as const) {
+      expect(src.members('vas', fraction, seed)).toEqual(runSampler('vas', input, { fraction, seed }).members);
+    }
+  });
 });
 
 describe('bad input', () => {

@@ -5,6 +5,7 @@
 import { prepareExactAnswers } from '../queries/index.ts';
 import type { ExactAnswers } from '../queries/index.ts';
 import type { SamplerInput } from '../samplers/index.ts';
+import { SampleSource } from './sample-source.ts';
 import type { ExperimentData } from './types.ts';
 
 // Keyed by the layers array: runE1 … runTable4 on the same data reuse one scan. (The data are
@@ -24,4 +25,18 @@ export function exactAnswers(data: ExperimentData): ExactAnswers {
 
 export function samplerInput(data: ExperimentData): SamplerInput {
   return { latent: data.latent, trueLabels: data.trueLabels, predLabels: data.predLabels, numClasses: data.numClasses };
+}
+
+// Keyed by the latent matrix: the experiments run on the same data share one SampleSource, so
+// the model fits and VAS's distance table are computed once for E1 … Table IV together.
+const sources = new WeakMap<object, SampleSource>();
+
+export function sampleSource(data: ExperimentData, signal: AbortSignal | undefined): SampleSource {
+  let source = sources.get(data.latent);
+  if (!source) {
+    source = new SampleSource(samplerInput(data), signal);
+    sources.set(data.latent, source);
+  }
+  source.signal = signal;
+  return source;
 }

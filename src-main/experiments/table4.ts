@@ -6,8 +6,7 @@
 import { SAMPLER_METHODS } from '../samplers/index.ts';
 import { EXPERIMENT_FRACTION } from './e2.ts';
 import { Progress } from './progress.ts';
-import { SampleSource } from './sample-source.ts';
-import { samplerInput } from './scoring.ts';
+import { sampleSource } from './scoring.ts';
 import type { ExperimentData, ExperimentOptions, Table4Row } from './types.ts';
 import { resolveOptions, validateData } from './validate.ts';
 
@@ -21,7 +20,7 @@ export function runTable4(data: ExperimentData, options?: ExperimentOptions): Ta
   validateData(data);
   const o = resolveOptions(options);
   const progress = new Progress('Table IV', SAMPLER_METHODS.length, o);
-  const source = new SampleSource(samplerInput(data), o.signal);
+  const source = sampleSource(data, o.signal);
   const all = Int32Array.from({ length: data.latent.rows }, (_, i) => i);
   const rows: Table4Row[] = [count(data, all, 'all')];
   for (const method of SAMPLER_METHODS) {

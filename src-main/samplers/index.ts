@@ -24,6 +24,9 @@ export { gmmScores } from './gmm-sampler.ts';
 export { maxMarginScores } from './maxmargin.ts';
 export { DEFAULT_RATIO_CAP, weightedDraw } from './weighted.ts';
 export { targetSize } from './sampler.ts';
+export { vasInterchange } from './vas.ts';
+export { DEFAULT_MAX_TABLE_BYTES, directGeometry, pairwiseGeometry } from './vas-geometry.ts';
+export type { VasGeometry } from './vas-geometry.ts';
 
 export const SAMPLERS: Record<SamplerMethod, Sampler> = {
   uniform: uniformSampler,

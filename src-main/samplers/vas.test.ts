@@ -28,6 +28,13 @@ describe('vas', () => {
     for (let s = 0; s < 5; s++) uni += loss(input.latent.data, 8, uniformSampler.run(input, { fraction: 0.05, seed: s }, { rng: createRng(s) }).members, sigma);
     expect(own).toBeLessThan(0.5 * (uni / 5));
   });
+  it('keeps its bookkeeping exact at a large fraction (no kernel table: rows are recomputed on a swap)', () => {
+    const r = vasSampler.run(input, { fraction: 0.8, seed: 2 }, { rng: createRng(2) });
+    expect(r.members.length).toBe(640);
+    expect(new Set(r.members).size).toBe(640);
+    expect(r.diagnostics.swaps).toBeGreaterThan(0);
+    expect(loss(input.latent.data, 8, r.members, r.diagnostics.bandwidth as number)).toBeCloseTo(r.diagnostics.loss as number, 4);
+  });
   it('respects an explicit bandwidth', () => {
     const r = vasSampler.run(input, { fraction: 0.05, seed: 1, bandwidth: 2.5 }, { rng: createRng(1) });
     expect(r.diagnostics.bandwidth).toBe(2.5);

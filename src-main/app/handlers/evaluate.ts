@@ -1,0 +1,15 @@
+/** evaluate.*: run the paper's experiments as jobs and list the stored evaluation runs. */
+import type { HandlerModule } from '../context.ts';
+import { evaluationSummaries, runExperiment } from '../services/evaluate.ts';
+
+export const evaluateHandlers: HandlerModule = (ctx) => ({
+  'evaluate.start': (params) => {
+    const store = ctx.workspace.requireStore();
+    const title = `Evaluate ${params.experiment === 'all' ? 'E1–E4 and Table IV' : params.experiment.toUpperCase()} on ${params.model}${params.checkpoint ? ` @ ${params.checkpoint}` : ''}`;
+    const jobId = ctx.jobs.start('evaluate.start', title, (job) =>
+      runExperiment(store, params, { signal: job.signal, onProgress: (d, t, message) => job.progress(d, t, message) }),
+    );
+    return { jobId };
+  },
+  'evaluate.list': ({ model }) => evaluationSummaries(ctx.workspace.requireStore(), model),
+});

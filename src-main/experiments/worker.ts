@@ -1,0 +1,56 @@
+/**
+ * Worker-thread entry that runs the paper's experiments on data handed over by the main
+ * process (src-main/app/services/evaluate.ts), so minutes of sampling and scanning never stall
+ * IPC or the browser host. The matrices arrive in SharedArrayBuffers (no copy). Each finished
+ * experiment is posted at once, so the caller can store it while the next one runs; cancelling
+ * is the caller terminating this thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { toErrorPayload } from '../shared/errors.ts';
+import { runE1, runE2, runE3, runE4, runTable4 } from './index.ts';
+import type { ExperimentData } from './types.ts';
+
+export type ExperimentName = 'e1' | 'e2' | 'e3' | 'e4' | 'table4';
+
+export interface ExperimentWorkerData {
+  experiments: ExperimentName[];
+  seeds: number;
+  latent: { rows: number; cols: number; data: Float32Array };
+  trueLabels: Int32Array;
+  predLabels: Int32Array;
+  numClasses: number;
+  layers: Array<{ name: string; rows: number; cols: number; data: Float32Array }>;
+}
+
+export type ExperimentWorkerMessage =
+  | { type: 'progress'; experiment: ExperimentName; done: number; total: number; message?: string }
+  | { type: 'result'; experiment: ExperimentName; rows: unknown[]; seconds: number }
+  | { type: 'done' }
+  | { type: 'error'; error: ReturnType<typeof toErrorPayload> };
+
+const RUNNERS = { e1: runE1, e2: runE2, e3: runE3, e4: runE4, table4: runTable4 } as const;
+
+if (parentPort) {
+  const d = workerData as ExperimentWorkerData;
+  const post = (m: ExperimentWorkerMessage) => parentPort!.postMessage(m);
+  try {
+    const data: ExperimentData = {
+      latent: d.latent,
+      trueLabels: d.trueLabels,
+      predLabels: d.predLabels,
+      numClasses: d.numClasses,
+      layers: d.layers.map((l) => ({ name: l.name, matrix: { rows: l.rows, cols: l.cols, data: l.data } })),
+    };
+    for (const experiment of d.experiments) {
+      const t0 = performance.now();
+      const rows: unknown[] = RUNNERS[experiment](data, {
+        seeds: d.seeds,
+        onProgress: (done, total, message) => post({ type: 'progress', experiment, done, total, message }),
+      });
+      post({ type: 'result', experiment, rows, seconds: (performance.now() - t0) / 1000 });
+    }
+    post({ type: 'done' });
+  } catch (err) {
+    post({ type: 'error', error: toErrorPayload(err) });
+  }
+}
