@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../../src-main/system/info.ts';
 
 export const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
@@ -39,14 +39,41 @@ export function chromiumPath(): string | undefined {
  * A fresh Chromium profile per launch. Playwright refuses --user-data-dir among the args, so the
  * fresh profile folder is given as launchPersistentContext's user-data dir instead.
  */
-export async function launchBrowser(): Promise<BrowserContext> {
+export async function launchBrowser(opts: { offline?: boolean } = {}): Promise<BrowserContext> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'margin-chromium-'));
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
     args: CHROMIUM_FLAGS.filter((f) => f !== '--headless'),
     headless: true,
     viewport: { width: 1400, height: 900 },
+    offline: opts.offline ?? false,
   });
+}
+
+/**
+ * Screenshot of the whole current view: the workspace scrolls inside `main.content`, so a
+ * full-page shot would stop at the window; the viewport is stretched to the content's height for
+ * the shot and restored after.
+ */
+export async function screenshotView(page: Page, file: string): Promise<void> {
+  const size = page.viewportSize() ?? { width: 1400, height: 900 };
+  // Page functions run in the browser; this file is typed without the DOM library.
+  type Win = { document: { querySelector(s: string): { scrollHeight: number; clientHeight: number } | null }; requestAnimationFrame(f: () => void): number };
+  const extra = await page.evaluate(() => {
+    const c = (globalThis as unknown as Win).document.querySelector('main.content');
+    return c ? Math.max(0, c.scrollHeight - c.clientHeight) : 0;
+  });
+  if (extra > 0) await page.setViewportSize({ width: size.width, height: Math.min(8000, size.height + extra) });
+  try {
+    // Charts resize on the next frame after the viewport changes.
+    await page.evaluate(() => new Promise<void>((r) => {
+      const w = globalThis as unknown as Win;
+      w.requestAnimationFrame(() => w.requestAnimationFrame(r));
+    }));
+    await page.screenshot({ path: join(ARTIFACTS, file) });
+  } finally {
+    if (extra > 0) await page.setViewportSize(size);
+  }
 }
 
 export interface ServedHost {
@@ -101,4 +128,29 @@ export async function serve(args: string[], timeoutMs = 120_000): Promise<Served
 
 export function freshDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Makes the demo project in `dir` with `margin demo` (a child process, as a user would) and
+ * resolves once it exited 0; rejects with its output otherwise or after `timeoutMs`.
+ */
+export function makeDemo(dir: string, timeoutMs = 360_000): Promise<void> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'margin.js'), 'demo', '--dir', dir], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out = (out + String(d)).slice(-20_000)));
+  child.stderr!.on('data', (d) => (out = (out + String(d)).slice(-20_000)));
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`margin demo --dir ${dir} did not finish within ${timeoutMs / 1000} s:\n${out.slice(-3000)}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`margin demo --dir ${dir} exited with ${code}:\n${out.slice(-3000)}`));
+    });
+  });
 }

@@ -58,6 +58,18 @@ describe('figures', () => {
     expect((o.yAxis as { type: string }).type).toBe('log');
     expect((o.series as Array<{ data: Array<{ value: number }> }>)[0].data.map((d) => d.value)).toEqual([MIN_SECONDS, 12]);
   });
+  it('Figure 7 bars grow from the decade below the fastest sampler, not from 1 s', () => {
+    const o = figure7Option([{ method: 'uniform', seconds: 0.0023, size: 5 }, { method: 'vas', seconds: 2.5, size: 5 }]);
+    const y = o.yAxis as { min: number; startValue: number };
+    expect(y.startValue).toBeCloseTo(0.001, 12);
+    expect(y.min).toBeCloseTo(0.001, 12);
+    expect(figure7Option([]).yAxis).toMatchObject({ startValue: MIN_SECONDS });
+  });
+  it('drops the markers of long lines (Figure 5, K = 1…100)', () => {
+    const rows = Array.from({ length: 100 }, (_, i) => ({ method: 'uniform', k: i + 1, precision: 0.5 }));
+    expect((figure5Option(rows).series as Array<{ showSymbol: boolean }>)[0].showSymbol).toBe(false);
+    expect((figure5Option(rows.slice(0, 5)).series as Array<{ showSymbol: boolean }>)[0].showSymbol).toBe(true);
+  });
   it('handles no rows', () => {
     expect(figure4Option([], 's1').series).toEqual([]);
     expect(meanBy([], () => '', () => 0, () => 0).size).toBe(0);

@@ -117,7 +117,8 @@ function linesOption(lines: Map<string, Array<[number, number]>>, xName: string,
     xAxis: { type: opts.xLog ? 'log' : 'value', name: xName, nameLocation: 'middle', nameGap: 28, scale: true },
     yAxis: { type: 'value', name: yName, nameLocation: 'middle', nameGap: 44, min: opts.yRange?.[0], max: opts.yRange?.[1] },
     series: [...lines].map(([name, data]) => ({
-      type: 'line', name, data, symbolSize: 6, itemStyle: { color: methodColor(name) },
+      // K = 1…100 gives 100 points a line: markers would bury the lines, so only short lines get them.
+      type: 'line', name, data, symbolSize: 6, showSymbol: data.length <= 20, itemStyle: { color: methodColor(name) },
       lineStyle: { type: opts.dashed?.(name) ? 'dashed' : 'solid', width: 1.6 },
     })),
   };
@@ -153,12 +154,16 @@ export const MIN_SECONDS = 1e-6;
 export function figure7Option(rows: readonly E4Row[]): EChartsOption {
   const means = meanBy(rows, (r) => r.method, () => 0, (r) => r.seconds);
   const methods = [...means.keys()];
+  const values = methods.map((m) => Math.max(MIN_SECONDS, means.get(m)![0][1]));
+  // Bars on a log axis must grow from below the smallest time: from 1 s (ECharts' default start)
+  // a sub-second sampler would hang downwards and look slow. Start at the decade below the minimum.
+  const floor = values.length ? 10 ** Math.floor(Math.log10(Math.min(...values))) : MIN_SECONDS;
   return {
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => (typeof v === 'number' ? `${v.toPrecision(3)} s` : String(v)) },
     grid: { left: 64, right: 20, top: 20, bottom: 60 },
     xAxis: { type: 'category', data: methods, axisLabel: { rotate: 30, interval: 0 } },
-    yAxis: { type: 'log', name: 'seconds (log scale)', nameLocation: 'middle', nameGap: 48, logBase: 10 },
-    series: [{ type: 'bar', name: 'seconds', data: methods.map((m) => ({ value: Math.max(MIN_SECONDS, means.get(m)![0][1]), itemStyle: { color: methodColor(m) } })) }],
+    yAxis: { type: 'log', name: 'seconds (log scale)', nameLocation: 'middle', nameGap: 48, logBase: 10, min: floor, startValue: floor },
+    series: [{ type: 'bar', name: 'seconds', data: methods.map((m, i) => ({ value: values[i], itemStyle: { color: methodColor(m) } })) }],
   };
 }
 

@@ -17,6 +17,8 @@ describe('interpretNamed', () => {
     expect(views[1]).toEqual({ kind: 'table', title: 'Values', rows: [['threshold', '0.8']] });
     const o = curvesOption(curves);
     expect((o.series as Array<{ data: Array<number | null> }>)[1].data).toEqual([0.2, 0.4, null]);
+    // every class name stays in view: a plain (not paged) legend
+    expect((o.legend as { type: string }).type).toBe('plain');
   });
   it('recognises generic vector, topK and matrix fields together', () => {
     const kinds = interpretNamed({ vector: [1, 2], topK: [{ neuron: 1, score: 2 }], shape: [2], matrix: [[1, 2]], similarity: 0.3 }).map((v) => v.kind);
@@ -37,6 +39,8 @@ describe('cellText', () => {
     expect(cellText('x'.repeat(10), 5)).toBe('xxxx…');
     expect(cellText(1 / 3)).toBe('0.333333');
     expect(cellText(null)).toBe('null');
+    expect(cellText(10000)).toBe('10,000');
+    expect(cellText(-3)).toBe('-3');
   });
 });
 

@@ -33,7 +33,7 @@ const labels = (v: unknown, n: number, prefix: string) => (isStrArray(v) && v.le
 
 /** Short text for any JSON value (tables). */
 export function cellText(v: unknown, max = 200): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Number(v.toPrecision(6)).toString();
+  if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : Number(v.toPrecision(6)).toString();
   let s: string;
   if (typeof v === 'string') s = v;
   else {
@@ -99,9 +99,10 @@ export function interpretNamed(data: unknown): NamedView[] {
 /** Lines for a 'curves' view (e.g. Q6 learning curves, one per class). */
 export function curvesOption(v: Extract<NamedView, { kind: 'curves' }>): EChartsOption {
   return {
-    legend: { type: 'scroll', top: 0 },
+    // Every curve's name stays visible (a paged legend hid half of the ten classes): one column on the right.
+    legend: { type: 'plain', orient: 'vertical', right: 0, top: 'middle', itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11, width: 84, overflow: 'truncate' } },
     tooltip: { trigger: 'axis', valueFormatter: (x: unknown) => (typeof x === 'number' ? x.toFixed(4) : String(x)) },
-    grid: { left: 56, right: 20, top: 56, bottom: 44 },
+    grid: { left: 56, right: 118, top: 30, bottom: 44 },
     xAxis: { type: 'category', data: v.x.map(String), name: v.xName, nameLocation: 'middle', nameGap: 28, boundaryGap: false },
     yAxis: { type: 'value', name: v.yName, scale: true },
     series: v.curves.map((c, i) => ({ type: 'line', name: c.name, data: c.y.map((y) => (Number.isFinite(y) ? y : null)), symbolSize: 5, itemStyle: { color: classColor(i) }, connectNulls: false })),

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { QueryAnswer, QueryResult } from '../../src-main/shared/api.ts';
-import { histogramOption, neuronFromClick, profileOption, sampleQuality, topKBarOption } from './queries.ts';
+import { histogramMax, histogramOption, neuronFromClick, profileOption, sampleQuality, topKBarOption } from './queries.ts';
 
 const base: QueryAnswer = { set: 'S1', layer: 'conv2', granularity: 'unit', subset: { outcome: 'incorrect' }, items: 40, shape: [2, 2, 3] };
 type Bar = { name: string; data: Array<{ value: number | null; neuron: number; itemStyle?: { color: string } } | number> };
@@ -39,6 +39,14 @@ describe('histogramOption', () => {
     const series = o.series as Array<{ data: number[] }>;
     expect(series[0].data.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(series[1].data).toEqual([0.4, 0.2, 0.4]);
+  });
+  it('ends the share axis on a round tick', () => {
+    expect(histogramMax(0.6876663708961845)).toBeCloseTo(0.7, 12);
+    expect(histogramMax(0.7)).toBeCloseTo(0.7, 12);
+    expect(histogramMax(0.01)).toBeCloseTo(0.05, 12);
+    expect(histogramMax(1)).toBe(1);
+    expect(histogramMax(0)).toBe(0.05);
+    expect(histogramMax(Number.NaN)).toBe(0.05);
   });
   it('rejects mismatched exact vectors', () => {
     expect(() => histogramOption({ ...base, vector: [1, 0] }, { ...base, vector: [1] })).toThrow(/exact vector has 1 entries, the sample's 2/);

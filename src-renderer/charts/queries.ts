@@ -40,6 +40,12 @@ export function topKBarOption(answer: QueryAnswer, exact?: QueryAnswer): ECharts
   };
 }
 
+/** Top of the S3 share axis: the data maximum rounded up to the next 0.05, within [0.05, 1]. */
+export function histogramMax(max: number): number {
+  if (!Number.isFinite(max) || max <= 0) return 0.05;
+  return Math.min(1, Math.max(0.05, Math.ceil(Math.round(max * 1e9) / 1e9 * 20) / 20));
+}
+
 /** Neuron index behind a clicked top-K bar. */
 export function neuronFromClick(params: { data?: unknown }): number | null {
   const d = params.data as { neuron?: unknown } | undefined;
@@ -65,7 +71,8 @@ export function histogramOption(answer: QueryAnswer, exact?: QueryAnswer): EChar
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     grid: { left: 60, right: 16, top: ev ? 30 : 16, bottom: 60 },
     xAxis: { type: 'category', data: keep.map((i) => neuronLabel(i, answer.shape, answer.granularity)), name: 'argmax neuron', nameLocation: 'middle', nameGap: 44 },
-    yAxis: { type: 'value', name: 'share of items', max: (m: { max: number }) => Math.min(1, Math.max(m.max, 0.05)) },
+    // Round the top up to the next 0.05 so the axis ends on a readable tick, not on the data maximum.
+    yAxis: { type: 'value', name: 'share of items', max: (m: { max: number }) => histogramMax(m.max) },
     series,
   };
 }
@@ -91,8 +98,9 @@ export function profileOption(vector: readonly number[], opts: { lower?: readonl
   return {
     legend: { top: 0, data: series.map((s) => (s as { name: string }).name).filter((s) => s !== 'lower') },
     tooltip: { trigger: 'axis' },
-    grid: { left: 60, right: 16, top: 30, bottom: 40 },
-    xAxis: { type: 'category', data: x, name: 'neuron', nameLocation: 'middle', nameGap: 26 },
+    // With the zoom slider under the axis, the axis name moves above it so the two do not overlap.
+    grid: { left: 60, right: 16, top: 30, bottom: n > 200 ? 58 : 40 },
+    xAxis: { type: 'category', data: x, name: 'neuron', nameLocation: 'middle', nameGap: 22 },
     yAxis: { type: 'value', scale: true },
     dataZoom: n > 200 ? [{ type: 'inside' }, { type: 'slider', height: 14, bottom: 4 }] : undefined,
     series,

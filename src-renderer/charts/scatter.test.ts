@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { LatentProjection } from '../../src-main/shared/api.ts';
-import { itemsFromBrush, latentScatterOption, SAMPLE_SERIES } from './scatter.ts';
+import { axisName, classCounts, itemsFromBrush, latentScatterOption, SAMPLE_SERIES } from './scatter.ts';
 
 function projection(n: number, wrongEvery = 4): LatentProjection {
   const itemIds = Array.from({ length: n }, (_, i) => 100 + i);
@@ -71,5 +71,33 @@ describe('itemsFromBrush', () => {
   });
   it('ignores unknown series and indices', () => {
     expect(itemsFromBrush([[0]], [7], [{ seriesIndex: 3, dataIndex: [0] }, { seriesIndex: 0, dataIndex: [5] }])).toEqual([]);
+  });
+});
+
+describe('axis names and class counts', () => {
+  it('names the axes after the projection', () => {
+    expect(axisName('pca', 1)).toBe('PC 1');
+    expect(axisName('umap', 2)).toBe('UMAP 2');
+    const { option } = latentScatterOption(projection(6));
+    expect((option.xAxis as { name: string }).name).toBe('PC 1');
+    expect((option.yAxis as { name: string }).name).toBe('PC 2');
+  });
+  it('counts items and misclassified items per true class', () => {
+    const rows = classCounts(projection(12));
+    expect(rows.map((r) => r.name)).toEqual(['a', 'b', 'c']);
+    expect(rows.map((r) => r.items)).toEqual([4, 4, 4]);
+    // misclassified: i = 0 (class a), 4 (class b), 8 (class c)
+    expect(rows.map((r) => r.misclassified)).toEqual([1, 1, 1]);
+    expect(rows.reduce((a, r) => a + r.items, 0)).toBe(12);
+  });
+  it('lists a class without items, and labels beyond the names', () => {
+    const p = { ...projection(3), classNames: ['a', 'b', 'c', 'd'] };
+    expect(classCounts(p)[3]).toEqual({ cls: 3, name: 'd', items: 0, misclassified: 0 });
+    const q = { ...projection(3), classNames: ['a'] };
+    expect(classCounts(q).map((r) => r.name)).toEqual(['a', 'class 1', 'class 2']);
+  });
+  it('gives no rows for an empty projection', () => {
+    const p = { ...projection(0), classNames: [] };
+    expect(classCounts(p)).toEqual([]);
   });
 });

@@ -94,9 +94,10 @@ export function latentScatterOption(p: LatentProjection, opts: LatentScatterOpti
     misclassified,
     option: {
       legend: { type: 'scroll', top: 0, data: members.length ? [...names, SAMPLE_SERIES] : names },
-      grid: { left: 40, right: 20, top: 40, bottom: 30 },
-      xAxis: { type: 'value', scale: true, splitLine: { show: false }, axisLine: { onZero: false } },
-      yAxis: { type: 'value', scale: true, splitLine: { show: false }, axisLine: { onZero: false } },
+      grid: { left: 56, right: 20, top: 40, bottom: 44 },
+      // Axis names say which projection this is (PCA components are ordered by variance; UMAP axes mean nothing alone).
+      xAxis: { type: 'value', scale: true, splitLine: { show: false }, axisLine: { onZero: false }, name: axisName(p.method, 1), nameLocation: 'middle', nameGap: 26 },
+      yAxis: { type: 'value', scale: true, splitLine: { show: false }, axisLine: { onZero: false }, name: axisName(p.method, 2), nameLocation: 'middle', nameGap: 34 },
       tooltip: {
         trigger: 'item',
         enterable: false,
@@ -112,6 +113,22 @@ export function latentScatterOption(p: LatentProjection, opts: LatentScatterOpti
       series,
     },
   };
+}
+
+export function axisName(method: LatentProjection['method'], axis: 1 | 2): string {
+  return method === 'pca' ? `PC ${axis}` : `UMAP ${axis}`;
+}
+
+/** Per true class: items and misclassified items (the view's class table, beside the chart's legend). */
+export function classCounts(p: LatentProjection): Array<{ cls: number; name: string; items: number; misclassified: number }> {
+  const classes = Math.max(p.classNames.length, ...p.trueLabels.map((t) => t + 1), 0);
+  const out = Array.from({ length: classes }, (_, c) => ({ cls: c, name: p.classNames[c] ?? `class ${c}`, items: 0, misclassified: 0 }));
+  for (let i = 0; i < p.trueLabels.length; i++) {
+    const row = out[p.trueLabels[i]];
+    row.items++;
+    if (p.predicted[i] !== p.trueLabels[i]) row.misclassified++;
+  }
+  return out;
 }
 
 export function defaultTooltip(p: LatentProjection, i: number): string {
