@@ -4,36 +4,16 @@
  * else MARGIN_CHROMIUM, else Debian's /usr/bin/chromium.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../../src-main/system/info.ts';
+// The same Chromium and flags as the PDF export: one place decides both.
+import { CHROMIUM_ARGS, resolveChromium } from '../../src-main/reports/pdf.ts';
 
 export const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
-
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-export function chromiumPath(): string | undefined {
-  if (process.env.MARGIN_CHROMIUM) return process.env.MARGIN_CHROMIUM;
-  try {
-    const own = chromium.executablePath();
-    if (own && existsSync(own)) return undefined; // Playwright's own browser: let it launch it
-  } catch {
-    // no browser of Playwright's own
-  }
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  throw new Error('no Chromium found: install Debian\'s `chromium` package or set MARGIN_CHROMIUM to a Chromium binary');
-}
 
 /**
  * A fresh Chromium profile per launch. Playwright refuses --user-data-dir among the args, so the
@@ -42,8 +22,8 @@ export function chromiumPath(): string | undefined {
 export async function launchBrowser(opts: { offline?: boolean } = {}): Promise<BrowserContext> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'margin-chromium-'));
   return chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath(),
-    args: CHROMIUM_FLAGS.filter((f) => f !== '--headless'),
+    executablePath: resolveChromium(undefined),
+    args: CHROMIUM_ARGS.filter((f) => f !== '--headless'),
     headless: true,
     viewport: { width: 1400, height: 900 },
     offline: opts.offline ?? false,
