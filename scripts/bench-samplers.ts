@@ -1,7 +1,9 @@
 /**
  * `npm run bench:samplers` — times every sampler on a 5 % sample of 10,000 × 84 seeded synthetic
  * latent vectors (10 anisotropic Gaussian blobs with overlap, ~10 % wrong predictions on the
- * boundaries), or on real files:
+ * boundaries), or on real data:
+ *   --project DIR [--model lenet5-bn] [--checkpoint ID]   a project's stored latent vectors (the demo:
+ *                                                          `node bin/margin.js demo --dir DIR`), last checkpoint by default
  *   --latent <float32 file> --labels <int32 file> --pred <int32 file> --dim 84 [--classes K]
  * Prints one JSON line per sampler: {method, n, d, fraction, size, seconds, cpuSeconds (medians of
  * --runs 3 warm runs), coldSeconds, coldCpuSeconds (the first run, JIT warm-up included), ...}.
@@ -11,6 +13,9 @@ import { readFileSync } from 'node:fs';
 import { runSampler, SAMPLER_METHODS } from '../src-main/samplers/index.ts';
 import type { SamplerInput, SamplerMethod } from '../src-main/samplers/index.ts';
 import { makeBlobs } from '../src-main/samplers/synthetic.ts';
+import { openProject } from '../src-main/store/project.ts';
+import { getLatent, getPredictions } from '../src-main/store/predictions.ts';
+import { getModel } from '../src-main/store/models.ts';
 
 /** Reference timings (seconds) of other implementations quoted in issue 4. */
 const REFERENCE: Partial<Record<SamplerMethod, { name: string; seconds: number }>> = {
@@ -23,7 +28,25 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function load(): SamplerInput {
+/** The latent vectors and labels of one checkpoint of a project (read-only). */
+async function loadProject(dir: string): Promise<SamplerInput> {
+  const store = await openProject(dir, { readOnly: true });
+  const model = await getModel(store, arg('model') ?? 'lenet5-bn');
+  const wanted = arg('checkpoint');
+  const ck = wanted ? model.checkpoints.find((c) => String(c.id) === wanted) : model.checkpoints.at(-1);
+  if (!ck) throw new Error(`--checkpoint ${wanted}: no such checkpoint of model ${model.name}`);
+  const latent = await getLatent(store, ck.id);
+  const p = await getPredictions(store, ck.id);
+  await store.close();
+  const trueLabels = Int32Array.from(p.trueLabels), predLabels = Int32Array.from(p.predicted);
+  const numClasses = p.probs.cols;
+  console.error(`bench-samplers: ${dir}, model ${model.name}, checkpoint ${ck.id}: ${latent.rows} × ${latent.cols}`);
+  return { latent, trueLabels, predLabels, numClasses };
+}
+
+async function load(): Promise<SamplerInput> {
+  const project = arg('project');
+  if (project) return loadProject(project);
   const latentPath = arg('latent');
   if (!latentPath) return makeBlobs({ n: 10_000, d: 84, k: 10, seed: 42 });
   const d = Number(arg('dim') ?? 84);
@@ -40,7 +63,7 @@ function load(): SamplerInput {
   return { latent: { rows: data.length / d, cols: d, data }, trueLabels, predLabels, numClasses };
 }
 
-const input = load();
+const input = await load();
 const fraction = Number(arg('fraction') ?? 0.05);
 const only = arg('method');
 const runs = Number(arg('runs') ?? 3);

@@ -65,4 +65,15 @@ describe('fitGmm', () => {
     expect(Number.isFinite(fit.logLikelihood)).toBe(true);
     for (const v of fit.means) expect(Number.isFinite(v)).toBe(true);
   });
+  it('Float32 input gives the same fit as its Float64 copy (the sampler passes the stored latent as is)', () => {
+    const x32 = Float32Array.from(b.x);
+    const x64 = new Float64Array(x32);
+    for (const type of ['full', 'spherical'] as const) {
+      const a = fitGmm(x32, b.n, 2, 3, init, type, createRng(1));
+      const c = fitGmm(x64, b.n, 2, 3, init, type, createRng(1));
+      expect(a.logLikelihood).toBe(c.logLikelihood);
+      expect(Array.from(a.means)).toEqual(Array.from(c.means));
+      expect(Array.from(a.logJoint)).toEqual(Array.from(c.logJoint));
+    }
+  });
 });

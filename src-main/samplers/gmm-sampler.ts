@@ -7,7 +7,6 @@ import { selectTwoEnds } from './allocate.ts';
 import { fitGmm, groupsAndRatios } from './gmm-core.ts';
 import type { CovarianceType, GmmFit } from './gmm-core.ts';
 import type { Rng } from '../core/rng.ts';
-import { toF64 } from './linalg.ts';
 import { makeSampler, targetSize, throwIfAborted } from './sampler.ts';
 import type { Sampler, SamplerInput, SamplerMethod } from './types.ts';
 import { DEFAULT_J } from './validate.ts';
@@ -31,7 +30,8 @@ export function gmmScores(
   opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): { group: Int32Array; logRatio: Float64Array; fit: GmmFit } {
   const { rows: n, cols: d } = input.latent;
-  const fit = fitGmm(toF64(input.latent), n, d, input.numClasses, input.predLabels, type, rng, {
+  // Spherical EM makes its own centred Float64 copy; the full fit converts (fitGmm).
+  const fit = fitGmm(input.latent.data, n, d, input.numClasses, input.predLabels, type, rng, {
     maxIter: type === 'spherical' ? SPHERICAL_MAX_ITER : 100,
     onProgress: opts.onProgress,
     checkAbort: () => throwIfAborted(opts.signal),

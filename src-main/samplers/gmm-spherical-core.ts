@@ -38,7 +38,7 @@ export interface SphericalResult {
  * is called after each pass (for progress and cancellation).
  */
 export function emSpherical(
-  x: Float64Array, n: number, d: number, k: number, state: SphericalState, reg: number,
+  x: Float32Array | Float64Array, n: number, d: number, k: number, state: SphericalState, reg: number,
   opts: { tol: number; maxIter: number; onIteration?: (iteration: number) => void },
 ): SphericalResult {
   // Centre the data (a copy: the caller's matrix is left alone).

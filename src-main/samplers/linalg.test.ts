@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { choleskyInPlace, covariance, columnMeans, logSumExp, pcaScores, symmetricEigen } from './linalg.ts';
+import { accumulateGram, choleskyInPlace, covariance, columnMeans, logSumExp, pcaScores, symmetricEigen } from './linalg.ts';
 
 describe('symmetricEigen', () => {
   it('satisfies A·v = λ·v with descending eigenvalues', () => {
@@ -46,5 +46,23 @@ describe('covariance and PCA', () => {
     expect(variances[0]).toBeCloseTo(2 * c[0], 6);
     // Row 0 sits at t = −5, the mean of t is −5/n.
     expect(Math.abs(scores[0])).toBeCloseTo((5 - 5 / n) * Math.SQRT2, 4);
+  });
+});
+
+describe('accumulateGram', () => {
+  it('adds the upper triangle of T·Tᵀ for every tile remainder (d = 1 … 11) and leaves the lower triangle alone', () => {
+    for (let d = 1; d <= 11; d++) {
+      const stride = 7, m = 5;
+      const t = Float64Array.from({ length: d * stride }, (_, i) => Math.sin(i * 1.3) * 2);
+      const c = new Float64Array(d * d).fill(1);
+      accumulateGram(t, stride, m, d, c);
+      for (let a = 0; a < d; a++) {
+        for (let b = 0; b < d; b++) {
+          let s = 0;
+          for (let r = 0; r < m; r++) s += t[a * stride + r] * t[b * stride + r];
+          expect(c[a * d + b]).toBeCloseTo(b >= a ? 1 + s : 1, 12);
+        }
+      }
+    }
   });
 });
