@@ -221,6 +221,8 @@ export interface NeuronInspection {
     saliency?: string;
   }>;
   classNames: string[];
+  /** Why saliency maps are absent although asked for (e.g. an ONNX Runtime model has no gradients). */
+  saliencyNote?: string;
   seconds: number;
 }
 

@@ -102,34 +102,38 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
     }
     const batch = pending.slice(b, b + batchSize);
     const tb = now();
-    const out = await inFlight!;
+    const parts = await inFlight!;
     inFlight = launch(b + batchSize);
     inFlight?.catch(() => undefined);
-    const ids = Int32Array.from(batch, (w) => w.itemId);
+    // One transaction per batch; the runner's parts are written one after the other (no copying them together).
     await store.lock.run(() => inTransaction(store.conn, async () => {
-      // Items may be in this batch only for a missing layer: write just what is missing.
-      const needPred = batch.map((w, i) => (predicted.has(w.itemId) ? -1 : i)).filter((i) => i >= 0);
-      if (needPred.length > 0) {
-        const sel = Int32Array.from(needPred);
-        await writePredictions(store, checkpointId, {
-          itemIds: pick(ids, sel, 1) as Int32Array,
-          trueLabels: Int32Array.from(needPred, (i) => batch[i].label),
-          predicted: pick(out.predicted, sel, 1) as Int32Array,
-          probs: pick(out.probs, sel, numClasses) as Float32Array,
-          logits: pick(out.logits, sel, numClasses) as Float32Array,
-          numClasses,
-        });
-        await writeLatents(store, checkpointId, pick(ids, sel, 1) as Int32Array, pick(out.latent, sel, out.latentDim) as Float32Array, out.latentDim);
+      for (const { items, out } of parts) {
+        const ids = Int32Array.from(items, (w) => w.itemId);
+        // Items may be in this batch only for a missing layer: write just what is missing.
+        const needPred = items.map((w, i) => (predicted.has(w.itemId) ? -1 : i)).filter((i) => i >= 0);
+        if (needPred.length > 0) {
+          const sel = Int32Array.from(needPred);
+          await writePredictions(store, checkpointId, {
+            itemIds: pick(ids, sel, 1) as Int32Array,
+            trueLabels: Int32Array.from(needPred, (i) => items[i].label),
+            predicted: pick(out.predicted, sel, 1) as Int32Array,
+            probs: pick(out.probs, sel, numClasses) as Float32Array,
+            logits: pick(out.logits, sel, numClasses) as Float32Array,
+            numClasses,
+          });
+          await writeLatents(store, checkpointId, pick(ids, sel, 1) as Int32Array, pick(out.latent, sel, out.latentDim) as Float32Array, out.latentDim);
+        }
+        for (const l of out.layers) {
+          const have = hasLayer.get(l.name)!;
+          const sel = Int32Array.from(items.map((w, i) => (have.has(w.itemId) ? -1 : i)).filter((i) => i >= 0));
+          if (sel.length === 0) continue;
+          await appendChunk(store, checkpointId, l.name, dtype, l.units, pick(ids, sel, 1) as Int32Array, pick(l.data, sel, l.units) as Float32Array);
+        }
       }
-      for (const l of out.layers) {
-        const have = hasLayer.get(l.name)!;
-        const sel = Int32Array.from(batch.map((w, i) => (have.has(w.itemId) ? -1 : i)).filter((i) => i >= 0));
-        if (sel.length === 0) continue;
-        await appendChunk(store, checkpointId, l.name, dtype, l.units, pick(ids, sel, 1) as Int32Array, pick(l.data, sel, l.units) as Float32Array);
-      }
+      const first = batch[0].itemId, lastId = batch[batch.length - 1].itemId;
       const bid = Number((await queryOne(store.conn, `SELECT nextval('seq_extraction_batches')::INTEGER AS id`))!.id);
       await store.conn.run(`INSERT INTO extraction_batches VALUES ($1, $2, $3, $4, $5, $6, $7, $8::VARCHAR[], $9, $10, $11, epoch_ms($12))`,
-        [bid, checkpointId, o.datasetId, o.split, batch.length, ids[0], ids[ids.length - 1], JSON.stringify(layers), dtype,
+        [bid, checkpointId, o.datasetId, o.split, batch.length, first, lastId, JSON.stringify(layers), dtype,
           runner.engine, (now() - tb) / 1000, Math.round(now())]);
     }).finally(() => invalidateActivations(store, checkpointId)));
     for (const w of batch) predicted.add(w.itemId);
@@ -162,9 +166,10 @@ async function workList(store: Store, datasetId: number, split: string, itemIds?
 
 /**
  * Run the network over a batch: one runner call per contiguous range of split indices, each range
- * cut into `parallel` pieces that run at once (the runner spreads them over its workers).
+ * cut into `parallel` pieces that run at once (the runner spreads them over its workers). Returns
+ * the pieces with their items, in batch order.
  */
-async function runBatch(runner: BatchRunner, batch: WorkItem[], layers: string[], numClasses: number, parallel: number): Promise<BatchOutput> {
+async function runBatch(runner: BatchRunner, batch: WorkItem[], layers: string[], numClasses: number, parallel: number): Promise<Array<{ items: WorkItem[]; out: BatchOutput }>> {
   const ranges: Array<[number, number]> = [];
   let s = 0;
   while (s < batch.length) {
@@ -174,23 +179,11 @@ async function runBatch(runner: BatchRunner, batch: WorkItem[], layers: string[]
     for (let a = s; a < e; a += piece) ranges.push([a, Math.min(e, a + piece)]);
     s = e;
   }
-  const parts = await Promise.all(ranges.map(async ([a, e]) => {
+  return Promise.all(ranges.map(async ([a, e]) => {
     const out = await runner.run(batch[a].index, e - a, layers);
     checkOutput(out, e - a, layers, numClasses);
-    return out;
+    return { items: batch.slice(a, e), out };
   }));
-  if (parts.length === 1) return parts[0];
-  const cat = (get: (p: BatchOutput) => Float32Array) => concat(parts.map(get));
-  return {
-    count: batch.length,
-    layers: layers.map((name, li) => ({ name, units: parts[0].layers[li].units, data: cat((p) => p.layers[li].data) })),
-    logits: cat((p) => p.logits),
-    probs: cat((p) => p.probs),
-    predicted: Int32Array.from(parts.flatMap((p) => Array.from(p.predicted))),
-    latent: cat((p) => p.latent),
-    latentDim: parts[0].latentDim,
-    numClasses,
-  };
 }
 
 function checkOutput(out: BatchOutput, count: number, layers: string[], numClasses: number): void {
@@ -204,15 +197,9 @@ function checkOutput(out: BatchOutput, count: number, layers: string[], numClass
   }
 }
 
-function concat(arrays: Float32Array[]): Float32Array {
-  const out = new Float32Array(arrays.reduce((s, a) => s + a.length, 0));
-  let off = 0;
-  for (const a of arrays) { out.set(a, off); off += a.length; }
-  return out;
-}
-
 /** Rows `sel` of a row-major array with `width` values per row. */
 function pick(src: Float32Array | Int32Array, sel: Int32Array, width: number): Float32Array | Int32Array {
+  if (sel.length * width === src.length && sel.every((v, i) => v === i)) return src; // every row, in order: no copy
   const out = src instanceof Int32Array ? new Int32Array(sel.length * width) : new Float32Array(sel.length * width);
   for (let i = 0; i < sel.length; i++) out.set(src.subarray(sel[i] * width, (sel[i] + 1) * width), i * width);
   return out;

@@ -3,7 +3,8 @@
  * scripts/demo-build.ts): the Fashion-MNIST test set imported, both demo models with every
  * checkpoint registered, predictions and latent vectors extracted for every checkpoint, and
  * the main layers' activations of each model's last checkpoint stored for all items (so that
- * a sample's answers can be shown with their error against the exact answer). Re-running it on
+ * a sample's answers can be shown with their error against the exact answer), plus the ONNX
+ * variant of lenet5-bn on ONNX Runtime (predictions and latents). Re-running it on
  * an existing demo folder completes whatever is missing (extraction resumes).
  */
 import fs from 'node:fs';
@@ -20,6 +21,7 @@ import { extract } from './extraction.ts';
 
 export const DEMO_RESOURCES = path.join(REPO_ROOT, 'resources', 'demo');
 export const DEMO_DATASET = 'fashion-mnist';
+export const DEMO_ONNX_MODEL = 'lenet5-bn-onnx';
 
 interface Manifest {
   models: Array<{ architecture: string; latentLayer: string; checkpoints: Array<{ epoch: number; path: string; testAccuracy: number }> }>;
@@ -67,6 +69,15 @@ export async function buildDemo(dir: string, opts: { onProgress?: (p: DemoProgre
           dataset: DEMO_DATASET, architecture: m.architecture, latentLayer: m.latentLayer,
         });
       }
+    }
+    // The ONNX variant of lenet5-bn (made by scripts/onnx-from-demo.ts from its last checkpoint): runs on ONNX Runtime.
+    const onnxFile = path.join(DEMO_RESOURCES, 'onnx', 'lenet5-bn.onnx');
+    if (fs.existsSync(onnxFile) && !(await listModels(store)).some((x) => x.name === DEMO_ONNX_MODEL)) {
+      say(`registering ${DEMO_ONNX_MODEL}`, 0, 1);
+      await importModel(store, { name: DEMO_ONNX_MODEL, path: onnxFile, checkpoint: 'epoch-5', ordinal: 5, dataset: DEMO_DATASET });
+    }
+    if ((await listModels(store)).some((x) => x.name === DEMO_ONNX_MODEL)) {
+      await extract(store, { model: DEMO_ONNX_MODEL, layers: [] }, { signal: opts.signal, onProgress: (p) => say(`extracting ${DEMO_ONNX_MODEL}`, p.done, p.total) });
     }
     // predictions + latents of every checkpoint; main-layer activations of the last one
     for (const m of manifest.models) {

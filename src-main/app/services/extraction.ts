@@ -67,19 +67,15 @@ export async function extractItems(
   if (wanted.every((id) => predicted.has(id) && stored.every((s) => s.has(id)))) {
     return { total: wanted.length, skipped: wanted.length, computed: 0, batches: 0, seconds: 0, engine: 'none (already stored)' };
   }
-  const runnerBatch = opts.batchSize ?? 256;
-  const workers = opts.workers ?? (itemIds && itemIds.length <= runnerBatch ? 0 : 2);
-  const runner = await createRunner({
-    modelJsonPath: checkpointModelPath(store, checkpoint.path),
-    pixels: data.pixels,
-    height: ds.height,
-    width: ds.width,
-    channels: ds.channels,
-    pixelScale: ds.pixelScale,
-    batchSize: runnerBatch,
-    workers,
-    latentLayer: model.latentLayer,
-  });
+  const modelPath = checkpointModelPath(store, checkpoint.path);
+  const onnx = model.engine === 'onnxruntime';
+  // ONNX Runtime runs in this thread with its own native threads (two runs at once); TF.js uses worker threads.
+  const runnerBatch = opts.batchSize ?? (onnx ? 1000 : 256);
+  const workers = onnx ? 2 : (opts.workers ?? (itemIds && itemIds.length <= runnerBatch ? 0 : 2));
+  const common = { pixels: data.pixels, height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale, latentLayer: model.latentLayer };
+  const runner = onnx
+    ? await (await import('../../onnx/index.ts')).createOnnxRunner({ ...common, modelPath, batchSize: runnerBatch })
+    : await createRunner({ ...common, modelJsonPath: modelPath, batchSize: runnerBatch, workers });
   try {
     const result = await runExtraction({
       store,

@@ -16,6 +16,10 @@ describe('mainLayers', () => {
   it('picks dense layers with inline activations', () => {
     expect(mainLayers([L('flat', 'Flatten'), L('d1', 'Dense'), L('d2', 'Dense'), L('out', 'Dense')])).toEqual(['d1', 'd2']);
   });
+  it('reads ONNX operator types the same way', () => {
+    const onnx = lenet.map((l) => ({ ...l, className: ({ Conv2D: 'Conv', ReLU: 'Relu', MaxPooling2D: 'MaxPool', Dense: 'Gemm' } as Record<string, string>)[l.className] ?? l.className }));
+    expect(mainLayers(onnx)).toEqual(['relu1', 'pool1', 'relu2', 'pool2', 'relu3', 'relu4']);
+  });
 });
 
 describe('resolveLayers', () => {

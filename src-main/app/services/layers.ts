@@ -7,8 +7,10 @@
 import type { LayerInfo } from '../../core/extraction-types.ts';
 import { MarginError } from '../../shared/errors.ts';
 
-const ACTIVATIONS = new Set(['ReLU', 'Activation', 'LeakyReLU', 'ELU', 'PReLU', 'ThresholdedReLU']);
-const POOLING = /Pooling[123]D$/;
+// Keras/TF.js layer classes and ONNX operator types alike.
+const ACTIVATIONS = new Set(['ReLU', 'Activation', 'LeakyReLU', 'ELU', 'PReLU', 'ThresholdedReLU', 'Relu', 'LeakyRelu', 'Elu', 'PRelu', 'Sigmoid', 'Tanh', 'Gelu', 'Clip']);
+const POOLING = /Pooling[123]D$|^(MaxPool|AveragePool|GlobalAveragePool|GlobalMaxPool)$/;
+const LINEAR = new Set(['Conv2D', 'Dense', 'Conv', 'Gemm', 'MatMul']);
 
 export function mainLayers(layers: LayerInfo[]): string[] {
   const body = layers.slice(0, -1); // the last layer gives the logits
@@ -19,7 +21,7 @@ export function mainLayers(layers: LayerInfo[]): string[] {
     }
     // Conv2D/Dense with an inline non-linearity and no separate activation after it
     const next = layers[i + 1];
-    return (l.className === 'Conv2D' || l.className === 'Dense') && next !== undefined && !ACTIVATIONS.has(next.className) && next.className !== 'BatchNormalization';
+    return LINEAR.has(l.className) && next !== undefined && !ACTIVATIONS.has(next.className) && next.className !== 'BatchNormalization';
   });
   return picked.length > 0 ? picked.map((l) => l.name) : body.map((l) => l.name);
 }

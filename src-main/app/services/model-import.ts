@@ -60,6 +60,7 @@ async function copyModelFiles(modelJsonPath: string, dir: string): Promise<strin
 }
 
 export async function importModel(store: Store, r: ModelImportRequest): Promise<ModelImportResult> {
+  if (/\.onnx$/i.test(r.path)) return importOnnxModel(store, r);
   await initBackend();
   const src = path.resolve(r.path);
   const model = await loadModel(src); // validates model.json and weights, with errors naming the file
@@ -126,4 +127,69 @@ export async function importModel(store: Store, r: ModelImportRequest): Promise<
 export function checkpointModelPath(store: Store, storedPath: string | null): string {
   if (!storedPath) throw new MarginError('NOT_FOUND', 'this checkpoint has no model file recorded: re-import it with `margin import-model`');
   return path.isAbsolute(storedPath) ? storedPath : path.join(store.dir, storedPath);
+}
+
+/** The data set (and split) a model is analysed on: the named one, or the project's only one. */
+async function resolveDataset(store: Store, name: string | undefined, splitWanted: string | undefined) {
+  const datasets = await listDatasets(store);
+  if (datasets.length === 0) throw new MarginError('CONFLICT', 'this project has no data set yet: import the data set the model was trained for first');
+  if (!name && datasets.length > 1) throw badInput(`dataset: this project has several data sets (${datasets.map((d) => d.name).join(', ')}); say which one the model is for`);
+  const ds = datasets.find((d) => d.name === (name ?? datasets[0].name));
+  if (!ds) throw new MarginError('NOT_FOUND', `dataset: no data set "${name}" in this project; choose one of ${datasets.map((d) => d.name).join(', ')}`);
+  const split = splitWanted ?? (ds.splits.test ? 'test' : Object.keys(ds.splits)[0]);
+  if (!(split in ds.splits)) throw badInput(`split: data set "${ds.name}" has no split "${split}"; choose one of ${Object.keys(ds.splits).join(', ')}`);
+  return { ds, split, classNames: (await getDataset(store, ds.id)).classNames };
+}
+
+/**
+ * An ONNX model (torch.onnx.export, tf2onnx, or Margin's own translation): its node outputs become
+ * the layers, run through ONNX Runtime. The input mapping (layout, scaling) is checked against the
+ * data set's images here and recorded with the model.
+ */
+async function importOnnxModel(store: Store, r: ModelImportRequest): Promise<ModelImportResult> {
+  const { describeOnnxModel } = await import('../../onnx/index.ts');
+  const src = path.resolve(r.path);
+  const { ds, split, classNames } = await resolveDataset(store, r.dataset, r.split);
+  const desc = await describeOnnxModel(src, { height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale, latentLayer: r.latentLayer });
+  if (desc.numClasses !== classNames.length) {
+    throw badInput(`model ${src} predicts ${desc.numClasses} classes but data set "${ds.name}" has ${classNames.length}; choose a model trained on this data set`);
+  }
+  const existing = (await listModels(store)).find((m) => m.name === r.name);
+  let modelId: number;
+  let ordinal = r.ordinal ?? 1;
+  if (existing) {
+    const d = await getModel(store, existing.id);
+    if (d.engine !== 'onnxruntime') throw badInput(`model "${r.name}" is a TensorFlow.js model; import the ONNX file under another name`);
+    modelId = existing.id;
+    ordinal = r.ordinal ?? Math.max(0, ...d.checkpoints.map((c) => c.ordinal)) + 1;
+    if (r.checkpoint && d.checkpoints.some((c) => c.label === r.checkpoint)) {
+      throw new MarginError('CONFLICT', `model "${r.name}" has a checkpoint "${r.checkpoint}" already: choose another label`);
+    }
+  } else {
+    modelId = await insertModel(store, {
+      name: r.name,
+      architecture: r.architecture ?? `onnx (${desc.producer || 'unknown producer'}, opset ${desc.opset})`,
+      sourcePath: src,
+      inputShape: desc.mapping.itemShape,
+      numClasses: desc.numClasses,
+      latentLayer: desc.latentLayer,
+      engine: 'onnxruntime',
+      datasetId: ds.id,
+      split,
+    });
+  }
+  const label = r.checkpoint ?? `ckpt-${ordinal}`;
+  const dir = path.join(store.dir, 'models', safeSegment(r.name), safeSegment(label));
+  await fs.mkdir(dir, { recursive: true });
+  const target = path.join(dir, 'model.onnx');
+  await fs.copyFile(src, target);
+  const checkpointId = await insertCheckpoint(store, modelId, {
+    label,
+    ordinal,
+    path: path.relative(store.dir, target),
+    // how the data set's NHWC images map onto the model's input, shown with the model
+    modelJson: JSON.stringify({ format: 'onnx', mapping: desc.mapping, inputName: desc.inputName, opset: desc.opset, producer: desc.producer }),
+    layers: desc.layers,
+  });
+  return { modelId, checkpointId, checkpoint: label, created: !existing, layers: desc.layers.length, totalParams: desc.totalParams, flopsPerItem: desc.flopsPerItem };
 }

@@ -10,6 +10,7 @@
  * and, at channel granularity, reduces only the asked channel, so a 10,000-item layer is a few
  * milliseconds. Items whose value is NaN are not ranked. Ties go to the lower item id.
  */
+import { ONNX_SALIENCY_UNSUPPORTED } from '../../onnx/onnx-model.ts';
 import type { LayerInfo } from '../../core/extraction-types.ts';
 import type { Matrix } from '../../core/matrix.ts';
 import type { NeuronInspection, ParamsOut } from '../../shared/api.ts';
@@ -146,7 +147,9 @@ export async function inspectNeuron(store: Store, r: NeuronRequest, deps: Neuron
   const predOf = new Map(preds.map((p) => [Number(p.item_id), p]));
   const size = deps.imageSize ?? 56;
   const thumbs = ds ? await itemThumbnails(store, ds.name, topIds, size) : [];
-  const maps = r.saliency && topIds.length > 0 ? await saliencyMaps(store, checkpoint.id, topIds, deps.saliency) : [];
+  // ONNX Runtime gives no gradients: such a model's drill-down says so instead of failing.
+  const gradients = model.engine !== 'onnxruntime';
+  const maps = r.saliency && gradients && topIds.length > 0 ? await saliencyMaps(store, checkpoint.id, topIds, deps.saliency) : [];
 
   return {
     model: model.name,
@@ -168,6 +171,7 @@ export async function inspectNeuron(store: Store, r: NeuronRequest, deps: Neuron
       };
     }),
     classNames: ds?.classNames ?? [],
+    ...(r.saliency && !gradients ? { saliencyNote: ONNX_SALIENCY_UNSUPPORTED } : {}),
     seconds: (now() - t0) / 1000,
   };
 }

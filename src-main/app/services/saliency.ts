@@ -9,6 +9,7 @@
  * parses model.json and the weights: ~50–200 ms); `disposeSaliencyModels` frees them, and the
  * neuron handlers call it when the open project changes.
  */
+import { ONNX_SALIENCY_UNSUPPORTED } from '../../onnx/onnx-model.ts';
 import type * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend.ts';
 import { loadModel } from '../../engine/model-io.ts';
@@ -148,7 +149,9 @@ async function computeAndStore(store: Store, checkpointId: number, itemIds: numb
     classes[i] = Number(r.label);
   }
 
-  const model = await cachedModel(store, checkpointId, checkpointModelPath(store, cp.path), deps.load ?? defaultLoad);
+  const modelPath = checkpointModelPath(store, cp.path);
+  if (/\.onnx$/i.test(modelPath)) throw new MarginError('UNSUPPORTED', ONNX_SALIENCY_UNSUPPORTED);
+  const model = await cachedModel(store, checkpointId, modelPath, deps.load ?? defaultLoad);
   const res = (deps.compute ?? computeSaliency)(model, pixels, classes, {
     height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale,
   });
