@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { E1Row, E2Row, E3Row, E4Row, Table4Row } from '../../experiments/index.ts';
 import type { ExperimentName, ExperimentWorkerData, ExperimentWorkerMessage } from '../../experiments/worker.ts';
-import { startWorker } from '../../engine/ts-worker.ts';
+import { runWorkerTask } from '../workers/run-worker.ts';
 import { writeFileAtomic } from '../../reports/atomic-write.ts';
 import { toCsv, type CsvValue } from '../../reports/csv.ts';
 import { fig4, fig5, fig6, fig7, table4Html } from '../../reports/svg-charts.ts';
@@ -193,28 +193,16 @@ function runInWorker(
     onResult: (e: ExperimentName, rows: unknown[], seconds: number) => void;
   },
 ): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const workerData: ExperimentWorkerData = { ...data, experiments, seeds };
-    const worker = startWorker(new URL('../../experiments/worker.ts', import.meta.url), { workerData });
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      opts.signal?.removeEventListener('abort', onAbort);
-      fn();
-      void worker.terminate();
-    };
-    const onAbort = () => finish(() => reject(new MarginError('CANCELLED', 'the evaluation was cancelled')));
-    opts.signal?.addEventListener('abort', onAbort);
-    worker.on('message', (m: ExperimentWorkerMessage) => {
-      if (settled) return;
+  return runWorkerTask<void, ExperimentWorkerMessage>({
+    entry: new URL('../../experiments/worker.ts', import.meta.url),
+    workerData: { ...data, experiments, seeds } satisfies ExperimentWorkerData,
+    signal: opts.signal,
+    what: 'the evaluation',
+    onMessage: (m, done) => {
       if (m.type === 'progress') opts.onProgress(m.experiment, m.done, m.total, m.message);
       else if (m.type === 'result') opts.onResult(m.experiment, m.rows, m.seconds);
-      else if (m.type === 'done') finish(resolve);
-      else if (m.type === 'error') finish(() => reject(new MarginError(m.error.code, m.error.message, m.error.details)));
-    });
-    worker.on('error', (err) => finish(() => reject(err)));
-    worker.on('exit', (code) => finish(() => reject(new MarginError('INTERNAL', `the experiment worker exited with code ${code}`))));
+      else if (m.type === 'done') done(undefined);
+    },
   });
 }
 

@@ -9,7 +9,7 @@ import { loadModel, checkInputShape } from '../../engine/model-io.ts';
 import { describeModel } from '../../engine/inspect.ts';
 import { initBackend } from '../../engine/backend.ts';
 import { getDataset, listDatasets } from '../../store/datasets.ts';
-import { insertCheckpoint, insertModel, listModels, getModel } from '../../store/models.ts';
+import { insertCheckpoint, insertModel, listModels, getModel, type NewModel } from '../../store/models.ts';
 import type { Store } from '../../store/project.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
 
@@ -66,47 +66,22 @@ export async function importModel(store: Store, r: ModelImportRequest): Promise<
   const model = await loadModel(src); // validates model.json and weights, with errors naming the file
   try {
     const desc = describeModel(model, { latentLayer: r.latentLayer });
-    const datasets = await listDatasets(store);
-    if (datasets.length === 0) throw new MarginError('CONFLICT', 'this project has no data set yet: import the data set the model was trained for first');
-    let dsName = r.dataset;
-    if (!dsName) {
-      if (datasets.length > 1) throw badInput(`dataset: this project has several data sets (${datasets.map((d) => d.name).join(', ')}); say which one the model is for`);
-      dsName = datasets[0].name;
-    }
-    const ds = datasets.find((d) => d.name === dsName);
-    if (!ds) throw new MarginError('NOT_FOUND', `dataset: no data set "${dsName}" in this project; choose one of ${datasets.map((d) => d.name).join(', ')}`);
+    const { ds, split, classNames } = await resolveDataset(store, r.dataset, r.split);
     checkInputShape(model, ds);
-    const detail = await getDataset(store, ds.id);
-    if (desc.numClasses !== detail.classNames.length) {
-      throw badInput(`model ${src} predicts ${desc.numClasses} classes but data set "${ds.name}" has ${detail.classNames.length}; choose a model trained on this data set`);
+    if (desc.numClasses !== classNames.length) {
+      throw badInput(`model ${src} predicts ${desc.numClasses} classes but data set "${ds.name}" has ${classNames.length}; choose a model trained on this data set`);
     }
-    const split = r.split ?? (ds.splits.test ? 'test' : Object.keys(ds.splits)[0]);
-    if (!(split in ds.splits)) throw badInput(`split: data set "${ds.name}" has no split "${split}"; choose one of ${Object.keys(ds.splits).join(', ')}`);
-
-    const existing = (await listModels(store)).find((m) => m.name === r.name);
-    let modelId: number;
-    let ordinal = r.ordinal ?? 1;
-    if (existing) {
-      const d = await getModel(store, existing.id);
-      if (d.datasetId !== null && d.datasetId !== ds.id) throw badInput(`model "${r.name}" is analysed on another data set; import this file under another name`);
-      modelId = existing.id;
-      ordinal = r.ordinal ?? Math.max(0, ...d.checkpoints.map((c) => c.ordinal)) + 1;
-      if (r.checkpoint && d.checkpoints.some((c) => c.label === r.checkpoint)) {
-        throw new MarginError('CONFLICT', `model "${r.name}" has a checkpoint "${r.checkpoint}" already: choose another label`);
-      }
-    } else {
-      modelId = await insertModel(store, {
-        name: r.name,
-        architecture: r.architecture ?? (model.name || 'custom'),
-        sourcePath: src,
-        inputShape: desc.inputShape,
-        numClasses: desc.numClasses,
-        latentLayer: desc.latentLayer,
-        engine: 'tfjs',
-        datasetId: ds.id,
-        split,
-      });
-    }
+    const { modelId, ordinal, created } = await targetModel(store, r, ds.id, 'tfjs', () => ({
+      name: r.name,
+      architecture: r.architecture ?? (model.name || 'custom'),
+      sourcePath: src,
+      inputShape: desc.inputShape,
+      numClasses: desc.numClasses,
+      latentLayer: desc.latentLayer,
+      engine: 'tfjs',
+      datasetId: ds.id,
+      split,
+    }));
     const label = r.checkpoint ?? `ckpt-${ordinal}`;
     const dir = path.join(store.dir, 'models', safeSegment(r.name), safeSegment(label));
     const copied = await copyModelFiles(src, dir);
@@ -117,7 +92,7 @@ export async function importModel(store: Store, r: ModelImportRequest): Promise<
       modelJson: await fs.readFile(copied, 'utf8'),
       layers: desc.layers,
     });
-    return { modelId, checkpointId, checkpoint: label, created: !existing, layers: desc.layers.length, totalParams: desc.totalParams, flopsPerItem: desc.flopsPerItem };
+    return { modelId, checkpointId, checkpoint: label, created, layers: desc.layers.length, totalParams: desc.totalParams, flopsPerItem: desc.flopsPerItem };
   } finally {
     model.dispose();
   }
@@ -154,30 +129,17 @@ async function importOnnxModel(store: Store, r: ModelImportRequest): Promise<Mod
   if (desc.numClasses !== classNames.length) {
     throw badInput(`model ${src} predicts ${desc.numClasses} classes but data set "${ds.name}" has ${classNames.length}; choose a model trained on this data set`);
   }
-  const existing = (await listModels(store)).find((m) => m.name === r.name);
-  let modelId: number;
-  let ordinal = r.ordinal ?? 1;
-  if (existing) {
-    const d = await getModel(store, existing.id);
-    if (d.engine !== 'onnxruntime') throw badInput(`model "${r.name}" is a TensorFlow.js model; import the ONNX file under another name`);
-    modelId = existing.id;
-    ordinal = r.ordinal ?? Math.max(0, ...d.checkpoints.map((c) => c.ordinal)) + 1;
-    if (r.checkpoint && d.checkpoints.some((c) => c.label === r.checkpoint)) {
-      throw new MarginError('CONFLICT', `model "${r.name}" has a checkpoint "${r.checkpoint}" already: choose another label`);
-    }
-  } else {
-    modelId = await insertModel(store, {
-      name: r.name,
-      architecture: r.architecture ?? `onnx (${desc.producer || 'unknown producer'}, opset ${desc.opset})`,
-      sourcePath: src,
-      inputShape: desc.mapping.itemShape,
-      numClasses: desc.numClasses,
-      latentLayer: desc.latentLayer,
-      engine: 'onnxruntime',
-      datasetId: ds.id,
-      split,
-    });
-  }
+  const { modelId, ordinal, created } = await targetModel(store, r, ds.id, 'onnxruntime', () => ({
+    name: r.name,
+    architecture: r.architecture ?? `onnx (${desc.producer || 'unknown producer'}, opset ${desc.opset})`,
+    sourcePath: src,
+    inputShape: desc.mapping.itemShape,
+    numClasses: desc.numClasses,
+    latentLayer: desc.latentLayer,
+    engine: 'onnxruntime',
+    datasetId: ds.id,
+    split,
+  }));
   const label = r.checkpoint ?? `ckpt-${ordinal}`;
   const dir = path.join(store.dir, 'models', safeSegment(r.name), safeSegment(label));
   await fs.mkdir(dir, { recursive: true });
@@ -191,5 +153,23 @@ async function importOnnxModel(store: Store, r: ModelImportRequest): Promise<Mod
     modelJson: JSON.stringify({ format: 'onnx', mapping: desc.mapping, inputName: desc.inputName, opset: desc.opset, producer: desc.producer }),
     layers: desc.layers,
   });
-  return { modelId, checkpointId, checkpoint: label, created: !existing, layers: desc.layers.length, totalParams: desc.totalParams, flopsPerItem: desc.flopsPerItem };
+  return { modelId, checkpointId, checkpoint: label, created, layers: desc.layers.length, totalParams: desc.totalParams, flopsPerItem: desc.flopsPerItem };
+}
+
+/**
+ * The model a new checkpoint goes to: the existing model of that name (same engine and data set;
+ * its next ordinal; the label must be new), or a model created from `create()`.
+ */
+async function targetModel(
+  store: Store, r: ModelImportRequest, datasetId: number, engine: string, create: () => NewModel,
+): Promise<{ modelId: number; ordinal: number; created: boolean }> {
+  const existing = (await listModels(store)).find((m) => m.name === r.name);
+  if (!existing) return { modelId: await insertModel(store, create()), ordinal: r.ordinal ?? 1, created: true };
+  const d = await getModel(store, existing.id);
+  if (d.engine !== engine) throw badInput(`model "${r.name}" runs on ${d.engine}, this file on ${engine}: import it under another name`);
+  if (d.datasetId !== null && d.datasetId !== datasetId) throw badInput(`model "${r.name}" is analysed on another data set; import this file under another name`);
+  if (r.checkpoint && d.checkpoints.some((c) => c.label === r.checkpoint)) {
+    throw new MarginError('CONFLICT', `model "${r.name}" has a checkpoint "${r.checkpoint}" already: choose another label`);
+  }
+  return { modelId: existing.id, ordinal: r.ordinal ?? Math.max(0, ...d.checkpoints.map((c) => c.ordinal)) + 1, created: false };
 }

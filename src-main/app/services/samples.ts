@@ -7,7 +7,7 @@ import { MarginError, type ErrorPayload } from '../../shared/errors.ts';
 import { getLatent, getPredictions } from '../../store/predictions.ts';
 import { insertSample, listSamples } from '../../store/samples.ts';
 import type { Store } from '../../store/project.ts';
-import { startWorker } from '../../engine/ts-worker.ts';
+import { runWorkerTask } from '../workers/run-worker.ts';
 import type { SampleResult, SamplerParams } from '../../samplers/index.ts';
 import { DEFAULT_J } from '../../samplers/index.ts';
 import type { SamplerWorkerData } from '../workers/sampler-worker.ts';
@@ -33,28 +33,16 @@ export function defaultSampleName(method: string, fraction: number, j: number | 
 
 /** Runs a sampler in a worker thread; cancelling terminates the worker. */
 export function runSamplerInWorker(data: SamplerWorkerData, opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<SampleResult> {
-  return new Promise((resolve, reject) => {
-    const worker = startWorker(new URL('../workers/sampler-worker.ts', import.meta.url), {
-      workerData: data,
-      transferList: [data.latent.buffer as ArrayBuffer],
-    });
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      opts.signal?.removeEventListener('abort', onAbort);
-      fn();
-      void worker.terminate();
-    };
-    const onAbort = () => finish(() => reject(new MarginError('CANCELLED', `${data.method} sampling cancelled`)));
-    opts.signal?.addEventListener('abort', onAbort);
-    worker.on('message', (m: { type: string; done?: number; total?: number; result?: SampleResult; error?: ErrorPayload }) => {
+  return runWorkerTask<SampleResult, { type: string; done?: number; total?: number; result?: SampleResult; error?: ErrorPayload }>({
+    entry: new URL('../workers/sampler-worker.ts', import.meta.url),
+    workerData: data,
+    transferList: [data.latent.buffer as ArrayBuffer],
+    signal: opts.signal,
+    what: `${data.method} sampling`,
+    onMessage: (m, done) => {
       if (m.type === 'progress') opts.onProgress?.(m.done!, m.total!);
-      else if (m.type === 'done') finish(() => resolve(m.result!));
-      else if (m.type === 'error') finish(() => reject(new MarginError(m.error!.code, m.error!.message, m.error!.details)));
-    });
-    worker.on('error', (err) => finish(() => reject(err)));
-    worker.on('exit', (code) => finish(() => reject(new MarginError('INTERNAL', `the sampler worker exited with code ${code}`))));
+      else if (m.type === 'done') done(m.result!);
+    },
   });
 }
 
