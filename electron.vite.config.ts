@@ -3,13 +3,9 @@ import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
 
 // electron-vite's defaults expect src/main, src/preload, src/renderer: the entries are explicit.
+// The main process is not bundled: bin/electron-main.js (package.json "main") runs src-main
+// through tsx, like the CLI, so that its worker threads start from the same TypeScript files.
 export default defineConfig({
-  main: {
-    build: {
-      outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(__dirname, 'src-main/electron/main.ts') } },
-    },
-  },
   preload: {
     build: {
       outDir: 'out/preload',

@@ -22,6 +22,7 @@ const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, s
 export interface AppOptions {
   host: HandlerContext['host'];
   now?: () => number;
+  printPdf?: HandlerContext['printPdf'];
 }
 
 export interface App {
@@ -36,7 +37,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const jobs = new JobManager({ now });
   const workspace = new Workspace(now);
   workspace.onChange((project) => jobs.emit('project.changed', { project }));
-  const ctx: HandlerContext = { workspace, jobs, host: opts.host, now };
+  const ctx: HandlerContext = { workspace, jobs, host: opts.host, now, printPdf: opts.printPdf };
   const handlers: Partial<Handlers> = Object.assign({}, ...MODULES.map((m) => m(ctx)));
 
   const dispatcher = createDispatcher(

@@ -9,6 +9,8 @@ export interface HandlerContext {
   jobs: JobManager;
   host: AppInfo['host'];
   now: () => number;
+  /** The host's own HTML → PDF printer (Electron's printToPDF on the desktop); absent: headless Chromium. */
+  printPdf?: (htmlPath: string, pdfPath: string) => Promise<{ pages: number; bytes: number }>;
 }
 
 export type HandlerModule = (ctx: HandlerContext) => Partial<Handlers>;

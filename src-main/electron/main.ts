@@ -4,17 +4,18 @@
  * in plain Node modules (../app, ../store, ../engine …).
  */
 import { app as electronApp, BrowserWindow, ipcMain, session, shell } from 'electron';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../system/info.ts';
 import { createApp, type App } from '../app/app.ts';
 import { IPC_EVENT_CHANNEL, IPC_REQUEST_CHANNEL } from '../shared/api.ts';
 import { contentSecurityPolicy } from '../host/server.ts';
+import { countPdfPages } from '../reports/pdf.ts';
+import { writeFile } from 'node:fs/promises';
 
-const here = dirname(fileURLToPath(import.meta.url));
 let core: App | null = null;
 
 async function createWindow(): Promise<void> {
-  core = await createApp({ host: 'electron' });
+  core = await createApp({ host: 'electron', printPdf: printToPdf });
   const win = new BrowserWindow({
     width: 1440,
     height: 900,
@@ -24,7 +25,7 @@ async function createWindow(): Promise<void> {
     backgroundColor: '#f6f7f9',
     show: false,
     webPreferences: {
-      preload: join(here, '../preload/index.cjs'),
+      preload: join(REPO_ROOT, 'out', 'preload', 'index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -47,7 +48,23 @@ async function createWindow(): Promise<void> {
   win.on('closed', unsubscribe);
 
   if (process.env.ELECTRON_RENDERER_URL) await win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else await win.loadFile(join(here, '../renderer/index.html'));
+  else await win.loadFile(join(REPO_ROOT, 'out', 'renderer', 'index.html'));
+}
+
+/**
+ * Reports on the desktop print with Electron's own Chromium: a hidden, sandboxed window loads the
+ * self-contained HTML file and printToPDF writes A4 pages (the browser host uses headless Chromium).
+ */
+async function printToPdf(htmlPath: string, pdfPath: string): Promise<{ pages: number; bytes: number }> {
+  const win = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false } });
+  try {
+    await win.loadFile(htmlPath);
+    const pdf = await win.webContents.printToPDF({ pageSize: 'A4', printBackground: true });
+    await writeFile(pdfPath, pdf);
+    return { pages: countPdfPages(pdf), bytes: pdf.byteLength };
+  } finally {
+    win.destroy();
+  }
 }
 
 electronApp.whenReady().then(async () => {

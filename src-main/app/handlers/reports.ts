@@ -7,13 +7,11 @@ export const reportHandlers: HandlerModule = (ctx) => ({
     const store = ctx.workspace.requireStore();
     const title = `Report of ${params.model}${params.compare ? ` compared with ${params.compare}` : ''}`;
     const jobId = ctx.jobs.start('report.export', title, async (job) => {
-      // The PDF: headless Chromium (src-main/reports/pdf.ts) serves the browser host and the CLI.
-      // On the desktop (ctx.host === 'electron') this is where the Electron shell's printer plugs
-      // in — `printPdf` built on webContents.printToPDF of a hidden window loading the HTML file.
-      // The shell does not offer one through the HandlerContext yet, so every host prints with
-      // Chromium for now (exportReport's default).
+      // The PDF: the host's printer when it has one (the Electron shell passes printToPDF), else
+      // headless Chromium (src-main/reports/pdf.ts) for the browser host and the CLI.
       const r = await exportReport(store, params, {
         now: ctx.now,
+        printPdf: ctx.printPdf,
         signal: job.signal,
         onProgress: (done, total, message) => job.progress(done, total, message),
       });
