@@ -9,19 +9,10 @@ import { badInput, toErrorPayload, type ErrorPayload } from '../shared/errors.ts
 import { initBackend, type BackendName } from './backend.ts';
 import { createExtractor, type Extractor } from './extractor.ts';
 import { checkInputShape, loadModel } from './model-io.ts';
+import type { RunnerOptions } from './runner.ts';
 
-export interface WorkerConfig {
-  modelJsonPath: string;
-  /** N·H·W·C pixels, NHWC; a SharedArrayBuffer when crossing to worker threads. */
-  pixels: Uint8Array | Float32Array;
-  height: number;
-  width: number;
-  channels: number;
-  pixelScale: number;
-  batchSize: number;
-  latentLayer?: string;
-  backend?: BackendName;
-}
+/** What each worker is started with: the runner's options, with the batch size settled. */
+export type WorkerConfig = Omit<RunnerOptions, 'batchSize' | 'workers'> & { batchSize: number };
 
 export interface RunRequest { id: number; start: number; count: number; layerNames: string[] }
 export type RunReply = { id: number; output: BatchOutput } | { id: number; error: ErrorPayload };

@@ -5,6 +5,7 @@
  * the gatherer can pass those through.
  */
 import type { ExperimentResults } from './experiment-rows.ts';
+import type { SampleSummary } from '../shared/api.ts';
 
 export interface ReportHeader {
   title: string;
@@ -49,18 +50,11 @@ export interface ReportConfusion {
   accuracy?: number;
 }
 
-export interface ReportSample {
-  name: string;
+/** A sample as the API lists it (src-main/shared/api.ts SampleSummary), without its ids. */
+export type ReportSample = Pick<SampleSummary, 'name' | 'fraction' | 'j' | 'seed' | 'size' | 'correct' | 'incorrect' | 'seconds'> & {
   method: string;
-  fraction: number | null;
-  j: number | null;
-  seed: number;
-  size: number;
-  correct: number;
-  incorrect: number;
-  seconds: number;
   created?: string;
-}
+};
 
 /** One answered query with its error against the exact answer (or a confidence interval). */
 export interface ReportQuery {

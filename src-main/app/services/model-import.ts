@@ -68,9 +68,7 @@ export async function importModel(store: Store, r: ModelImportRequest): Promise<
     const desc = describeModel(model, { latentLayer: r.latentLayer });
     const { ds, split, classNames } = await resolveDataset(store, r.dataset, r.split);
     checkInputShape(model, ds);
-    if (desc.numClasses !== classNames.length) {
-      throw badInput(`model ${src} predicts ${desc.numClasses} classes but data set "${ds.name}" has ${classNames.length}; choose a model trained on this data set`);
-    }
+    checkClassCount(src, desc.numClasses, ds.name, classNames.length);
     const { modelId, ordinal, created } = await targetModel(store, r, ds.id, 'tfjs', () => ({
       name: r.name,
       architecture: r.architecture ?? (model.name || 'custom'),
@@ -126,9 +124,7 @@ async function importOnnxModel(store: Store, r: ModelImportRequest): Promise<Mod
   const src = path.resolve(r.path);
   const { ds, split, classNames } = await resolveDataset(store, r.dataset, r.split);
   const desc = await describeOnnxModel(src, { height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale, latentLayer: r.latentLayer });
-  if (desc.numClasses !== classNames.length) {
-    throw badInput(`model ${src} predicts ${desc.numClasses} classes but data set "${ds.name}" has ${classNames.length}; choose a model trained on this data set`);
-  }
+  checkClassCount(src, desc.numClasses, ds.name, classNames.length);
   const { modelId, ordinal, created } = await targetModel(store, r, ds.id, 'onnxruntime', () => ({
     name: r.name,
     architecture: r.architecture ?? `onnx (${desc.producer || 'unknown producer'}, opset ${desc.opset})`,
@@ -172,4 +168,10 @@ async function targetModel(
     throw new MarginError('CONFLICT', `model "${r.name}" has a checkpoint "${r.checkpoint}" already: choose another label`);
   }
   return { modelId: existing.id, ordinal: r.ordinal ?? Math.max(0, ...d.checkpoints.map((c) => c.ordinal)) + 1, created: false };
+}
+
+function checkClassCount(file: string, modelClasses: number, dataset: string, datasetClasses: number): void {
+  if (modelClasses !== datasetClasses) {
+    throw badInput(`model ${file} predicts ${modelClasses} classes but data set "${dataset}" has ${datasetClasses}; choose a model trained on this data set`);
+  }
 }
