@@ -5,7 +5,7 @@
  * One JSON line per configuration:
  *   {engine, threads|workers, batch, layers, items, items_per_s, gflops_per_s, mb_per_item…}
  *
- *   npx tsx scripts/bench-extract-onnx.ts [--threads 1,2] [--concurrency 1,2] [--batch 256,1000] [--tfjs-workers 0,2] [--items 10000] [--repeat 3] [--no-tfjs]
+ *   npx tsx scripts/bench-extract-onnx.ts [--threads 1,2] [--batch 256,1000] [--tfjs-workers 0,2] [--items 10000] [--repeat 3] [--no-tfjs]
  * Each line is the median of --repeat timed passes after one untimed warm-up pass.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -20,8 +20,7 @@ import { createOnnxRunner } from '../src-main/onnx/onnx-runner.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    threads: { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '2' },
     batch: { type: 'string', default: '1000' },
     'tfjs-workers': { type: 'string', default: '2' },
     items: { type: 'string', default: '10000' },
@@ -51,6 +50,7 @@ async function onePass(runner: BatchRunner, items: number, chunk: number, lanes:
       next += chunk;
       const out = await runner.run(s, Math.min(chunk, items - s), SIX);
       for (const l of out.layers) bytes += l.data.byteLength;
+      out.release?.(); // the store releases after writing; here nothing is kept
     }
   };
   await Promise.all(Array.from({ length: lanes }, lane));
@@ -72,14 +72,12 @@ async function main(): Promise<void> {
 
   let flops = 0;
   for (const threads of values.threads!.split(',').map(Number)) {
-    for (const concurrency of values.concurrency!.split(',').map(Number)) {
-      for (const batchSize of values.batch!.split(',').map(Number)) {
-        const runner = await createOnnxRunner({ ...geom, modelPath: onnxPath, threads, batchSize, concurrency });
-        flops = runner.description.flopsPerItem;
-        const { seconds, bytes } = await timeRunner(runner, items, chunk, 2);
-        await runner.close();
-        line({ engine: 'onnxruntime', threads, concurrency, batch: batchSize }, seconds, bytes, flops);
-      }
+    for (const batchSize of values.batch!.split(',').map(Number)) {
+      const runner = await createOnnxRunner({ ...geom, modelPath: onnxPath, threads, batchSize });
+      flops = runner.description.flopsPerItem;
+      const { seconds, bytes } = await timeRunner(runner, items, chunk, 1);
+      await runner.close();
+      line({ engine: 'onnxruntime', threads, batch: batchSize }, seconds, bytes, flops);
     }
   }
   if (values['no-tfjs']) return;

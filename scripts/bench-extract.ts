@@ -1,11 +1,13 @@
 /**
  * `npm run bench:extract`: extract the layers of the demo's lenet5-bn (last checkpoint) for the
  * 10,000 Fashion-MNIST test images into a fresh project, through the same path as `margin extract`
- * (runner → resumable store job), once per engine — TF.js on wasm (worker threads) and ONNX
- * Runtime (the demo's lenet5-bn.onnx, translated from the same weights) — and print one JSON line
- * per engine: backend, items/s, achieved GFLOP/s against the model's FLOPs, bytes stored, seconds.
+ * (runner → resumable store job), once per engine — TF.js on wasm (worker threads; imported with
+ * engine tfjs), ONNX Runtime on the demo's lenet5-bn.onnx (a native ONNX import), and the same TF.js
+ * checkpoint imported with engine auto, i.e. translated to ONNX and checked at import — and print one
+ * JSON line per engine: backend, items/s, achieved GFLOP/s against the model's FLOPs, bytes stored,
+ * extraction seconds (and, for the translated path, the translation+check seconds apart).
  *
- *   npm run bench:extract [-- --layers all|main|a,b --engine tfjs,onnxruntime --dtype float32]
+ *   npm run bench:extract [-- --layers all|main|a,b --engine tfjs,onnxruntime,translated --dtype float32]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,23 +22,27 @@ import { getModel } from '../src-main/store/models.ts';
 import { DEMO_RESOURCES, readDemoManifest } from '../src-main/app/services/demo.ts';
 
 const { values } = parseArgs({
-  options: { layers: { type: 'string', default: 'all' }, engine: { type: 'string', default: 'tfjs,onnxruntime' }, dtype: { type: 'string', default: 'float32' } },
+  options: { layers: { type: 'string', default: 'all' }, engine: { type: 'string', default: 'tfjs,onnxruntime,translated' }, dtype: { type: 'string', default: 'float32' } },
 });
 const lenet = readDemoManifest().models.find((m) => m.architecture === 'lenet5-bn')!;
 const last = lenet.checkpoints.at(-1)!;
-const files: Record<string, string> = {
-  tfjs: path.join(DEMO_RESOURCES, last.path),
-  onnxruntime: path.join(DEMO_RESOURCES, 'onnx', 'lenet5-bn.onnx'),
+const tfjsFile = path.join(DEMO_RESOURCES, last.path);
+const runs: Record<string, { file: string; engine: 'auto' | 'tfjs' | undefined; backend?: string }> = {
+  tfjs: { file: tfjsFile, engine: 'tfjs' },
+  onnxruntime: { file: path.join(DEMO_RESOURCES, 'onnx', 'lenet5-bn.onnx'), engine: undefined },
+  translated: { file: tfjsFile, engine: 'auto', backend: 'onnxruntime (translated)' },
 };
 const layers = values.layers === 'all' || values.layers === 'main' ? values.layers : values.layers!.split(',');
 
 for (const engine of values.engine!.split(',')) {
-  if (!files[engine]) throw new Error(`--engine: unknown engine ${engine}; use tfjs and/or onnxruntime`);
+  const run = runs[engine];
+  if (!run) throw new Error(`--engine: unknown engine ${engine}; use any of ${Object.keys(runs).join(', ')}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-bench-extract-'));
   const store = await createProject(path.join(dir, 'p'));
   try {
     await importIntoProject(store, { name: 'fashion-mnist', format: 'idx', path: path.join(DEMO_RESOURCES, 'data'), classNames: 'fashion-mnist' });
-    const imported = await importModel(store, { name: 'lenet5-bn', path: files[engine], checkpoint: `epoch-${last.epoch}`, architecture: 'lenet5-bn' });
+    const imported = await importModel(store, { name: 'lenet5-bn', path: run.file, checkpoint: `epoch-${last.epoch}`, architecture: 'lenet5-bn', engine: run.engine });
+    if (run.backend && imported.engine !== 'onnxruntime') throw new Error(`the translated path fell back to TF.js: ${imported.engineNote}`);
     const model = await getModel(store, imported.modelId);
     const t0 = performance.now();
     const r = await extract(store, { model: 'lenet5-bn', layers, dtype: values.dtype as 'float32' | 'float16' });
@@ -46,7 +52,7 @@ for (const engine of values.engine!.split(',')) {
     console.log(JSON.stringify({
       bench: 'extract',
       model: 'lenet5-bn',
-      backend: r.engine,
+      backend: run.backend ?? r.engine,
       layers: r.layers.length,
       dtype: values.dtype,
       items: r.computed,
@@ -54,6 +60,9 @@ for (const engine of values.engine!.split(',')) {
       gflops_per_s: +((r.computed * flopsPerItem) / seconds / 1e9).toFixed(3),
       bytes_stored: info.activationBytes,
       seconds: +seconds.toFixed(2),
+      wait_for_compute_seconds: +r.waitSeconds.toFixed(2),
+      write_commit_seconds: +r.writeSeconds.toFixed(2),
+      ...(imported.translationSeconds === null ? {} : { translation_check_seconds: +imported.translationSeconds.toFixed(2) }),
       ratio_vs_pytorch_hooks_11000: +(r.computed / seconds / 11000).toFixed(3),
       loadavg: os.loadavg().map((x) => +x.toFixed(1)),
     }));

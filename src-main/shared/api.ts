@@ -89,6 +89,10 @@ export interface CheckpointSummary {
   label: string;
   ordinal: number;
   testAccuracy: number | null;
+  /** What this checkpoint runs on, e.g. 'onnxruntime (translated from TF.js; wasm for saliency)' or 'tfjs (wasm)'. */
+  engine: string;
+  /** Why: the translation check, or why the checkpoint stays on TF.js. */
+  engineNote: string | null;
   extracted: { predictions: number; latents: number; layers: Array<{ layer: string; items: number; bytes: number; dtype: string }> };
 }
 
@@ -97,7 +101,10 @@ export interface ModelSummary {
   name: string;
   architecture: string;
   datasetId: number | null;
+  /** What the model runs on over its checkpoints ('mixed: …' when they differ). */
   engine: string;
+  /** Why (e.g. the unsupported layer that keeps it on TF.js); null when there is nothing to say. */
+  engineNote: string | null;
   latentLayer: string;
   totalParams: number;
   flopsPerItem: number;
@@ -300,8 +307,8 @@ export const requests = {
   ),
 
   'model.import': request<JobRef>()(
-    z.object({ name, path, checkpoint: name.optional(), dataset: name.optional() }).strict(),
-    'Import a TensorFlow.js LayersModel (model.json) as a model or as a new checkpoint of one.',
+    z.object({ name, path, checkpoint: name.optional(), dataset: name.optional(), engine: z.enum(['auto', 'tfjs', 'onnxruntime']).optional() }).strict(),
+    'Import a TensorFlow.js LayersModel (model.json) or an ONNX file as a model or as a new checkpoint of one. engine (TF.js models): auto translates to ONNX when every layer is supported and matches TF.js to 1e-4, tfjs never, onnxruntime or fail; default the model\'s recorded choice, else auto.',
   ),
   'model.confusion': request<ConfusionResult>()(z.object(modelRef).strict(), 'Confusion matrix and accuracy of a checkpoint.'),
   'model.extract': request<JobRef>()(

@@ -13,6 +13,8 @@ export interface NewModel {
   numClasses: number;
   latentLayer: string;
   engine: string;
+  /** The engine asked for at import ('auto' | 'tfjs' | 'onnxruntime'); later checkpoints follow it. */
+  engineChoice?: string | null;
   /** The data set (and its split) whose items the model is analysed on. */
   datasetId?: number | null;
   split?: string;
@@ -28,6 +30,8 @@ export interface ModelSummary {
   numClasses: number;
   latentLayer: string;
   engine: string;
+  /** The engine asked for at import (null: not recorded, e.g. native ONNX models). */
+  engineChoice: string | null;
   datasetId: number | null;
   split: string;
   created: string;
@@ -40,6 +44,10 @@ export interface CheckpointInfo {
   label: string;
   ordinal: number;
   path: string | null;
+  /** The translated model.onnx (relative to the project) when this TF.js checkpoint runs on ONNX Runtime. */
+  onnxPath: string | null;
+  /** Why the checkpoint runs where it runs (translation check result, or why it stays on TF.js). */
+  engineNote: string | null;
   created: string;
   testAccuracy: number | null;
 }
@@ -56,6 +64,9 @@ export interface NewCheckpoint {
   /** A copy of the checkpoint's model.json (topology + weights manifest). */
   modelJson?: string | null;
   testAccuracy?: number | null;
+  /** The translated model.onnx (relative to the project) when the checkpoint runs on ONNX Runtime. */
+  onnxPath?: string | null;
+  engineNote?: string | null;
   /** The model's layers; stored with the first checkpoint, checked against the stored list after. */
   layers?: LayerInfo[];
 }
@@ -102,10 +113,10 @@ export async function insertModel(store: Store, m: NewModel): Promise<number> {
     const dup = await queryOne(conn, 'SELECT id FROM models WHERE name = $1', [m.name]);
     if (dup) throw new MarginError('CONFLICT', `a model named "${m.name}" already exists (id ${dup.id}): choose another name`);
     const id = Number((await queryOne(conn, `SELECT nextval('seq_models')::INTEGER AS id`))!.id);
-    await conn.run(`INSERT INTO models (id, name, architecture, source_path, input_shape, num_classes, latent_layer, engine, created, dataset_id, split)
-      VALUES ($1, $2, $3, $4, $5::INTEGER[], $6, $7, $8, epoch_ms($9), $10, $11)`,
+    await conn.run(`INSERT INTO models (id, name, architecture, source_path, input_shape, num_classes, latent_layer, engine, created, dataset_id, split, engine_choice)
+      VALUES ($1, $2, $3, $4, $5::INTEGER[], $6, $7, $8, epoch_ms($9), $10, $11, $12)`,
       [id, m.name, m.architecture, m.sourcePath ?? null, JSON.stringify(m.inputShape), m.numClasses, m.latentLayer,
-        String(m.engine ?? ''), Math.round(store.now()), m.datasetId ?? null, m.split ?? 'test']);
+        String(m.engine ?? ''), Math.round(store.now()), m.datasetId ?? null, m.split ?? 'test', m.engineChoice ?? null]);
     if (m.layers) await writeLayers(store, id, m.layers);
     return id;
   }));
@@ -134,8 +145,10 @@ export async function insertCheckpoint(store: Store, modelId: number, c: NewChec
       }
     }
     const id = Number((await queryOne(conn, `SELECT nextval('seq_checkpoints')::INTEGER AS id`))!.id);
-    await conn.run('INSERT INTO checkpoints VALUES ($1, $2, $3, $4, $5, $6, epoch_ms($7), $8)',
-      [id, modelId, c.label, c.ordinal, c.path ?? null, c.modelJson ?? null, Math.round(store.now()), c.testAccuracy ?? null]);
+    await conn.run(`INSERT INTO checkpoints (id, model_id, label, ordinal, path, model_json, created, test_accuracy, onnx_path, engine_note)
+      VALUES ($1, $2, $3, $4, $5, $6, epoch_ms($7), $8, $9, $10)`,
+      [id, modelId, c.label, c.ordinal, c.path ?? null, c.modelJson ?? null, Math.round(store.now()), c.testAccuracy ?? null,
+        c.onnxPath ?? null, c.engineNote ?? null]);
     return id;
   }));
 }
@@ -153,6 +166,7 @@ function toModelSummary(r: Record<string, unknown>): ModelSummary {
     id: Number(r.id), name: String(r.name), architecture: String(r.architecture),
     sourcePath: r.source_path == null ? null : String(r.source_path), inputShape: (r.input_shape as number[]).map(Number),
     numClasses: Number(r.num_classes), latentLayer: String(r.latent_layer), engine: String(r.engine),
+    engineChoice: r.engine_choice == null ? null : String(r.engine_choice),
     datasetId: r.dataset_id == null ? null : Number(r.dataset_id), split: String(r.split ?? 'test'),
     created: toIso(r.created), checkpointCount: Number(r.n ?? 0),
   };
@@ -183,6 +197,7 @@ function toCheckpoint(r: Record<string, unknown>): CheckpointInfo {
   return {
     id: Number(r.id), modelId: Number(r.model_id), label: String(r.label), ordinal: Number(r.ordinal),
     path: r.path == null ? null : String(r.path), created: toIso(r.created),
+    onnxPath: r.onnx_path == null ? null : String(r.onnx_path), engineNote: r.engine_note == null ? null : String(r.engine_note),
     testAccuracy: r.test_accuracy == null ? null : Number(r.test_accuracy),
   };
 }

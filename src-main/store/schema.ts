@@ -94,6 +94,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE models ADD COLUMN split VARCHAR DEFAULT 'test'`,
     ],
   },
+  {
+    version: 3,
+    name: 'engine per checkpoint: TF.js checkpoints translated to ONNX',
+    sql: [
+      // What the importer asked for ('auto' | 'tfjs' | 'onnxruntime'); later checkpoints follow it.
+      `ALTER TABLE models ADD COLUMN engine_choice VARCHAR`,
+      // The checkpoint's translated model.onnx (relative to the project) when it runs on ONNX Runtime.
+      `ALTER TABLE checkpoints ADD COLUMN onnx_path VARCHAR`,
+      // Why the checkpoint runs where it runs (the translation check, or why it stays on TF.js).
+      `ALTER TABLE checkpoints ADD COLUMN engine_note VARCHAR`,
+      // Models imported before v3 were never translated: say so, and keep later checkpoints on TF.js too.
+      `UPDATE models SET engine_choice = 'tfjs' WHERE engine = 'tfjs'`,
+      `UPDATE checkpoints SET engine_note = 'stays on TF.js: imported before Margin translated TF.js models to ONNX (import it again under a new name to translate)'
+        WHERE model_id IN (SELECT id FROM models WHERE engine = 'tfjs')`,
+    ],
+  },
 ];
 
 /** The newest schema this build understands. */

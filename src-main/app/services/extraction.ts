@@ -65,16 +65,20 @@ export async function extractItems(
   const predicted = await predictedItems(store, checkpoint.id);
   const stored = await Promise.all(layers.map(async (l) => new Set(await extractedItems(store, checkpoint.id, l))));
   if (wanted.every((id) => predicted.has(id) && stored.every((s) => s.has(id)))) {
-    return { total: wanted.length, skipped: wanted.length, computed: 0, batches: 0, seconds: 0, engine: 'none (already stored)' };
+    return { total: wanted.length, skipped: wanted.length, computed: 0, batches: 0, seconds: 0, waitSeconds: 0, writeSeconds: 0, engine: 'none (already stored)' };
   }
+  // A native ONNX model's file is its .onnx; a TF.js checkpoint translated at import has one beside its model.json.
   const modelPath = checkpointModelPath(store, checkpoint.path);
-  const onnx = model.engine === 'onnxruntime';
-  // ONNX Runtime runs in this thread with its own native threads (two runs at once); TF.js uses worker threads.
+  const onnxPath = model.engine === 'onnxruntime' ? modelPath : checkpoint.onnxPath ? checkpointModelPath(store, checkpoint.onnxPath) : null;
+  const onnx = onnxPath !== null;
+  // ONNX Runtime runs synchronously in this thread on one native thread, in runs of 128 items
+  // (fastest measured, see src-main/onnx/README.md), while the other core writes the previous
+  // batch of 1000; TF.js uses worker threads.
   const runnerBatch = opts.batchSize ?? (onnx ? 1000 : 256);
-  const workers = onnx ? 2 : (opts.workers ?? (itemIds && itemIds.length <= runnerBatch ? 0 : 2));
+  const workers = onnx ? 1 : (opts.workers ?? (itemIds && itemIds.length <= runnerBatch ? 0 : 2));
   const common = { pixels: data.pixels, height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale, latentLayer: model.latentLayer };
   const runner = onnx
-    ? await (await import('../../onnx/index.ts')).createOnnxRunner({ ...common, modelPath, batchSize: runnerBatch })
+    ? await (await import('../../onnx/index.ts')).createOnnxRunner({ ...common, modelPath: onnxPath })
     : await createRunner({ ...common, modelJsonPath: modelPath, batchSize: runnerBatch, workers });
   try {
     const result = await runExtraction({

@@ -1,17 +1,22 @@
 /**
  * Importing a TensorFlow.js LayersModel (model.json + weight shards) into a project: as a new
  * model with its first checkpoint, or as a further checkpoint of an existing model. The files are
- * copied into the project (`models/<model>/<checkpoint>/`) so the project is self-contained.
+ * copied into the project (`models/<model>/<checkpoint>/`) so the project is self-contained. A TF.js
+ * checkpoint whose layers ONNX can express is translated to `model.onnx` beside them and, once every
+ * layer matches TF.js to 1e-4 on the split's first 64 images, runs on ONNX Runtime (engine choice
+ * `auto`); its TF.js files stay for saliency. ONNX files import as native ONNX models.
  */
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { loadModel, checkInputShape } from '../../engine/model-io.ts';
 import { describeModel } from '../../engine/inspect.ts';
 import { initBackend } from '../../engine/backend.ts';
-import { getDataset, listDatasets } from '../../store/datasets.ts';
-import { insertCheckpoint, insertModel, listModels, getModel, type NewModel } from '../../store/models.ts';
+import { getDataset, getSplit, listDatasets, type DatasetSummary } from '../../store/datasets.ts';
+import { insertCheckpoint, insertModel, listModels, getModel, type ModelDetail } from '../../store/models.ts';
 import type { Store } from '../../store/project.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
+import { ENGINE_CHOICES, type EngineChoice } from './model-engine.ts';
 
 export interface ModelImportRequest {
   name: string;
@@ -27,6 +32,12 @@ export interface ModelImportRequest {
   split?: string;
   architecture?: string;
   latentLayer?: string;
+  /**
+   * Engine for a TF.js model: 'auto' translates it to ONNX when every layer is supported and the
+   * check passes, else keeps it on TF.js with the reason; 'tfjs' never translates; 'onnxruntime'
+   * translates or fails. Default: the model's recorded choice for a further checkpoint, else 'auto'.
+   */
+  engine?: EngineChoice;
 }
 
 export interface ModelImportResult {
@@ -37,6 +48,18 @@ export interface ModelImportResult {
   layers: number;
   totalParams: number;
   flopsPerItem: number;
+  /** What the checkpoint runs on: 'onnxruntime' (native or translated) or 'tfjs'. */
+  engine: 'tfjs' | 'onnxruntime';
+  /** Why (translation check, or why it stays on TF.js); null for native ONNX. */
+  engineNote: string | null;
+  /** Seconds spent translating and checking (null when no translation was tried). */
+  translationSeconds: number | null;
+}
+
+/** Knobs for tests: the translation check's tolerance and batch (defaults 1e-4 and 64 images). */
+export interface ModelImportOptions {
+  translationTolerance?: number;
+  checkItems?: number;
 }
 
 function safeSegment(s: string): string {
@@ -59,40 +82,127 @@ async function copyModelFiles(modelJsonPath: string, dir: string): Promise<strin
   return target;
 }
 
-export async function importModel(store: Store, r: ModelImportRequest): Promise<ModelImportResult> {
-  if (/\.onnx$/i.test(r.path)) return importOnnxModel(store, r);
+function checkEngineChoice(engine: unknown): void {
+  if (engine !== undefined && !ENGINE_CHOICES.includes(engine as EngineChoice)) {
+    throw badInput(`engine: must be one of ${ENGINE_CHOICES.join(', ')}, got ${JSON.stringify(engine)}`);
+  }
+}
+
+export async function importModel(store: Store, r: ModelImportRequest, opts: ModelImportOptions = {}): Promise<ModelImportResult> {
+  checkEngineChoice(r.engine);
+  if (/\.onnx$/i.test(r.path)) {
+    if (r.engine === 'tfjs') throw badInput(`engine: ${r.path} is an ONNX file, which runs on ONNX Runtime only; engine tfjs needs a TF.js model.json`);
+    return importOnnxModel(store, r);
+  }
   await initBackend();
   const src = path.resolve(r.path);
   const model = await loadModel(src); // validates model.json and weights, with errors naming the file
+  const architecture = r.architecture ?? (model.name || 'custom');
+  let desc: ReturnType<typeof describeModel>;
+  let resolved: Awaited<ReturnType<typeof resolveDataset>>;
   try {
-    const desc = describeModel(model, { latentLayer: r.latentLayer });
-    const { ds, split, classNames } = await resolveDataset(store, r.dataset, r.split);
-    checkInputShape(model, ds);
-    checkClassCount(src, desc.numClasses, ds.name, classNames.length);
-    const { modelId, ordinal, created } = await targetModel(store, r, ds.id, 'tfjs', () => ({
+    desc = describeModel(model, { latentLayer: r.latentLayer });
+    resolved = await resolveDataset(store, r.dataset, r.split);
+    checkInputShape(model, resolved.ds);
+  } finally {
+    model.dispose();
+  }
+  const { ds, split, classNames } = resolved;
+  checkClassCount(src, desc.numClasses, ds.name, classNames.length);
+  const plan = await planTarget(store, r, ds.id, 'tfjs');
+  const choice = engineChoiceFor(r, plan.existing);
+  const label = r.checkpoint ?? `ckpt-${plan.ordinal}`;
+
+  // Translate before anything is written, so a refused 'onnxruntime' import leaves no trace.
+  const tr = choice === 'tfjs'
+    ? { onnxTmp: null, note: 'stays on TF.js: engine tfjs chosen at import', seconds: null }
+    : await tryTranslation(store, src, ds, split, choice, opts);
+  const dir = path.join(store.dir, 'models', safeSegment(r.name), safeSegment(label));
+  let onnxPath: string | null = null;
+  try {
+    const copied = await copyModelFiles(src, dir);
+    if (tr.onnxTmp) {
+      const target = path.join(dir, 'model.onnx');
+      await fs.copyFile(tr.onnxTmp, target);
+      onnxPath = path.relative(store.dir, target);
+    }
+    const modelId = plan.existing?.id ?? await insertModel(store, {
       name: r.name,
-      architecture: r.architecture ?? (model.name || 'custom'),
+      architecture,
       sourcePath: src,
       inputShape: desc.inputShape,
       numClasses: desc.numClasses,
       latentLayer: desc.latentLayer,
       engine: 'tfjs',
+      engineChoice: choice,
       datasetId: ds.id,
       split,
-    }));
-    const label = r.checkpoint ?? `ckpt-${ordinal}`;
-    const dir = path.join(store.dir, 'models', safeSegment(r.name), safeSegment(label));
-    const copied = await copyModelFiles(src, dir);
+    });
     const checkpointId = await insertCheckpoint(store, modelId, {
       label,
-      ordinal,
+      ordinal: plan.ordinal,
       path: path.relative(store.dir, copied),
       modelJson: await fs.readFile(copied, 'utf8'),
       layers: desc.layers,
+      onnxPath,
+      engineNote: tr.note,
     });
-    return { modelId, checkpointId, checkpoint: label, created, layers: desc.layers.length, totalParams: desc.totalParams, flopsPerItem: desc.flopsPerItem };
+    return {
+      modelId, checkpointId, checkpoint: label, created: !plan.existing, layers: desc.layers.length, totalParams: desc.totalParams,
+      flopsPerItem: desc.flopsPerItem, engine: onnxPath ? 'onnxruntime' : 'tfjs', engineNote: tr.note, translationSeconds: tr.seconds,
+    };
   } finally {
-    model.dispose();
+    if (tr.onnxTmp) await fs.rm(path.dirname(tr.onnxTmp), { recursive: true, force: true });
+  }
+}
+
+/** The engine a TF.js checkpoint is imported with: the request's, else the model's recorded one, else 'auto'. */
+function engineChoiceFor(r: ModelImportRequest, existing: ModelDetail | null): EngineChoice {
+  const recorded = existing?.engineChoice as EngineChoice | null | undefined;
+  if (recorded && r.engine && r.engine !== recorded) {
+    // Every checkpoint of a model is imported the same way, so checkpoints compare like with like.
+    throw badInput(`engine: model "${r.name}" was imported with engine ${recorded}; add checkpoints with the same engine (or leave it out), or import this one under another name`);
+  }
+  return r.engine ?? recorded ?? 'auto';
+}
+
+/** Drops the "stays on TF.js" advice the translator appends; the caller says what happens instead. */
+function reasonOnly(message: string): string {
+  return message.replace(/(\. The model stays on TensorFlow\.js|; keep the model on TensorFlow\.js)$/, '');
+}
+
+/**
+ * Translates a TF.js checkpoint into a temporary model.onnx, checked on every layer against TF.js
+ * with the first images of the model's split. 'auto' turns a refusal into a note (the checkpoint
+ * stays on TF.js); 'onnxruntime' turns it into an error naming the layer.
+ */
+async function tryTranslation(
+  store: Store, src: string, ds: DatasetSummary, split: string, choice: 'auto' | 'onnxruntime', opts: ModelImportOptions,
+): Promise<{ onnxTmp: string | null; note: string; seconds: number }> {
+  const { translateModelFile } = await import('../../onnx/index.ts');
+  const checkItems = opts.checkItems ?? 64;
+  const tolerance = opts.translationTolerance ?? 1e-4;
+  const per = ds.height * ds.width * ds.channels;
+  const all = (await getSplit(store, ds.id, split)).pixels;
+  const pixels = all.subarray(0, Math.min(all.length, checkItems * per));
+  const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'margin-translate-'));
+  const t0 = performance.now();
+  try {
+    const res = await translateModelFile({ modelJsonPath: src, outPath: path.join(tmpDir, 'model.onnx'), pixels, pixelScale: ds.pixelScale, checkItems, tolerance });
+    const n = Math.min(checkItems, pixels.length / per);
+    return {
+      onnxTmp: res.outPath,
+      note: `translated to ONNX at import: ${res.layerNames.length} layers checked against TF.js on ${n} images of ${split}, max |ONNX − TF.js| ${res.check.maxAbsDiff.toExponential(1)} (tolerance ${tolerance})`,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } catch (err) {
+    await fs.rm(tmpDir, { recursive: true, force: true });
+    const refused = err instanceof MarginError && (err.code === 'UNSUPPORTED' || err.code === 'INTERNAL');
+    if (!refused) throw err;
+    if (choice === 'onnxruntime') {
+      throw new MarginError('UNSUPPORTED', `engine onnxruntime: ${src} cannot run on ONNX Runtime: ${reasonOnly(err.message)}; import it with engine auto or tfjs to run it on TensorFlow.js`, err.details);
+    }
+    return { onnxTmp: null, note: `stays on TF.js: ${reasonOnly(err.message)}`, seconds: (performance.now() - t0) / 1000 };
   }
 }
 
@@ -125,7 +235,13 @@ async function importOnnxModel(store: Store, r: ModelImportRequest): Promise<Mod
   const { ds, split, classNames } = await resolveDataset(store, r.dataset, r.split);
   const desc = await describeOnnxModel(src, { height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale, latentLayer: r.latentLayer });
   checkClassCount(src, desc.numClasses, ds.name, classNames.length);
-  const { modelId, ordinal, created } = await targetModel(store, r, ds.id, 'onnxruntime', () => ({
+  const plan = await planTarget(store, r, ds.id, 'onnxruntime');
+  const label = r.checkpoint ?? `ckpt-${plan.ordinal}`;
+  const dir = path.join(store.dir, 'models', safeSegment(r.name), safeSegment(label));
+  await fs.mkdir(dir, { recursive: true });
+  const target = path.join(dir, 'model.onnx');
+  await fs.copyFile(src, target);
+  const modelId = plan.existing?.id ?? await insertModel(store, {
     name: r.name,
     architecture: r.architecture ?? `onnx (${desc.producer || 'unknown producer'}, opset ${desc.opset})`,
     sourcePath: src,
@@ -135,39 +251,37 @@ async function importOnnxModel(store: Store, r: ModelImportRequest): Promise<Mod
     engine: 'onnxruntime',
     datasetId: ds.id,
     split,
-  }));
-  const label = r.checkpoint ?? `ckpt-${ordinal}`;
-  const dir = path.join(store.dir, 'models', safeSegment(r.name), safeSegment(label));
-  await fs.mkdir(dir, { recursive: true });
-  const target = path.join(dir, 'model.onnx');
-  await fs.copyFile(src, target);
+  });
   const checkpointId = await insertCheckpoint(store, modelId, {
     label,
-    ordinal,
+    ordinal: plan.ordinal,
     path: path.relative(store.dir, target),
     // how the data set's NHWC images map onto the model's input, shown with the model
     modelJson: JSON.stringify({ format: 'onnx', mapping: desc.mapping, inputName: desc.inputName, opset: desc.opset, producer: desc.producer }),
     layers: desc.layers,
   });
-  return { modelId, checkpointId, checkpoint: label, created, layers: desc.layers.length, totalParams: desc.totalParams, flopsPerItem: desc.flopsPerItem };
+  return {
+    modelId, checkpointId, checkpoint: label, created: !plan.existing, layers: desc.layers.length, totalParams: desc.totalParams,
+    flopsPerItem: desc.flopsPerItem, engine: 'onnxruntime', engineNote: null, translationSeconds: null,
+  };
 }
 
 /**
  * The model a new checkpoint goes to: the existing model of that name (same engine and data set;
- * its next ordinal; the label must be new), or a model created from `create()`.
+ * its next ordinal; the label must be new), or none yet (the caller creates it once the files are in place).
  */
-async function targetModel(
-  store: Store, r: ModelImportRequest, datasetId: number, engine: string, create: () => NewModel,
-): Promise<{ modelId: number; ordinal: number; created: boolean }> {
-  const existing = (await listModels(store)).find((m) => m.name === r.name);
-  if (!existing) return { modelId: await insertModel(store, create()), ordinal: r.ordinal ?? 1, created: true };
-  const d = await getModel(store, existing.id);
+async function planTarget(
+  store: Store, r: ModelImportRequest, datasetId: number, engine: string,
+): Promise<{ existing: ModelDetail | null; ordinal: number }> {
+  const found = (await listModels(store)).find((m) => m.name === r.name);
+  if (!found) return { existing: null, ordinal: r.ordinal ?? 1 };
+  const d = await getModel(store, found.id);
   if (d.engine !== engine) throw badInput(`model "${r.name}" runs on ${d.engine}, this file on ${engine}: import it under another name`);
   if (d.datasetId !== null && d.datasetId !== datasetId) throw badInput(`model "${r.name}" is analysed on another data set; import this file under another name`);
   if (r.checkpoint && d.checkpoints.some((c) => c.label === r.checkpoint)) {
     throw new MarginError('CONFLICT', `model "${r.name}" has a checkpoint "${r.checkpoint}" already: choose another label`);
   }
-  return { modelId: existing.id, ordinal: r.ordinal ?? Math.max(0, ...d.checkpoints.map((c) => c.ordinal)) + 1, created: false };
+  return { existing: d, ordinal: r.ordinal ?? Math.max(0, ...d.checkpoints.map((c) => c.ordinal)) + 1 };
 }
 
 function checkClassCount(file: string, modelClasses: number, dataset: string, datasetClasses: number): void {

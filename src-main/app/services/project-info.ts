@@ -4,6 +4,8 @@ import { projectInfo } from '../../store/project-info.ts';
 import { getDataset } from '../../store/datasets.ts';
 import { getModel } from '../../store/models.ts';
 import { queryRows, toIso } from '../../store/db.ts';
+import { activeBackend } from '../../engine/backend.ts';
+import { checkpointEngineLabel, modelEngineLabel } from './model-engine.ts';
 import type { Store } from '../../store/project.ts';
 
 export async function buildProjectInfo(store: Store, isDemo: boolean): Promise<ProjectInfo> {
@@ -20,15 +22,19 @@ export async function buildProjectInfo(store: Store, isDemo: boolean): Promise<P
       splits: Object.entries(d.splits).map(([split, items]) => ({ split, items })),
     })),
   );
+  const backend = activeBackend();
   const models: ModelSummary[] = await Promise.all(
     info.models.map(async (m) => {
       const detail = await getModel(store, m.id);
+      const engine = modelEngineLabel(detail.engine, detail.checkpoints, backend);
+      const cpOf = (id: number) => detail.checkpoints.find((c) => c.id === id);
       return {
         id: m.id,
         name: m.name,
         architecture: m.architecture,
         datasetId: detail.datasetId ?? null,
-        engine: detail.engine,
+        engine: engine.engine,
+        engineNote: engine.engineNote,
         latentLayer: detail.latentLayer,
         totalParams: detail.layers.reduce((a, l) => a + l.params, 0),
         flopsPerItem: detail.layers.reduce((a, l) => a + l.flops, 0),
@@ -38,6 +44,8 @@ export async function buildProjectInfo(store: Store, isDemo: boolean): Promise<P
           label: c.label,
           ordinal: c.ordinal,
           testAccuracy: c.testAccuracy,
+          engine: cpOf(c.id) ? checkpointEngineLabel(detail.engine, cpOf(c.id)!, backend) : detail.engine,
+          engineNote: cpOf(c.id)?.engineNote ?? null,
           extracted: {
             predictions: c.predictions,
             latents: c.latents,

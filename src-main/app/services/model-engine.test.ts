@@ -1,0 +1,37 @@
+import { describe, it, expect } from 'vitest';
+import { checkpointEngineLabel, modelEngineLabel } from './model-engine.ts';
+
+const cp = (label: string, onnxPath: string | null, engineNote: string | null = null) => ({ label, onnxPath, engineNote });
+
+describe('engine labels', () => {
+  it('names the engine of one checkpoint', () => {
+    expect(checkpointEngineLabel('onnxruntime', cp('a', null), 'wasm')).toBe('onnxruntime');
+    expect(checkpointEngineLabel('tfjs', cp('a', 'm/a/model.onnx'), 'wasm')).toBe('onnxruntime (translated from TF.js; wasm for saliency)');
+    expect(checkpointEngineLabel('tfjs', cp('a', 'm/a/model.onnx'), null)).toBe('onnxruntime (translated from TF.js; TF.js for saliency)');
+    expect(checkpointEngineLabel('tfjs', cp('a', null), 'cpu')).toBe('tfjs (cpu)');
+    expect(checkpointEngineLabel('tfjs', cp('a', null), null)).toBe('tfjs');
+    expect(checkpointEngineLabel('cpu', cp('a', null), 'wasm')).toBe('cpu');
+  });
+
+  it('one label when every checkpoint agrees, with their shared note once', () => {
+    expect(modelEngineLabel('tfjs', [cp('e1', 'x', 'translated'), cp('e2', 'y', 'translated')], 'wasm'))
+      .toEqual({ engine: 'onnxruntime (translated from TF.js; wasm for saliency)', engineNote: 'translated' });
+    expect(modelEngineLabel('tfjs', [cp('e1', null, 'stays on TF.js: LSTM'), cp('e2', null, 'stays on TF.js: LSTM')], 'wasm'))
+      .toEqual({ engine: 'tfjs (wasm)', engineNote: 'stays on TF.js: LSTM' });
+    expect(modelEngineLabel('tfjs', [cp('e1', 'x', 'max 1e-6'), cp('e2', 'y', 'max 2e-6')], 'wasm').engineNote).toBe('e1: max 1e-6; e2: max 2e-6');
+    expect(modelEngineLabel('tfjs', [cp('e1', null)], 'wasm')).toEqual({ engine: 'tfjs (wasm)', engineNote: null });
+  });
+
+  it('a model without checkpoints, and a native ONNX model', () => {
+    expect(modelEngineLabel('tfjs', [], 'wasm')).toEqual({ engine: 'tfjs (wasm)', engineNote: null });
+    expect(modelEngineLabel('onnxruntime', [cp('c', null)], 'wasm')).toEqual({
+      engine: 'onnxruntime', engineNote: 'native ONNX model: saliency is unavailable (ONNX Runtime gives no gradients)',
+    });
+  });
+
+  it('mixed checkpoints: names which run where and why the TF.js ones stay', () => {
+    const r = modelEngineLabel('tfjs', [cp('e1', 'x', 'ok'), cp('e2', 'y', 'ok'), cp('e3', null, 'stays on TF.js: differs by 2e-4 on layer relu2')], 'wasm');
+    expect(r.engine).toBe('mixed: onnxruntime (translated from TF.js) for e1, e2; tfjs (wasm) for e3');
+    expect(r.engineNote).toBe('e3: stays on TF.js: differs by 2e-4 on layer relu2');
+  });
+});
