@@ -24,11 +24,19 @@ export interface BatchOutput {
   latent: Float32Array; // [count, latentDim] — the last hidden layer's output by default
   latentDim: number;
   numClasses: number;
+  /**
+   * When present, the arrays above belong to the runner's buffer pool: call release() once they
+   * are no longer needed (e.g. written to the store) so the runner can reuse them instead of
+   * allocating fresh memory. Not calling it is safe (the runner allocates anew), just slower.
+   */
+  release?: () => void;
 }
 
 /** Runs the network on items [start, start+count) of the data set. */
 export interface BatchRunner {
   readonly engine: string; // 'tfjs-node' | 'wasm' | 'cpu' | 'onnxruntime'
   run(start: number, count: number, layerNames: string[]): Promise<BatchOutput>;
+  /** Optional: run arbitrary data-set rows (in this order) as one batch, e.g. a sample's scattered members. */
+  runItems?(indices: Int32Array, layerNames: string[]): Promise<BatchOutput>;
   close(): Promise<void>;
 }

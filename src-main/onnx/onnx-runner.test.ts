@@ -43,7 +43,7 @@ describe('createOnnxRunner on the demo lenet5-bn', () => {
   afterAll(async () => { await runner.close(); tf.disposeVariables(); });
 
   it('every main layer, the logits and the latent equal TF.js to 1e-4 (NHWC rows)', async () => {
-    const out = await runner.run(100, N, SIX); // 3 chunks of ≤ 24 items, run concurrently
+    const out = await runner.run(100, N, SIX); // 3 chunks of ≤ 24 items
     expect(runner.engine).toBe('onnxruntime');
     expect(out.layers.map((l) => [l.name, l.units])).toEqual([['relu1', 3456], ['pool1', 864], ['relu2', 1024], ['pool2', 256], ['relu3', 120], ['relu4', 84]]);
     out.layers.forEach((l, i) => {
@@ -59,7 +59,37 @@ describe('createOnnxRunner on the demo lenet5-bn', () => {
     expect(out.count).toBe(N);
   });
 
-  it('concurrent run() calls each get their own items; one chunk hands out ORT arrays directly', async () => {
+  it('runItems runs scattered rows in the order given, equal to the same rows of a contiguous run', async () => {
+    const whole = await runner.run(100, N, SIX);
+    const rows = Int32Array.from([163, 100, 131, 117, 101]);
+    const some = await runner.runItems!(rows, ['pool2', 'relu4']);
+    expect(some.count).toBe(rows.length);
+    rows.forEach((r, i) => {
+      const k = r - 100;
+      expect(maxDiff(some.layers[0].data.subarray(i * 256, (i + 1) * 256), whole.layers[3].data.subarray(k * 256, (k + 1) * 256))).toBe(0);
+      expect(maxDiff(some.latent.subarray(i * 84, (i + 1) * 84), whole.latent.subarray(k * 84, (k + 1) * 84))).toBe(0);
+      expect(some.predicted[i]).toBe(whole.predicted[k]);
+    });
+    await expect(runner.runItems!(Int32Array.from([5, 200]), SIX)).rejects.toThrow(/row 200 is outside the data set's 0…200/);
+    await expect(runner.runItems!([1, 2] as unknown as Int32Array, SIX)).rejects.toThrow(/indices must be an Int32Array/);
+  });
+
+  it('reuses released output arrays and never overwrites ones still held', async () => {
+    const a = await runner.run(0, 30, ['relu3']);
+    const keep = Float32Array.from(a.layers[0].data);
+    const b = await runner.run(50, 30, ['relu3']); // a is not released: b gets other memory
+    expect(b.layers[0].data.buffer).not.toBe(a.layers[0].data.buffer);
+    expect(maxDiff(a.layers[0].data, keep)).toBe(0);
+    a.release!();
+    a.release!(); // twice is harmless
+    const c = await runner.run(120, 30, ['relu3']);
+    expect(c.layers[0].data.buffer).toBe(a.layers[0].data.buffer); // a's set, reused
+    const again = await runner.run(50, 30, ['relu3']);
+    expect(maxDiff(b.layers[0].data, again.layers[0].data)).toBe(0);
+    b.release!(); c.release!(); again.release!();
+  });
+
+  it('concurrent run() calls each get their own items', async () => {
     const [a, b] = await Promise.all([runner.run(100, 20, ['pool2']), runner.run(120, 20, ['pool2', 'relu3'])]);
     const whole = await runner.run(100, 40, ['pool2']);
     expect(maxDiff(a.layers[0].data, whole.layers[0].data.subarray(0, 20 * 256))).toBe(0);

@@ -2,9 +2,17 @@
  * A BatchRunner (engine 'onnxruntime') over one in-thread ONNX Runtime session. Per distinct set
  * of requested layers it builds a session whose graph outputs are exactly those layers + the
  * latent + the logits (exposing more would block ORT's Conv+BN+ReLU fusions), so one
- * session.run per batch returns all of them. ORT runs off the JS thread, so no worker threads
- * are needed: by default two 1-thread runs are in flight at once, which keeps both cores busy
- * while the JS thread prepares inputs (see README for the measurements).
+ * session.run per batch returns all of them.
+ *
+ * onnxruntime-node's run() is synchronous on the JS thread (the promise only defers it with
+ * setImmediate; measured: the event loop does not tick during a run), so runs never overlap each
+ * other: one session with `threads` intra-op threads (default 1) does the work, and the
+ * caller's I/O (file writes, fsync, DuckDB on their own threads) uses the other core meanwhile.
+ *
+ * Memory is reused, because first-touching fresh pages costs ~0.5 GB/s on this VM (more than the
+ * forward pass itself): inputs go through pooled buffers, and ORT writes the outputs straight into
+ * pooled, preallocated tensors. A BatchOutput's arrays stay valid until its release() is called;
+ * callers that never release simply make the pool allocate new sets.
  *
  * Outputs follow the store's conventions: 4-D tensors of an NCHW model are transposed to NHWC
  * rows, logits are the pre-softmax values (a final Softmax node's input), probs = softmax(logits).
@@ -26,11 +34,9 @@ export interface OnnxRunnerOptions {
   channels: number;
   pixelScale: number;
   latentLayer?: string;
-  /** ONNX Runtime intra-op threads per run. Default 1 (with concurrency 2: measured fastest, see README). */
+  /** ONNX Runtime intra-op threads. Default 1: the other core is left to the caller's I/O (measured fastest, see README). */
   threads?: number;
-  /** session.run calls in flight at once (each uses `threads` threads). Default 2. */
-  concurrency?: number;
-  /** Items per session.run (a larger run() is split). Default 1000 (measured: 256 is ~2× slower); a fixed-batch model uses its own. */
+  /** Items per session.run (a larger run() is split). Default 128 (cache-friendly; measured fastest); a fixed-batch model uses its own. */
   batchSize?: number;
 }
 
@@ -55,11 +61,12 @@ export function softmaxArgmax(logits: Float32Array, n: number, k: number): { pro
   return { probs, predicted };
 }
 
+/** A set of output arrays with room for `capacity` rows of every fetched tensor. */
+interface OutputSet { capacity: number; arrays: Map<string, Float32Array> }
+
 export async function createOnnxRunner(opts: OnnxRunnerOptions): Promise<OnnxRunner> {
   const threads = opts.threads ?? 1;
-  const batchSize = opts.batchSize ?? 1000;
-  const concurrency = opts.concurrency ?? 2;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw badInput(`createOnnxRunner: concurrency must be a positive integer, got ${concurrency}`);
+  const batchSize = opts.batchSize ?? 128;
   if (!Number.isInteger(threads) || threads < 1) throw badInput(`createOnnxRunner: threads must be a positive integer, got ${threads}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw badInput(`createOnnxRunner: batchSize must be a positive integer, got ${batchSize}`);
   if (!(opts.pixels instanceof Uint8Array || opts.pixels instanceof Float32Array)) {
@@ -79,88 +86,139 @@ export async function createOnnxRunner(opts: OnnxRunnerOptions): Promise<OnnxRun
   });
   const model = await readOnnxModel(opts.modelPath);
   const nchw = desc.layout === 'NCHW';
-  const chunk = desc.mapping.fixedBatch ?? batchSize;
+  const fixedBatch = desc.mapping.fixedBatch;
+  const chunk = fixedBatch ?? batchSize;
   const inputDims = (n: number): number[] => (nchw ? [n, C, H, W] : [n, H, W, C]);
-  const layerUnits = new Map(desc.layers.map((l) => [l.name, l.units]));
+  const layerInfo = new Map(desc.layers.map((l) => [l.name, l]));
   const K = desc.numClasses;
-  const latentDim = layerUnits.get(desc.latentLayer)!;
+  const latentDim = layerInfo.get(desc.latentLayer)!.units;
   // 4-D layers of an NCHW model come back through an in-graph Transpose to NHWC.
   const nchwLayers = new Set(nchw ? desc.layers.filter((l) => l.shape.length === 3).map((l) => l.name) : []);
-  interface Prepared { session: ort.InferenceSession; fetch: Map<string, string> }
+  const unitsOf = (n: string): number => (n === desc.logitsTensor ? K : layerInfo.get(n)!.units);
+  /** Per-item dims of a fetched tensor as ORT produces it (NHWC for the transposed ones). */
+  const itemDimsOf = (n: string): number[] => (n === desc.logitsTensor ? [K] : layerInfo.get(n)!.shape);
+
+  interface Prepared { session: ort.InferenceSession; fetch: Map<string, string>; preallocate: boolean }
   const sessions = new Map<string, Promise<Prepared>>();
   let closed = false;
-  // Runs in flight at once. ORT runs each off the JS thread, so a second one overlaps the first
-  // one's JS-side input/output copying.
-  const maxInFlight = concurrency;
-  let inFlight = 0;
-  const waiters: Array<() => void> = [];
-  const acquire = async (): Promise<void> => {
-    if (inFlight < maxInFlight) { inFlight++; return; }
-    await new Promise<void>((r) => waiters.push(r));
-  };
-  const releaseSlot = (): void => {
-    const w = waiters.shift();
-    if (w) w(); else inFlight--;
-  };
   const pending = new Set<Promise<unknown>>();
+
+  // Pools: input buffers (one chunk each) and output sets. Bounded so a burst does not pin memory.
+  const MAX_FREE = 4;
+  const freeInputs: Float32Array[] = [];
+  const freeOutputs: OutputSet[] = [];
+  const takeInput = (): Float32Array => freeInputs.pop() ?? new Float32Array(chunk * per);
+  const giveInput = (x: Float32Array): void => { if (freeInputs.length < MAX_FREE) freeInputs.push(x); };
+  const takeOutputs = (rows: number, names: string[]): OutputSet => {
+    const i = freeOutputs.findIndex((s) => s.capacity >= rows && names.every((n) => s.arrays.has(n)));
+    if (i >= 0) return freeOutputs.splice(i, 1)[0];
+    const capacity = Math.max(rows, 1);
+    return { capacity, arrays: new Map(names.map((n) => [n, new Float32Array(capacity * unitsOf(n))])) };
+  };
+  const giveOutputs = (s: OutputSet): void => { if (freeOutputs.length < MAX_FREE) freeOutputs.push(s); };
 
   const sessionFor = (names: string[]): Promise<Prepared> => {
     const key = JSON.stringify(names);
     let s = sessions.get(key);
     if (!s) {
       const edited = withNhwcOutputs(model, names, nchwLayers);
-      s = createSession(encodeModel(edited.model), { threads, file: opts.modelPath }).then((session) => ({ session, fetch: edited.fetch }));
+      s = createSession(encodeModel(edited.model), { threads, file: opts.modelPath })
+        .then((session) => ({ session, fetch: edited.fetch, preallocate: fixedBatch === null }));
       sessions.set(key, s);
     }
     return s;
   };
 
-  async function runChunks(start: number, count: number, layerNames: string[]): Promise<BatchOutput> {
+  /** Scaled (and for NCHW transposed) images of `n` items into x: rows `rowOf(i)` of the data set. */
+  const fillInput = (x: Float32Array, n: number, rowOf: (i: number) => number): void => {
+    const scale = desc.mapping.scale;
+    const px = opts.pixels;
+    for (let i = 0; i < n; i++) {
+      const src = px.subarray(rowOf(i) * per, (rowOf(i) + 1) * per);
+      const dst = x.subarray(i * per, (i + 1) * per);
+      if (nchw && C > 1) nhwcToNchwInto(src, dst, 1, H, W, C, scale);
+      else for (let k = 0; k < per; k++) dst[k] = src[k] * scale; // NHWC, or one channel: same order
+    }
+  };
+
+  async function runRows(count: number, rowOf: (i: number) => number, layerNames: string[], what: () => string): Promise<BatchOutput> {
     const names = [...new Set([...layerNames, desc.latentLayer, desc.logitsTensor])];
-    const { session, fetch } = await sessionFor(names);
+    const prepared = await sessionFor(names);
+    const { session, fetch } = prepared;
     const fetchList = [...new Set(fetch.values())];
-    const unitsOf = (n: string): number => (n === desc.logitsTensor ? K : layerUnits.get(n)!);
-    const chunks: Array<{ s: number; n: number }> = [];
-    for (let s = 0; s < count; s += chunk) chunks.push({ s, n: Math.min(chunk, count - s) });
-    // One chunk without padding: hand out ORT's own output arrays, no copy.
-    const direct = chunks.length === 1 && desc.mapping.fixedBatch === null;
-    const bufs = new Map<string, Float32Array>();
-    if (!direct) for (const n of names) bufs.set(n, new Float32Array(count * unitsOf(n)));
-    // Chunks of one run() go to ORT concurrently too (bounded by `concurrency`).
-    await Promise.all(chunks.map(async ({ s, n }) => {
-      const rows = desc.mapping.fixedBatch ?? n; // a fixed-batch model gets a zero-padded last chunk
-      const x = new Float32Array(rows * per);
-      const src = opts.pixels.subarray((start + s) * per, (start + s + n) * per);
-      if (nchw) nhwcToNchwInto(src, x, n, H, W, C, desc.mapping.scale);
-      else for (let i = 0; i < src.length; i++) x[i] = src[i] * desc.mapping.scale;
-      let res: ort.InferenceSession.ReturnType;
-      await acquire();
-      try {
-        res = await session.run({ [desc.inputName]: new ort.Tensor('float32', x, inputDims(rows)) }, fetchList);
-      } catch (err) {
-        throw new MarginError('INTERNAL', `ONNX Runtime failed on items ${start + s}…${start + s + n - 1} of ${opts.modelPath}: ${(err as Error).message.split('\n')[0]}`);
-      } finally {
-        releaseSlot();
+    const set = takeOutputs(count, names);
+    let released = false;
+    const release = (): void => { if (!released) { released = true; giveOutputs(set); } };
+    try {
+      // Chunks run one after the other: ORT's run is synchronous, nothing would overlap.
+      for (let s = 0; s < count; s += chunk) {
+        const n = Math.min(chunk, count - s);
+        const rows = fixedBatch ?? n; // a fixed-batch model gets a zero-padded last chunk
+        const x = takeInput();
+        try {
+          if (rows > n) x.fill(0, n * per, rows * per);
+          fillInput(x, n, (i) => rowOf(s + i));
+          const feeds = { [desc.inputName]: new ort.Tensor('float32', x.subarray(0, rows * per), inputDims(rows)) };
+          if (prepared.preallocate) {
+            // ORT writes each output into its place in the pooled set: no allocation, no copy.
+            const outs: Record<string, ort.Tensor> = {};
+            for (const name of names) {
+              const units = unitsOf(name);
+              outs[fetch.get(name)!] = new ort.Tensor('float32', set.arrays.get(name)!.subarray(s * units, (s + n) * units), [n, ...itemDimsOf(name)]);
+            }
+            try {
+              await session.run(feeds, outs);
+              continue;
+            } catch (err) {
+              // A model whose output shapes differ from what the probe reported (rare): copy instead.
+              if (!/shape|dimension|size/i.test((err as Error).message)) throw err;
+              prepared.preallocate = false;
+            }
+          }
+          const res = await session.run(feeds, fetchList);
+          for (const name of names) {
+            const units = unitsOf(name);
+            set.arrays.get(name)!.set((res[fetch.get(name)!].data as Float32Array).subarray(0, n * units), s * units);
+          }
+        } catch (err) {
+          if (err instanceof MarginError) throw err;
+          throw new MarginError('INTERNAL', `ONNX Runtime failed on ${what()} of ${opts.modelPath}: ${(err as Error).message.split('\n')[0]}`);
+        } finally {
+          giveInput(x);
+        }
       }
-      for (const name of names) {
-        const data = res[fetch.get(name)!].data as Float32Array;
-        if (direct) bufs.set(name, data);
-        else bufs.get(name)!.set(data.subarray(0, n * unitsOf(name)), s * unitsOf(name));
-      }
-    }));
-    const logits = bufs.get(desc.logitsTensor)!;
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const view = (name: string): Float32Array => set.arrays.get(name)!.subarray(0, count * unitsOf(name));
+    const logits = view(desc.logitsTensor);
     const { probs, predicted } = softmaxArgmax(logits, count, K);
     return {
       count,
-      layers: layerNames.map((name) => ({ name, units: layerUnits.get(name)!, data: bufs.get(name)! })),
+      layers: layerNames.map((name) => ({ name, units: unitsOf(name), data: view(name) })),
       logits,
       probs,
       predicted,
-      latent: bufs.get(desc.latentLayer)!,
+      latent: view(desc.latentLayer),
       latentDim,
       numClasses: K,
+      release,
     };
   }
+
+  const checkLayers = (layerNames: unknown): string | null => {
+    if (!Array.isArray(layerNames)) return 'layerNames must be an array of layer names';
+    for (const n of layerNames) {
+      if (!layerInfo.has(n)) return `layer ${JSON.stringify(n)} is not in ${opts.modelPath}; layers are: ${[...layerInfo.keys()].join(', ')}`;
+    }
+    return null;
+  };
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    pending.add(p);
+    p.then(() => pending.delete(p), () => pending.delete(p));
+    return p;
+  };
 
   return {
     engine: 'onnxruntime',
@@ -170,14 +228,19 @@ export async function createOnnxRunner(opts: OnnxRunnerOptions): Promise<OnnxRun
       if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > total) {
         return Promise.reject(badInput(`onnxRunner.run: items [${start}, ${start + count}) are outside the data set's 0…${total}`));
       }
-      if (!Array.isArray(layerNames)) return Promise.reject(badInput('onnxRunner.run: layerNames must be an array of layer names'));
-      for (const n of layerNames) {
-        if (!layerUnits.has(n)) return Promise.reject(badInput(`onnxRunner.run: layer ${JSON.stringify(n)} is not in ${opts.modelPath}; layers are: ${[...layerUnits.keys()].join(', ')}`));
-      }
-      const p = runChunks(start, count, [...layerNames]);
-      pending.add(p);
-      p.then(() => pending.delete(p), () => pending.delete(p));
-      return p;
+      const bad = checkLayers(layerNames);
+      if (bad) return Promise.reject(badInput(`onnxRunner.run: ${bad}`));
+      return track(runRows(count, (i) => start + i, [...layerNames], () => `items ${start}…${start + count - 1}`));
+    },
+    runItems(indices, layerNames) {
+      if (closed) return Promise.reject(new MarginError('CONFLICT', 'onnxRunner.runItems: the runner is closed'));
+      if (!(indices instanceof Int32Array)) return Promise.reject(badInput('onnxRunner.runItems: indices must be an Int32Array of data-set rows'));
+      const outside = indices.find((i) => i < 0 || i >= total);
+      if (outside !== undefined) return Promise.reject(badInput(`onnxRunner.runItems: row ${outside} is outside the data set's 0…${total}`));
+      const bad = checkLayers(layerNames);
+      if (bad) return Promise.reject(badInput(`onnxRunner.runItems: ${bad}`));
+      const rows = Int32Array.from(indices);
+      return track(runRows(rows.length, (i) => rows[i], [...layerNames], () => `${rows.length} scattered items (rows ${rows[0]}…)`));
     },
     async close() {
       if (closed) return;
@@ -186,6 +249,8 @@ export async function createOnnxRunner(opts: OnnxRunnerOptions): Promise<OnnxRun
       const all = await Promise.allSettled(sessions.values());
       for (const s of all) if (s.status === 'fulfilled') await s.value.session.release();
       sessions.clear();
+      freeInputs.length = 0;
+      freeOutputs.length = 0;
     },
   };
 }

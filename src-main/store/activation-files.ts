@@ -4,8 +4,10 @@
  * bytes beyond the last committed chunk of a file are garbage from an interrupted write.
  *
  * Write protocol (crash safety): inside the caller's transaction, cut the file back to its last
- * committed byte, append and fsync the new bytes, then insert the index row; the caller commits.
- * A crash before COMMIT leaves only an uncovered tail, which the next write or open truncates.
+ * committed byte, append the new bytes and insert the index row; the bytes are fsynced before the
+ * caller commits (appendChunk waits for it, or hands the pending fsync to the caller, who waits
+ * for all of a batch's files at once). A crash before COMMIT leaves only an uncovered tail, which
+ * the next write or open truncates.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -59,13 +61,32 @@ async function committedEnd(store: Store, file: string): Promise<number> {
   return Number(r[0].e);
 }
 
+function writeAt(fd: number, bytes: Uint8Array, position: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    fs.write(fd, bytes, 0, bytes.byteLength, position, (err, n) => (err ? reject(err) : resolve(n)));
+  });
+}
+
+/** fsync a file descriptor on libuv's thread pool (the JS thread stays free), then close it. */
+function syncAndClose(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    fs.fsync(fd, (err) => {
+      fs.close(fd, (err2) => (err ?? err2 ? reject(err ?? err2) : resolve()));
+    });
+  });
+}
+
 /**
  * Append one chunk of rows for (checkpoint, layer) and insert its index row. Must run inside a
- * transaction held under store.lock; the file bytes are durable before the index row exists.
+ * transaction held under store.lock. The file bytes must be durable before that transaction
+ * commits: without `pendingSyncs` appendChunk waits for the write and fsync itself; with it, they
+ * run in the background, their promise is pushed there, and the caller awaits them all before
+ * COMMIT (so a batch's layer files are written while its index rows and predictions are inserted
+ * and the next batch computes). `data` must stay unchanged until then.
  */
 export async function appendChunk(
   store: Store, checkpointId: number, layer: string, dtype: ActivationDtype, units: number,
-  itemIds: Int32Array, data: Float32Array,
+  itemIds: Int32Array, data: Float32Array, pendingSyncs?: Array<Promise<void>>,
 ): Promise<ChunkRecord> {
   if (data.length !== itemIds.length * units) {
     throw new MarginError('INTERNAL', `layer ${layer}: ${data.length} values for ${itemIds.length} items × ${units} units`);
@@ -86,13 +107,30 @@ export async function appendChunk(
   const fd = fs.openSync(abs, isNew ? 'w+' : 'r+');
   try {
     fs.ftruncateSync(fd, offset); // drop any tail an interrupted write left behind
-    let written = 0;
-    while (written < bytes.byteLength) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written, offset + written);
-    fs.fsyncSync(fd);
-  } finally {
+  } catch (err) {
     fs.closeSync(fd);
+    throw err;
   }
   if (isNew) fsyncDir(path.dirname(abs));
+  // Write and fsync on libuv's thread pool, so the JS thread meanwhile inserts the index rows and
+  // runs the next batch's forward pass (new file pages cost ~0.25–0.3 GB/s on this VM: writing
+  // is the slowest part of extraction, see README).
+  const durable = (async () => {
+    try {
+      let written = 0;
+      while (written < bytes.byteLength) written += await writeAt(fd, bytes.subarray(written), offset + written);
+    } catch (err) {
+      await new Promise<void>((r) => fs.close(fd, () => r()));
+      throw err;
+    }
+    await syncAndClose(fd);
+  })();
+  if (pendingSyncs) {
+    durable.catch(() => undefined); // awaited by the caller before COMMIT
+    pendingSyncs.push(durable);
+  } else {
+    await durable;
+  }
   await store.conn.run(
     `INSERT INTO activation_chunks VALUES ($1, $2, $3, $4, $5, $6, $7::INTEGER[], $8, $9, $10, epoch_ms($11))`,
     [checkpointId, layer, chunkNo, file, dtype, units, '[' + Array.from(itemIds).join(',') + ']', itemIds.length,

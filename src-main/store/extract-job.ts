@@ -51,6 +51,10 @@ export interface ExtractionResult {
   computed: number;
   batches: number;
   seconds: number;
+  /** Of `seconds`: waiting for the runner's outputs (compute not hidden behind writing) … */
+  waitSeconds: number;
+  /** … and writing + committing batches (while the next batch computes). */
+  writeSeconds: number;
 }
 
 interface WorkItem { itemId: number; index: number; label: number }
@@ -83,6 +87,8 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
   const t0 = now();
   let computed = 0;
   let batches = 0;
+  let waitMs = 0;
+  let writeMs = 0;
   const report = () => {
     const secs = (now() - t0) / 1000;
     const ips = secs > 0 ? computed / secs : 0;
@@ -103,9 +109,13 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
     const batch = pending.slice(b, b + batchSize);
     const tb = now();
     const parts = await inFlight!;
+    const tw = now();
+    waitMs += tw - tb;
     inFlight = launch(b + batchSize);
     inFlight?.catch(() => undefined);
-    // One transaction per batch; the runner's parts are written one after the other (no copying them together).
+    // One transaction per batch; the runner's parts are written one after the other (no copying
+    // them together). The layer files' fsyncs run in the background and are awaited before COMMIT.
+    const syncs: Array<Promise<void>> = [];
     await store.lock.run(() => inTransaction(store.conn, async () => {
       for (const { items, out } of parts) {
         const ids = Int32Array.from(items, (w) => w.itemId);
@@ -127,7 +137,7 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
           const have = hasLayer.get(l.name)!;
           const sel = Int32Array.from(items.map((w, i) => (have.has(w.itemId) ? -1 : i)).filter((i) => i >= 0));
           if (sel.length === 0) continue;
-          await appendChunk(store, checkpointId, l.name, dtype, l.units, pick(ids, sel, 1) as Int32Array, pick(l.data, sel, l.units) as Float32Array);
+          await appendChunk(store, checkpointId, l.name, dtype, l.units, pick(ids, sel, 1) as Int32Array, pick(l.data, sel, l.units) as Float32Array, syncs);
         }
       }
       const first = batch[0].itemId, lastId = batch[batch.length - 1].itemId;
@@ -135,7 +145,12 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
       await store.conn.run(`INSERT INTO extraction_batches VALUES ($1, $2, $3, $4, $5, $6, $7, $8::VARCHAR[], $9, $10, $11, epoch_ms($12))`,
         [bid, checkpointId, o.datasetId, o.split, batch.length, first, lastId, JSON.stringify(layers), dtype,
           runner.engine, (now() - tb) / 1000, Math.round(now())]);
-    }).finally(() => invalidateActivations(store, checkpointId)));
+      await Promise.all(syncs); // the bytes are on disk before the index rows commit
+    }).finally(() => {
+      invalidateActivations(store, checkpointId);
+      for (const p of parts) p.out.release?.(); // the runner may reuse these arrays now
+    }));
+    writeMs += now() - tw;
     for (const w of batch) predicted.add(w.itemId);
     for (const l of layers) for (const w of batch) hasLayer.get(l)!.add(w.itemId);
     computed += batch.length;
@@ -143,7 +158,7 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
     report();
   }
   if (o.split === 'test') await updateTestAccuracy(store, checkpointId, o.datasetId);
-  return { total, skipped, computed, batches, seconds: (now() - t0) / 1000 };
+  return { total, skipped, computed, batches, seconds: (now() - t0) / 1000, waitSeconds: waitMs / 1000, writeSeconds: writeMs / 1000 };
 }
 
 /** Items to process, in split order, validated against the split. */
@@ -165,25 +180,49 @@ async function workList(store: Store, datasetId: number, split: string, itemIds?
 }
 
 /**
- * Run the network over a batch: one runner call per contiguous range of split indices, each range
- * cut into `parallel` pieces that run at once (the runner spreads them over its workers). Returns
- * the pieces with their items, in batch order.
+ * Run the network over a batch, cut into `parallel` pieces that run at once (the runner spreads
+ * them over its workers). A piece of contiguous split indices is one run(); scattered items (a
+ * sample's members) go as one runItems() call when the runner has it, else one run() per
+ * contiguous range. Returns the pieces with their items, in batch order.
  */
 async function runBatch(runner: BatchRunner, batch: WorkItem[], layers: string[], numClasses: number, parallel: number): Promise<Array<{ items: WorkItem[]; out: BatchOutput }>> {
-  const ranges: Array<[number, number]> = [];
-  let s = 0;
-  while (s < batch.length) {
-    let e = s + 1;
-    while (e < batch.length && batch[e].index === batch[e - 1].index + 1) e++;
-    const piece = Math.ceil((e - s) / Math.max(1, parallel));
-    for (let a = s; a < e; a += piece) ranges.push([a, Math.min(e, a + piece)]);
-    s = e;
+  const pieceSize = Math.ceil(batch.length / Math.max(1, parallel));
+  const calls: Array<{ items: WorkItem[]; call: () => Promise<BatchOutput> }> = [];
+  for (let p = 0; p < batch.length; p += pieceSize) {
+    const piece = batch.slice(p, p + pieceSize);
+    const contiguous = piece.every((w, i) => i === 0 || w.index === piece[i - 1].index + 1);
+    if (contiguous) {
+      calls.push({ items: piece, call: () => runner.run(piece[0].index, piece.length, layers) });
+    } else if (runner.runItems) {
+      const rows = Int32Array.from(piece, (w) => w.index);
+      calls.push({ items: piece, call: () => runner.runItems!(rows, layers) });
+    } else {
+      let s = 0;
+      while (s < piece.length) {
+        let e = s + 1;
+        while (e < piece.length && piece[e].index === piece[e - 1].index + 1) e++;
+        const range = piece.slice(s, e);
+        calls.push({ items: range, call: () => runner.run(range[0].index, range.length, layers) });
+        s = e;
+      }
+    }
   }
-  return Promise.all(ranges.map(async ([a, e]) => {
-    const out = await runner.run(batch[a].index, e - a, layers);
-    checkOutput(out, e - a, layers, numClasses);
-    return { items: batch.slice(a, e), out };
+  const settled = await Promise.allSettled(calls.map(async ({ items, call }) => {
+    const out = await call();
+    try {
+      checkOutput(out, items.length, layers, numClasses);
+    } catch (err) {
+      out.release?.();
+      throw err;
+    }
+    return { items, out };
   }));
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) {
+    for (const r of settled) if (r.status === 'fulfilled') r.value.out.release?.();
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  return settled.map((r) => (r as PromiseFulfilledResult<{ items: WorkItem[]; out: BatchOutput }>).value);
 }
 
 function checkOutput(out: BatchOutput, count: number, layers: string[], numClasses: number): void {

@@ -11,7 +11,7 @@ import { getPredictions, getLatent } from './predictions.ts';
 import { projectInfo } from './project-info.ts';
 import { queryRows } from './db.ts';
 import { fromFloat16Bits, toFloat16Bits } from './float16.ts';
-import { FakeRunner, FAKE_LAYERS, FAKE_CLASSES, FAKE_LATENT, fakeDataset, fakeValue, fakePredicted, fakeLabel } from './test-support/fake-runner.ts';
+import { FakeRunner, FakeGatherRunner, FAKE_LAYERS, FAKE_CLASSES, FAKE_LATENT, fakeDataset, fakeValue, fakePredicted, fakeLabel } from './test-support/fake-runner.ts';
 import { tmpDir, fakeClock } from './test-support/tmp.ts';
 import type { Store } from './project.ts';
 import type { ExtractionProgress } from './extract-job.ts';
@@ -136,6 +136,27 @@ describe('runExtraction + readers', () => {
     expect(counts[0]).toEqual({ p: 30, d: 30, l: 30 });
     const again = await runExtraction({ store, checkpointId: ck, runner: new FakeRunner(), datasetId: ds, split: 'test', layers: ['dense/1', 'conv1'], dtype: 'float16', batchSize: 8 });
     expect(again).toMatchObject({ total: 30, skipped: 30, computed: 0, batches: 0 });
+  });
+
+  it('runs a sample\'s scattered members in one runItems call per piece when the runner has it, and releases every output', async () => {
+    const { store, ds, ck } = await setup(30);
+    const sample = Int32Array.from([TEST_BASE + 25, TEST_BASE + 2, TEST_BASE + 10, TEST_BASE + 3, TEST_BASE + 17, TEST_BASE + 18]);
+    const runner = new FakeGatherRunner();
+    const res = await runExtraction({ store, checkpointId: ck, runner, datasetId: ds, split: 'test', layers: ['conv1', 'dense/1'], itemIds: sample, dtype: 'float32', batchSize: 4 });
+    expect(res).toMatchObject({ total: 6, computed: 6, batches: 2 });
+    expect(res.waitSeconds).toBeGreaterThanOrEqual(0);
+    expect(res.writeSeconds).toBeGreaterThanOrEqual(0);
+    // batch 1 = rows 2, 3, 10, 17 (scattered: one runItems call); batch 2 = 18, 25 (scattered again)
+    expect(runner.itemCalls).toBe(2);
+    expect(runner.calls).toBe(0);
+    expect(runner.unreleased).toBe(0);
+    for (const layer of ['conv1', 'dense/1']) {
+      const m = await readActivations(store, ck, layer);
+      expect(Array.from(m.itemIds)).toEqual(Array.from(sample).sort((a, b) => a - b));
+      expectLayer(m, layer, false);
+    }
+    const preds = await getPredictions(store, ck);
+    expect(Array.from(preds.predicted)).toEqual(Array.from(preds.itemIds, (id) => fakePredicted(id - TEST_BASE)));
   });
 
   it('gives zero-copy views of the cached layer', async () => {

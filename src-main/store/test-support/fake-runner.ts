@@ -34,14 +34,22 @@ export class FakeRunner implements BatchRunner {
   calls = 0;
   constructor(private readonly delayMs = 0) {}
 
+  /** Outputs handed out and not yet released (the store must release each one it was given a release() for). */
+  unreleased = 0;
+
   async run(start: number, count: number, layerNames: string[]): Promise<BatchOutput> {
     this.calls++;
+    return this.compute(Array.from({ length: count }, (_, i) => start + i), layerNames);
+  }
+
+  protected async compute(indices: number[], layerNames: string[]): Promise<BatchOutput> {
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    const count = indices.length;
     const layers = layerNames.map((name) => {
       const info = FAKE_LAYERS.find((l) => l.name === name);
       if (!info) throw new Error(`fake runner has no layer ${name}`);
       const data = new Float32Array(count * info.units);
-      for (let i = 0; i < count; i++) for (let u = 0; u < info.units; u++) data[i * info.units + u] = fakeValue(start + i, name, u);
+      for (let i = 0; i < count; i++) for (let u = 0; u < info.units; u++) data[i * info.units + u] = fakeValue(indices[i], name, u);
       return { name, units: info.units, data };
     });
     const k = FAKE_CLASSES;
@@ -50,7 +58,7 @@ export class FakeRunner implements BatchRunner {
     const predicted = new Int32Array(count);
     const latent = new Float32Array(count * FAKE_LATENT);
     for (let i = 0; i < count; i++) {
-      const idx = start + i;
+      const idx = indices[i];
       const p = fakePredicted(idx);
       let z = 0;
       for (let c = 0; c < k; c++) {
@@ -61,10 +69,22 @@ export class FakeRunner implements BatchRunner {
       predicted[i] = p;
       for (let d = 0; d < FAKE_LATENT; d++) latent[i * FAKE_LATENT + d] = fakeValue(idx, 'latent', d);
     }
-    return { count, layers, logits, probs, predicted, latent, latentDim: FAKE_LATENT, numClasses: k };
+    this.unreleased++;
+    let released = false;
+    const release = (): void => { if (!released) { released = true; this.unreleased--; } };
+    return { count, layers, logits, probs, predicted, latent, latentDim: FAKE_LATENT, numClasses: k, release };
   }
 
   async close(): Promise<void> {}
+}
+
+/** A FakeRunner that also takes scattered rows in one call (as the ONNX Runtime runner does). */
+export class FakeGatherRunner extends FakeRunner {
+  itemCalls = 0;
+  async runItems(indices: Int32Array, layerNames: string[]): Promise<BatchOutput> {
+    this.itemCalls++;
+    return this.compute(Array.from(indices), layerNames);
+  }
 }
 
 /** A small synthetic data set whose labels match the fake runner. */

@@ -1,0 +1,30 @@
+import { describe, it, expect } from 'vitest';
+import { DuckDBInstance, INTEGER } from '@duckdb/node-api';
+import { appendRows, floatArrayColumn, readFloatListColumn, CHUNK_ROWS } from './db.ts';
+
+describe('appendRows with floatArrayColumn', () => {
+  it('round-trips float vectors across several data chunks, row by row', async () => {
+    const conn = await (await DuckDBInstance.create(':memory:')).connect();
+    const n = CHUNK_ROWS + 700; // two chunks, the second partial
+    const dim = 7;
+    const data = Float32Array.from({ length: n * dim }, (_, i) => Math.sin(i) * 100);
+    await conn.run(`CREATE TABLE t (i INTEGER, v FLOAT[${dim}])`);
+    await appendRows(conn, 't', n, [{ type: INTEGER, get: (i) => i }, floatArrayColumn(data, dim)]);
+    const back = await readFloatListColumn(conn, 'SELECT v::FLOAT[] FROM t ORDER BY i', [], 0, n, dim);
+    expect(back).toEqual(data);
+    const row = (await conn.runAndReadAll('SELECT v[3] AS x FROM t WHERE i = 2100')).getRowObjectsJS()[0];
+    expect(row.x).toBe(data[2100 * dim + 2]);
+  });
+
+  it('refuses a bad width or too few values', () => {
+    expect(() => floatArrayColumn(new Float32Array(6), 0)).toThrow(/dim must be a positive integer, got 0/);
+    expect(() => floatArrayColumn(new Float32Array(7), 2)).toThrow(/7 values are not rows of 2/);
+  });
+
+  it('refuses to read rows beyond the data given', async () => {
+    const conn = await (await DuckDBInstance.create(':memory:')).connect();
+    await conn.run('CREATE TABLE t (v FLOAT[2])');
+    await expect(appendRows(conn, 't', 3, [floatArrayColumn(new Float32Array(4), 2)])).rejects.toThrow(/rows 0…2 are beyond the 2 rows given/);
+    expect(Number((await conn.runAndReadAll('SELECT count(*) AS n FROM t')).getRowObjectsJS()[0].n)).toBe(0);
+  });
+});
