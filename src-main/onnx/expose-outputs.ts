@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { badInput, MarginError } from '../shared/errors.ts';
-import { encodeModel, type IModelProto } from './proto.ts';
+import { encodeModel, toNum, type IModelProto, type IValueInfoProto } from './proto.ts';
 
 export interface SessionOptions {
   /** Intra-op threads of ONNX Runtime. Default 2 (both cores here). */
@@ -37,7 +37,21 @@ export function withExposedOutputs(model: IModelProto, names: string[]): IModelP
     }
     if (!existing.has(name)) { existing.add(name); extra.push({ name }); }
   }
-  return { ...model, graph: { ...graph, output: [...(graph.output ?? []), ...extra] } };
+  return { ...model, graph: { ...graph, input: withoutInitializerInputs(model), output: [...(graph.output ?? []), ...extra] } };
+}
+
+/**
+ * graph.input without the entries that name an initializer. torch.onnx.export(…,
+ * keep_initializers_as_inputs=True), and older exporters by default, list every weight as a graph
+ * input; ONNX Runtime then treats the weights as inputs a caller could override: it logs a warning
+ * per weight and session, and folds or fuses none of them (no Conv+BatchNorm fusion). Margin never
+ * feeds them, so they are dropped — from IR version 4 on, where an initializer need not be an input.
+ */
+export function withoutInitializerInputs(model: IModelProto): IValueInfoProto[] | null | undefined {
+  const graph = model.graph;
+  if (!graph?.input || toNum(model.irVersion) < 4) return graph?.input;
+  const inits = new Set((graph.initializer ?? []).map((t) => t.name));
+  return graph.input.filter((i) => !inits.has(i.name));
 }
 
 /** Suffix of the NHWC copies that withNhwcOutputs adds. */
