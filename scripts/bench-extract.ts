@@ -5,9 +5,16 @@
  * engine tfjs), ONNX Runtime on the demo's lenet5-bn.onnx (a native ONNX import), and the same TF.js
  * checkpoint imported with engine auto, i.e. translated to ONNX and checked at import — and print one
  * JSON line per engine: backend, items/s, achieved GFLOP/s against the model's FLOPs, bytes stored,
- * extraction seconds (and, for the translated path, the translation+check seconds apart).
+ * extraction seconds (and, for the translated path, the translation+check seconds apart). Engine
+ * `pytorch` runs the PyTorch-trained export resources/demo/onnx/lenet5-bn-pytorch.onnx (same
+ * architecture, its own weights) the same way.
  *
- *   npm run bench:extract [-- --layers all|main|a,b --engine tfjs,onnxruntime,translated --dtype float32]
+ * A last line measures the floor the store cannot beat on this machine: writing the same number
+ * of bytes into new files with plain fs writes from one reused buffer (+ fsync). New file pages
+ * cost ~0.25–0.3 GB/s on this VM, so writing dominates extraction; `of_floor` says how close the
+ * store gets. Projects are kept until the end so that no run reuses pages another run just freed.
+ *
+ *   npm run bench:extract [-- --layers main|all|a,b --engine tfjs,onnxruntime,translated,pytorch --dtype float32]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,7 +29,7 @@ import { getModel } from '../src-main/store/models.ts';
 import { DEMO_RESOURCES, readDemoManifest } from '../src-main/app/services/demo.ts';
 
 const { values } = parseArgs({
-  options: { layers: { type: 'string', default: 'all' }, engine: { type: 'string', default: 'tfjs,onnxruntime,translated' }, dtype: { type: 'string', default: 'float32' } },
+  options: { layers: { type: 'string', default: 'main' }, engine: { type: 'string', default: 'tfjs,onnxruntime,translated,pytorch' }, dtype: { type: 'string', default: 'float32' } },
 });
 const lenet = readDemoManifest().models.find((m) => m.architecture === 'lenet5-bn')!;
 const last = lenet.checkpoints.at(-1)!;
@@ -31,24 +38,29 @@ const runs: Record<string, { file: string; engine: 'auto' | 'tfjs' | undefined; 
   tfjs: { file: tfjsFile, engine: 'tfjs' },
   onnxruntime: { file: path.join(DEMO_RESOURCES, 'onnx', 'lenet5-bn.onnx'), engine: undefined },
   translated: { file: tfjsFile, engine: 'auto', backend: 'onnxruntime (translated)' },
+  pytorch: { file: path.join(DEMO_RESOURCES, 'onnx', 'lenet5-bn-pytorch.onnx'), engine: undefined, backend: 'onnxruntime (PyTorch export)' },
 };
+const keep: string[] = [];
+let maxBytes = 0;
 const layers = values.layers === 'all' || values.layers === 'main' ? values.layers : values.layers!.split(',');
 
 for (const engine of values.engine!.split(',')) {
   const run = runs[engine];
   if (!run) throw new Error(`--engine: unknown engine ${engine}; use any of ${Object.keys(runs).join(', ')}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-bench-extract-'));
+  keep.push(dir);
   const store = await createProject(path.join(dir, 'p'));
   try {
     await importIntoProject(store, { name: 'fashion-mnist', format: 'idx', path: path.join(DEMO_RESOURCES, 'data'), classNames: 'fashion-mnist' });
     const imported = await importModel(store, { name: 'lenet5-bn', path: run.file, checkpoint: `epoch-${last.epoch}`, architecture: 'lenet5-bn', engine: run.engine });
-    if (run.backend && imported.engine !== 'onnxruntime') throw new Error(`the translated path fell back to TF.js: ${imported.engineNote}`);
+    if (engine === 'translated' && imported.engine !== 'onnxruntime') throw new Error(`the translated path fell back to TF.js: ${imported.engineNote}`);
     const model = await getModel(store, imported.modelId);
     const t0 = performance.now();
     const r = await extract(store, { model: 'lenet5-bn', layers, dtype: values.dtype as 'float32' | 'float16' });
     const seconds = (performance.now() - t0) / 1000;
     const info = await projectInfo(store);
     const flopsPerItem = model.layers.reduce((a, l) => a + l.flops, 0);
+    maxBytes = Math.max(maxBytes, info.activationBytes);
     console.log(JSON.stringify({
       bench: 'extract',
       model: 'lenet5-bn',
@@ -68,6 +80,26 @@ for (const engine of values.engine!.split(',')) {
     }));
   } finally {
     await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// The floor: the same bytes into new files (one per 8 MB written in turn to 6 files, like six layers).
+if (maxBytes > 0) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-bench-floor-'));
+  keep.push(dir);
+  const block = new Uint8Array(8 << 20).fill(1);
+  const fds = Array.from({ length: 6 }, (_, i) => fs.openSync(path.join(dir, `layer-${i}.f32`), 'w'));
+  const t0 = performance.now();
+  for (let written = 0, k = 0; written < maxBytes; k++) {
+    const n = Math.min(block.byteLength, maxBytes - written);
+    fs.writeSync(fds[k % 6], block, 0, n);
+    written += n;
+  }
+  for (const fd of fds) { fs.fsyncSync(fd); fs.closeSync(fd); }
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(JSON.stringify({
+    bench: 'extract', backend: 'raw file write (floor)', bytes: maxBytes, seconds: +seconds.toFixed(2),
+    mb_per_s: Math.round(maxBytes / seconds / 1e6), items_per_s_at_this_speed: Math.round(10000 / seconds), loadavg: os.loadavg().map((x) => +x.toFixed(1)),
+  }));
+}
+for (const dir of keep) fs.rmSync(dir, { recursive: true, force: true });

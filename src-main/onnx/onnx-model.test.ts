@@ -60,8 +60,40 @@ describe('describeOnnxModel', () => {
     await expect(describeOnnxModel(DEMO, { pixelScale: Number.NaN })).rejects.toThrow(/pixelScale must be a positive number, got NaN/);
   });
 
+  it('takes a PyTorch export whose weights are also graph inputs (keep_initializers_as_inputs=True)', async () => {
+    const PT = path.resolve(import.meta.dirname, '../../resources/demo/onnx/lenet5-bn-pytorch.onnx');
+    const m = decodeModel(await fs.readFile(PT), PT);
+    m.graph!.input = [...m.graph!.input!, ...m.graph!.initializer!.map((t) => ({ name: t.name, type: { tensorType: { elemType: t.dataType, shape: { dim: t.dims!.map((d) => ({ dimValue: d })) } } } }))];
+    const f = await tmpFile('inits-as-inputs.onnx', encodeModel(m));
+    const [a, b] = [await describeOnnxModel(f, MNIST), await describeOnnxModel(PT, MNIST)];
+    expect(a.inputName).toBe('input');
+    expect(a.layers).toEqual(b.layers);
+    expect([a.totalParams, a.flopsPerItem, a.latentLayer]).toEqual([b.totalParams, b.flopsPerItem, b.latentLayer]);
+    // The opset check still sees the file's opset after the weights are taken out of the inputs.
+    m.opsetImport = [{ domain: '', version: 99 }];
+    await expect(describeOnnxModel(await tmpFile('inits-opset99.onnx', encodeModel(m)), MNIST)).rejects.toThrow(/inits-opset99\.onnx uses an opset ONNX Runtime 1\.30\.\d+ refuses/);
+  });
+
   it('saliency message names the reason and the way out', () => {
     expect(ONNX_SALIENCY_UNSUPPORTED).toMatch(/gradients.*ONNX Runtime.*TF\.js version/);
+  });
+});
+
+describe('describeOnnxModel memo', () => {
+  it('describes a file once per identity, hands out copies, and re-describes a changed file', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'margin-onnx-memo-'));
+    const file = path.join(dir, 'm.onnx');
+    await fs.copyFile(DEMO, file);
+    const a = await describeOnnxModel(file, MNIST);
+    a.layers.length = 0; // the caller's copy only
+    const b = await describeOnnxModel(file, MNIST);
+    expect(b.layers.length).toBeGreaterThan(0);
+    expect(b.mapping.fixedBatch).toBeNull();
+    const m = decodeModel(await fs.readFile(file), file);
+    m.graph!.input![0].type!.tensorType!.shape!.dim![0] = { dimValue: 4 };
+    await fs.writeFile(file, encodeModel(m));
+    await fs.utimes(file, new Date(), new Date(Date.now() + 5000)); // a new mtime even on coarse clocks
+    expect((await describeOnnxModel(file, MNIST)).mapping.fixedBatch).toBe(4);
   });
 });
 

@@ -8,11 +8,12 @@
  * reported as [H, W, C] (the runner transposes their values to match).
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { LayerInfo } from '../core/extraction-types.ts';
 import { badInput } from '../shared/errors.ts';
-import { createSession, createSessionWithOutputs, nodeOutputNames } from './expose-outputs.ts';
-import { decodeModel, toNum, FLOAT, type ModelProto, type IValueInfoProto, type INodeProto } from './proto.ts';
+import { createSession, createSessionWithOutputs, nodeOutputNames, withoutInitializerInputs } from './expose-outputs.ts';
+import { decodeModel, encodeModel, toNum, FLOAT, type ModelProto, type IValueInfoProto, type INodeProto } from './proto.ts';
 
 export type OnnxLayout = 'NCHW' | 'NHWC';
 
@@ -139,7 +140,32 @@ export async function readOnnxModel(file: string): Promise<ModelProto> {
 }
 
 /** Parses `file`, loads it into ONNX Runtime (opset check) and probes every node output's shape. */
+/**
+ * Descriptions already made in this process, keyed by file identity (path, size, mtime) and
+ * options: describing costs a probe session (~0.1 s), and lazy extraction creates a runner per
+ * query. A changed file gets a new key. Errors are not remembered.
+ */
+const described = new Map<string, Promise<OnnxModelDescription>>();
+
 export async function describeOnnxModel(file: string, opts: DescribeOptions = {}): Promise<OnnxModelDescription> {
+  let key: string | null = null;
+  try {
+    const st = await fs.stat(file);
+    key = JSON.stringify([path.resolve(file), st.size, st.mtimeMs, opts.height, opts.width, opts.channels, opts.pixelScale, opts.latentLayer]);
+  } catch {
+    // a missing file: describeUncached names it
+  }
+  if (key === null) return describeUncached(file, opts);
+  let d = described.get(key);
+  if (!d) {
+    d = describeUncached(file, opts);
+    described.set(key, d);
+    d.catch(() => described.delete(key));
+  }
+  return structuredClone(await d); // callers may not alter the remembered one
+}
+
+async function describeUncached(file: string, opts: DescribeOptions): Promise<OnnxModelDescription> {
   const pixelScale = opts.pixelScale ?? 255;
   if (!(pixelScale > 0) || !Number.isFinite(pixelScale)) throw badInput(`describeOnnxModel: pixelScale must be a positive number, got ${pixelScale}`);
   for (const k of ['height', 'width', 'channels'] as const) {
@@ -161,7 +187,10 @@ export async function describeOnnxModel(file: string, opts: DescribeOptions = {}
   const outputName = outputs[0].name ?? '';
 
   // Loading the unmodified model first gives the clearest error for an opset the runtime refuses.
-  const plain = await createSession(await fs.readFile(file), { file, threads: 1 });
+  // (Weights listed as graph inputs are left out, as in every session Margin makes: see expose-outputs.ts.)
+  const inputs = withoutInitializerInputs(model);
+  const plainBytes = inputs?.length === graph.input?.length ? await fs.readFile(file) : encodeModel({ ...model, graph: { ...graph, input: inputs } });
+  const plain = await createSession(plainBytes, { file, threads: 1 });
   await plain.release();
 
   // Probe: one batch (of 1, or the fixed batch size) of zeros with every node output exposed.

@@ -54,88 +54,110 @@ export function decodeInto(bytes: Uint8Array, dtype: ActivationDtype, out: Float
   }
 }
 
-/** End of the committed bytes of a file according to the index (0 if it has no chunks). */
-async function committedEnd(store: Store, file: string): Promise<number> {
-  const r = await queryRows(store.conn,
-    'SELECT coalesce(max(byte_offset + byte_length), 0)::BIGINT AS e FROM activation_chunks WHERE file = $1', [file]);
-  return Number(r[0].e);
+export interface ChunkPart {
+  layer: string;
+  units: number;
+  itemIds: Int32Array;
+  /** Rows of `units` values; must stay unchanged until the write is durable (see appendChunks). */
+  data: Float32Array;
+}
+
+/**
+ * Append one chunk of rows per part (one part per layer) for a checkpoint and insert their index
+ * rows. Must run inside a transaction held under store.lock. The file bytes must be durable
+ * before that transaction commits: without `pendingSyncs` appendChunks waits for the writes and
+ * fsyncs itself; with it, they run on libuv's thread pool, their promises are pushed there, and
+ * the caller awaits them all before COMMIT — so a batch's layer files are written while its
+ * predictions are inserted and the next batch computes (new file pages cost ~0.25–0.3 GB/s on
+ * this VM: writing is the slowest part of extraction, see README).
+ */
+export async function appendChunks(
+  store: Store, checkpointId: number, dtype: ActivationDtype, parts: ChunkPart[], pendingSyncs?: Array<Promise<void>>,
+): Promise<ChunkRecord[]> {
+  if (parts.length === 0) return [];
+  if (new Set(parts.map((p) => p.layer)).size !== parts.length) throw new MarginError('INTERNAL', 'appendChunks: one part per layer');
+  for (const p of parts) {
+    if (p.data.length !== p.itemIds.length * p.units) {
+      throw new MarginError('INTERNAL', `layer ${p.layer}: ${p.data.length} values for ${p.itemIds.length} items × ${p.units} units`);
+    }
+  }
+  // Where each layer's chunks and files stand: one query for all parts (this transaction's own
+  // earlier rows included).
+  const layerRows = await queryRows(store.conn,
+    `SELECT layer, max(chunk_no)::INTEGER AS last, min(units)::INTEGER AS u FROM activation_chunks
+     WHERE checkpoint_id = $1 GROUP BY layer`, [checkpointId]);
+  const fileRows = await queryRows(store.conn,
+    `SELECT file, max(byte_offset + byte_length)::BIGINT AS e FROM activation_chunks WHERE checkpoint_id = $1 GROUP BY file`, [checkpointId]);
+  const lastChunk = new Map(layerRows.map((r) => [String(r.layer), { last: Number(r.last), units: Number(r.u) }]));
+  const fileEnd = new Map(fileRows.map((r) => [String(r.file), Number(r.e)]));
+  const records: ChunkRecord[] = [];
+  const durable: Array<Promise<void>> = [];
+  for (const p of parts) {
+    const prev = lastChunk.get(p.layer);
+    if (prev && prev.units !== p.units) {
+      throw new MarginError('CONFLICT', `layer ${p.layer} of checkpoint ${checkpointId} has ${prev.units} units stored, the runner returned ${p.units}`);
+    }
+    const file = layerFileName(checkpointId, p.layer, dtype);
+    const abs = path.join(store.dir, file);
+    const offset = fileEnd.get(file) ?? 0;
+    const isNew = !fs.existsSync(abs);
+    if (isNew) fs.mkdirSync(path.dirname(abs), { recursive: true });
+    const bytes = encodeRows(p.data, dtype);
+    const fd = fs.openSync(abs, isNew ? 'w+' : 'r+');
+    try {
+      fs.ftruncateSync(fd, offset); // drop any tail an interrupted write left behind
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    if (isNew) fsyncDir(path.dirname(abs));
+    durable.push(writeSyncClose(fd, bytes, offset));
+    records.push({ chunkNo: (prev?.last ?? -1) + 1, file, dtype, units: p.units, itemIds: p.itemIds, byteOffset: offset, byteLength: bytes.byteLength });
+  }
+  try {
+    const values: string[] = [];
+    const params: Array<string | number> = [];
+    for (const r of records) {
+      const b = params.length;
+      values.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::INTEGER[], $${b + 8}, $${b + 9}, $${b + 10}, epoch_ms($${b + 11}))`);
+      params.push(checkpointId, parts[records.indexOf(r)].layer, r.chunkNo, r.file, dtype, r.units, '[' + r.itemIds.join(',') + ']',
+        r.itemIds.length, r.byteOffset, r.byteLength, Math.round(store.now()));
+    }
+    await store.conn.run(`INSERT INTO activation_chunks VALUES ${values.join(', ')}`, params);
+  } catch (err) {
+    await Promise.allSettled(durable);
+    throw err;
+  }
+  if (pendingSyncs) {
+    for (const d of durable) { d.catch(() => undefined); pendingSyncs.push(d); } // awaited by the caller before COMMIT
+  } else {
+    await Promise.all(durable);
+  }
+  return records;
+}
+
+/** appendChunks for one layer (waits until its bytes are durable). */
+export async function appendChunk(
+  store: Store, checkpointId: number, layer: string, dtype: ActivationDtype, units: number, itemIds: Int32Array, data: Float32Array,
+): Promise<ChunkRecord> {
+  return (await appendChunks(store, checkpointId, dtype, [{ layer, units, itemIds, data }]))[0];
+}
+
+/** Write `bytes` at `offset` and fsync on libuv's thread pool (the JS thread stays free), then close. */
+async function writeSyncClose(fd: number, bytes: Uint8Array, offset: number): Promise<void> {
+  try {
+    let written = 0;
+    while (written < bytes.byteLength) written += await writeAt(fd, bytes.subarray(written), offset + written);
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+  } finally {
+    await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
+  }
 }
 
 function writeAt(fd: number, bytes: Uint8Array, position: number): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     fs.write(fd, bytes, 0, bytes.byteLength, position, (err, n) => (err ? reject(err) : resolve(n)));
   });
-}
-
-/** fsync a file descriptor on libuv's thread pool (the JS thread stays free), then close it. */
-function syncAndClose(fd: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    fs.fsync(fd, (err) => {
-      fs.close(fd, (err2) => (err ?? err2 ? reject(err ?? err2) : resolve()));
-    });
-  });
-}
-
-/**
- * Append one chunk of rows for (checkpoint, layer) and insert its index row. Must run inside a
- * transaction held under store.lock. The file bytes must be durable before that transaction
- * commits: without `pendingSyncs` appendChunk waits for the write and fsync itself; with it, they
- * run in the background, their promise is pushed there, and the caller awaits them all before
- * COMMIT (so a batch's layer files are written while its index rows and predictions are inserted
- * and the next batch computes). `data` must stay unchanged until then.
- */
-export async function appendChunk(
-  store: Store, checkpointId: number, layer: string, dtype: ActivationDtype, units: number,
-  itemIds: Int32Array, data: Float32Array, pendingSyncs?: Array<Promise<void>>,
-): Promise<ChunkRecord> {
-  if (data.length !== itemIds.length * units) {
-    throw new MarginError('INTERNAL', `layer ${layer}: ${data.length} values for ${itemIds.length} items × ${units} units`);
-  }
-  const prev = await queryRows(store.conn,
-    `SELECT coalesce(max(chunk_no), -1)::INTEGER AS last, min(units)::INTEGER AS u FROM activation_chunks
-     WHERE checkpoint_id = $1 AND layer = $2`, [checkpointId, layer]);
-  if (prev[0].u !== null && Number(prev[0].u) !== units) {
-    throw new MarginError('CONFLICT', `layer ${layer} of checkpoint ${checkpointId} has ${prev[0].u} units stored, the runner returned ${units}`);
-  }
-  const chunkNo = Number(prev[0].last) + 1;
-  const file = layerFileName(checkpointId, layer, dtype);
-  const abs = path.join(store.dir, file);
-  const offset = await committedEnd(store, file);
-  const isNew = !fs.existsSync(abs);
-  if (isNew) fs.mkdirSync(path.dirname(abs), { recursive: true });
-  const bytes = encodeRows(data, dtype);
-  const fd = fs.openSync(abs, isNew ? 'w+' : 'r+');
-  try {
-    fs.ftruncateSync(fd, offset); // drop any tail an interrupted write left behind
-  } catch (err) {
-    fs.closeSync(fd);
-    throw err;
-  }
-  if (isNew) fsyncDir(path.dirname(abs));
-  // Write and fsync on libuv's thread pool, so the JS thread meanwhile inserts the index rows and
-  // runs the next batch's forward pass (new file pages cost ~0.25–0.3 GB/s on this VM: writing
-  // is the slowest part of extraction, see README).
-  const durable = (async () => {
-    try {
-      let written = 0;
-      while (written < bytes.byteLength) written += await writeAt(fd, bytes.subarray(written), offset + written);
-    } catch (err) {
-      await new Promise<void>((r) => fs.close(fd, () => r()));
-      throw err;
-    }
-    await syncAndClose(fd);
-  })();
-  if (pendingSyncs) {
-    durable.catch(() => undefined); // awaited by the caller before COMMIT
-    pendingSyncs.push(durable);
-  } else {
-    await durable;
-  }
-  await store.conn.run(
-    `INSERT INTO activation_chunks VALUES ($1, $2, $3, $4, $5, $6, $7::INTEGER[], $8, $9, $10, epoch_ms($11))`,
-    [checkpointId, layer, chunkNo, file, dtype, units, '[' + Array.from(itemIds).join(',') + ']', itemIds.length,
-      offset, bytes.byteLength, Math.round(store.now())]);
-  return { chunkNo, file, dtype, units, itemIds, byteOffset: offset, byteLength: bytes.byteLength };
 }
 
 function fsyncDir(dir: string): void {

@@ -158,7 +158,33 @@ export async function getDataset(store: Store, idOrName: number | string): Promi
 }
 
 /** Pixels, labels and item ids of one split, as one typed array each. */
+/**
+ * The last splits read per store. Items and pixels never change once imported, and reading a
+ * split's pixels back through DuckDB costs ~0.15 s per 10,000 28×28 images, which every lazy
+ * extraction (one per query on a cold sample) would otherwise pay again.
+ */
+const recentSplits = new WeakMap<Store, Map<string, Promise<SplitData>>>();
+const RECENT_SPLITS = 2;
+
+/** One split's items and pixels. The arrays are shared with later callers: treat them as read-only. */
 export async function getSplit(store: Store, datasetId: number, split: string): Promise<SplitData> {
+  let recent = recentSplits.get(store);
+  if (!recent) recentSplits.set(store, (recent = new Map()));
+  const key = `${datasetId}/${split}`;
+  let p = recent.get(key);
+  if (p) {
+    recent.delete(key); // most recent last
+    recent.set(key, p);
+    return p;
+  }
+  p = readSplit(store, datasetId, split);
+  recent.set(key, p);
+  p.catch(() => recent.delete(key));
+  while (recent.size > RECENT_SPLITS) recent.delete(recent.keys().next().value!);
+  return p;
+}
+
+async function readSplit(store: Store, datasetId: number, split: string): Promise<SplitData> {
   const d = await getDataset(store, datasetId);
   if (!(split in d.splits)) throw badInput(`getSplit: data set ${d.name} has no split "${split}"; splits: ${Object.keys(d.splits).join(', ')}`);
   const items = await store.conn.runAndReadAll(

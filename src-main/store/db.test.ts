@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { DuckDBInstance, INTEGER } from '@duckdb/node-api';
-import { appendRows, floatArrayColumn, readFloatListColumn, CHUNK_ROWS } from './db.ts';
+import { appendRows, floatArrayColumn, floatListColumn, readFloatListColumn, CHUNK_ROWS } from './db.ts';
 
 describe('appendRows with floatArrayColumn', () => {
   it('round-trips float vectors across several data chunks, row by row', async () => {
@@ -26,5 +26,20 @@ describe('appendRows with floatArrayColumn', () => {
     await conn.run('CREATE TABLE t (v FLOAT[2])');
     await expect(appendRows(conn, 't', 3, [floatArrayColumn(new Float32Array(4), 2)])).rejects.toThrow(/rows 0…2 are beyond the 2 rows given/);
     expect(Number((await conn.runAndReadAll('SELECT count(*) AS n FROM t')).getRowObjectsJS()[0].n)).toBe(0);
+  });
+});
+
+describe('appendRows with floatListColumn', () => {
+  it('appends straight into a FLOAT[] list column across data chunks', async () => {
+    const conn = await (await DuckDBInstance.create(':memory:')).connect();
+    const n = CHUNK_ROWS * 2 + 5;
+    const dim = 10;
+    const data = Float32Array.from({ length: n * dim }, (_, i) => Math.cos(i) * 7);
+    await conn.run('CREATE TABLE t (i INTEGER, v FLOAT[] NOT NULL, PRIMARY KEY (i))');
+    await appendRows(conn, 't', n, [{ type: INTEGER, get: (i) => i }, floatListColumn(data, dim)]);
+    expect(await readFloatListColumn(conn, 'SELECT v FROM t ORDER BY i', [], 0, n, dim)).toEqual(data);
+    const r = (await conn.runAndReadAll('SELECT min(len(v)) AS a, max(len(v)) AS b, count(*) AS c FROM t')).getRowObjectsJS()[0];
+    expect([Number(r.a), Number(r.b), Number(r.c)]).toEqual([dim, dim, n]);
+    expect(() => floatListColumn(new Float32Array(5), 2)).toThrow(/5 values are not rows of 2/);
   });
 });

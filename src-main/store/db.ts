@@ -3,7 +3,7 @@
  * per-store lock, and bulk appends of float vectors through data chunks (the per-value
  * appender calls run ~20× slower for list columns; see README).
  */
-import { DuckDBDataChunk, ARRAY, FLOAT } from '@duckdb/node-api';
+import { DuckDBDataChunk, ARRAY, FLOAT, LIST } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBType, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 
@@ -99,6 +99,28 @@ export function floatArrayColumn(data: Float32Array, dim: number): ColumnSpec {
       if ((start + n) * dim > data.length) throw new Error(`floatArrayColumn: rows ${start}…${start + n - 1} are beyond the ${data.length / dim} rows given`);
       const child = duckdb.array_vector_get_child(vector);
       duckdb.copy_data_to_vector(child, 0, data.buffer as ArrayBuffer, data.byteOffset + start * dim * 4, n * dim * 4);
+    },
+  };
+}
+
+/**
+ * A FLOAT[] (list) column whose row i is data[i*dim … (i+1)*dim): the list entries (offset,
+ * length as two uint64 each) and the flat child values go in as two memcpys, so rows append
+ * straight into a list column with no staging table or cast.
+ */
+export function floatListColumn(data: Float32Array, dim: number): ColumnSpec {
+  if (!Number.isInteger(dim) || dim < 1) throw new Error(`floatListColumn: dim must be a positive integer, got ${dim}`);
+  if (data.length % dim !== 0) throw new Error(`floatListColumn: ${data.length} values are not rows of ${dim}`);
+  return {
+    type: LIST(FLOAT),
+    fill: (vector, start, n) => {
+      if ((start + n) * dim > data.length) throw new Error(`floatListColumn: rows ${start}…${start + n - 1} are beyond the ${data.length / dim} rows given`);
+      const entries = new BigUint64Array(2 * n);
+      for (let i = 0; i < n; i++) { entries[2 * i] = BigInt(i * dim); entries[2 * i + 1] = BigInt(dim); }
+      duckdb.copy_data_to_vector(vector, 0, entries.buffer, 0, entries.byteLength);
+      duckdb.list_vector_reserve(vector, n * dim);
+      duckdb.copy_data_to_vector(duckdb.list_vector_get_child(vector), 0, data.buffer as ArrayBuffer, data.byteOffset + start * dim * 4, n * dim * 4);
+      duckdb.list_vector_set_size(vector, n * dim);
     },
   };
 }

@@ -10,7 +10,7 @@
 import { MarginError, badInput } from '../shared/errors.ts';
 import type { BatchOutput, BatchRunner } from '../core/extraction-types.ts';
 import { inTransaction, queryOne, queryRows } from './db.ts';
-import { appendChunk } from './activation-files.ts';
+import { appendChunks, type ChunkPart } from './activation-files.ts';
 import type { ActivationDtype } from './activation-files.ts';
 import { extractedItems, invalidateActivations } from './activations.ts';
 import { predictedItems, writeLatents, writePredictions } from './predictions.ts';
@@ -133,12 +133,14 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
           });
           await writeLatents(store, checkpointId, pick(ids, sel, 1) as Int32Array, pick(out.latent, sel, out.latentDim) as Float32Array, out.latentDim);
         }
+        const chunks: ChunkPart[] = [];
         for (const l of out.layers) {
           const have = hasLayer.get(l.name)!;
           const sel = Int32Array.from(items.map((w, i) => (have.has(w.itemId) ? -1 : i)).filter((i) => i >= 0));
           if (sel.length === 0) continue;
-          await appendChunk(store, checkpointId, l.name, dtype, l.units, pick(ids, sel, 1) as Int32Array, pick(l.data, sel, l.units) as Float32Array, syncs);
+          chunks.push({ layer: l.name, units: l.units, itemIds: pick(ids, sel, 1) as Int32Array, data: pick(l.data, sel, l.units) as Float32Array });
         }
+        await appendChunks(store, checkpointId, dtype, chunks, syncs);
       }
       const first = batch[0].itemId, lastId = batch[batch.length - 1].itemId;
       const bid = Number((await queryOne(store.conn, `SELECT nextval('seq_extraction_batches')::INTEGER AS id`))!.id);

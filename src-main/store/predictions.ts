@@ -2,7 +2,7 @@
 import { BOOLEAN, FLOAT, INTEGER } from '@duckdb/node-api';
 import { MarginError, badInput } from '../shared/errors.ts';
 import type { Matrix } from '../core/matrix.ts';
-import { appendRows, floatArrayColumn, queryOne, queryRows, readFloatListColumn } from './db.ts';
+import { appendRows, floatListColumn, queryOne, queryRows, readFloatListColumn } from './db.ts';
 import type { Store } from './project.ts';
 
 export interface PredictionRows {
@@ -15,43 +15,32 @@ export interface PredictionRows {
 }
 
 /**
- * Append predictions (and correct flag, confidence = max prob) inside the caller's transaction.
- * Float vectors travel through a staging table of fixed-size arrays (fast to fill), then are
- * cast to the FLOAT[] lists the schema uses.
+ * Append predictions (and correct flag, confidence = max prob) inside the caller's transaction,
+ * straight into the table: float vectors go into the list columns as flat copies (floatListColumn).
  */
 export async function writePredictions(store: Store, checkpointId: number, p: PredictionRows): Promise<void> {
   const n = p.itemIds.length;
   if (n === 0) return;
   const k = p.numClasses;
-  const { conn } = store;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE stage_predictions (checkpoint_id INTEGER, item_id INTEGER, predicted INTEGER,
-    correct BOOLEAN, confidence FLOAT, probs FLOAT[${k}], logits FLOAT[${k}])`);
-  await appendRows(conn, 'stage_predictions', n, [
+  await appendRows(store.conn, 'predictions', n, [
     { type: INTEGER, get: () => checkpointId },
     { type: INTEGER, get: (i) => p.itemIds[i] },
     { type: INTEGER, get: (i) => p.predicted[i] },
     { type: BOOLEAN, get: (i) => p.predicted[i] === p.trueLabels[i] },
     { type: FLOAT, get: (i) => { let m = -Infinity; for (let c = 0; c < k; c++) m = Math.max(m, p.probs[i * k + c]); return m; } },
-    floatArrayColumn(p.probs, k),
-    floatArrayColumn(p.logits, k),
+    floatListColumn(p.probs, k),
+    floatListColumn(p.logits, k),
   ]);
-  await conn.run(`INSERT INTO predictions SELECT checkpoint_id, item_id, predicted, correct, confidence,
-    probs::FLOAT[], logits::FLOAT[] FROM stage_predictions`);
-  await conn.run('DROP TABLE stage_predictions');
 }
 
 export async function writeLatents(store: Store, checkpointId: number, itemIds: Int32Array, latent: Float32Array, dim: number): Promise<void> {
   const n = itemIds.length;
   if (n === 0) return;
-  const { conn } = store;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE stage_latents (checkpoint_id INTEGER, item_id INTEGER, vector FLOAT[${dim}])`);
-  await appendRows(conn, 'stage_latents', n, [
+  await appendRows(store.conn, 'latents', n, [
     { type: INTEGER, get: () => checkpointId },
     { type: INTEGER, get: (i) => itemIds[i] },
-    floatArrayColumn(latent, dim),
+    floatListColumn(latent, dim),
   ]);
-  await conn.run('INSERT INTO latents SELECT checkpoint_id, item_id, vector::FLOAT[] FROM stage_latents');
-  await conn.run('DROP TABLE stage_latents');
 }
 
 export interface ItemFilter {

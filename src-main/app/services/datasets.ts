@@ -4,7 +4,7 @@
  * does not spend a minute on PNGs nobody looks at).
  */
 import { importDataset, encodeThumbnailPng, type ImportOptions, type ClassNamesOption } from '../../datasets/index.ts';
-import { getDataset, getSplit, insertDataset, listDatasets, type SplitData } from '../../store/datasets.ts';
+import { getDataset, getSplit, insertDataset, listDatasets } from '../../store/datasets.ts';
 import type { Store } from '../../store/project.ts';
 import { badInput, MarginError } from '../../shared/errors.ts';
 import { queryRows } from '../../store/db.ts';
@@ -52,18 +52,6 @@ export async function importIntoProject(store: Store, r: ImportRequest): Promise
   return { datasetId, items: ds.splits.reduce((a, s) => a + s.labels.length, 0), splits };
 }
 
-// Decoded splits of the open project, for thumbnails (a few MB each; dropped with the store).
-const splitCache = new WeakMap<Store, Map<string, SplitData>>();
-
-async function cachedSplit(store: Store, datasetId: number, split: string): Promise<SplitData> {
-  let m = splitCache.get(store);
-  if (!m) splitCache.set(store, (m = new Map()));
-  const key = `${datasetId}/${split}`;
-  let s = m.get(key);
-  if (!s) m.set(key, (s = await getSplit(store, datasetId, split)));
-  return s;
-}
-
 export interface ItemPixels {
   itemId: number;
   label: number;
@@ -82,7 +70,7 @@ export async function itemThumbnails(store: Store, datasetName: string, itemIds:
   for (const id of itemIds) {
     const r = byId.get(id);
     if (!r) throw new MarginError('NOT_FOUND', `item ${id} is not in data set "${datasetName}"`);
-    const split = await cachedSplit(store, ds.id, String(r.split));
+    const split = await getSplit(store, ds.id, String(r.split));
     const idx = Number(r.split_index);
     const px = split.pixels.subarray(idx * per, (idx + 1) * per);
     out.push({ itemId: id, label: Number(r.label), png: encodeThumbnailPng(px, ds.height, ds.width, ds.channels, ds.pixelScale, size) });

@@ -16,7 +16,7 @@ import { loadModel } from '../../engine/model-io.ts';
 import { computeSaliency, type SaliencyOptions, type SaliencyResult } from '../../engine/saliency.ts';
 import { encodeHeatmapPng } from '../../datasets/index.ts';
 import { getCheckpoint, getDataset, getSaliency, getSplit, saveSaliency } from '../../store/index.ts';
-import type { SplitData, Store } from '../../store/index.ts';
+import type { Store } from '../../store/index.ts';
 import { queryRows } from '../../store/db.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
 import { checkpointModelPath } from './model-import.ts';
@@ -80,22 +80,6 @@ export function cachedSaliencyModels(store: Store): number {
   return models.get(store)?.size ?? 0;
 }
 
-// Decoded data-set splits per store (pixels of the items whose gradients are computed).
-const splits = new WeakMap<Store, Map<string, Promise<SplitData>>>();
-
-function cachedSplit(store: Store, datasetId: number, split: string): Promise<SplitData> {
-  let m = splits.get(store);
-  if (!m) splits.set(store, (m = new Map()));
-  const key = `${datasetId}/${split}`;
-  let s = m.get(key);
-  if (!s) {
-    s = getSplit(store, datasetId, split);
-    m.set(key, s);
-    s.catch(() => m!.delete(key));
-  }
-  return s;
-}
-
 /**
  * Saliency maps of `itemIds` (in that order) for a checkpoint: stored maps are read, missing ones
  * computed in one batch on the checkpoint's model, stored, and returned.
@@ -138,12 +122,12 @@ async function computeAndStore(store: Store, checkpointId: number, itemIds: numb
   const per = ds.height * ds.width * ds.channels;
 
   // Gather pixels and true labels in request order.
-  const sample = (await cachedSplit(store, ds.id, String(byId.get(itemIds[0])!.split))).pixels;
+  const sample = (await getSplit(store, ds.id, String(byId.get(itemIds[0])!.split))).pixels;
   const pixels = sample instanceof Uint8Array ? new Uint8Array(itemIds.length * per) : new Float32Array(itemIds.length * per);
   const classes = new Int32Array(itemIds.length);
   for (let i = 0; i < itemIds.length; i++) {
     const r = byId.get(itemIds[i])!;
-    const split = await cachedSplit(store, ds.id, String(r.split));
+    const split = await getSplit(store, ds.id, String(r.split));
     const idx = Number(r.split_index);
     pixels.set(split.pixels.subarray(idx * per, (idx + 1) * per), i * per);
     classes[i] = Number(r.label);
