@@ -3,8 +3,9 @@
  * browser host (`margin serve`) on a demo project made once by `margin demo`:
  *   workspace → latent space scatter → a MaxMargin 5 % sample (job in the jobs panel, samples
  *   table) → Q2 on a conv layer from the sample with its precision@K (and the neuron drill-down)
- *   → lenet5-bn vs mlp (accuracies, confusion matrices, CKA heatmap) → HTML + PDF report, the PDF
- *   checked for pages and the HTML opened offline.
+ *   → lenet5-bn vs mlp (accuracies, confusion matrices, CKA heatmap) → a PyTorch model exported to
+ *   ONNX imported through the form, extracted on ONNX Runtime, sampled and queried (issue 7) →
+ *   HTML + PDF report, the PDF checked for pages and the HTML opened offline.
  * A screenshot of every view goes to e2e/artifacts/diagnosis-<n>-<view>.png.
  *
  * MARGIN_E2E_DEMO_DIR=<folder> reuses an existing demo project instead of making one (faster
@@ -204,6 +205,53 @@ describe('the diagnosis flow on the demo project', () => {
     await expectNoErrors();
   });
 
+  it('imports a PyTorch model exported to ONNX, extracts it on ONNX Runtime and answers Q2 from a sample of it', async () => {
+    const file = join(import.meta.dirname, '..', 'resources', 'demo', 'onnx', 'lenet5-bn-pytorch.onnx');
+    const recorded = JSON.parse(readFileSync(file.replace(/\.onnx$/, '.json'), 'utf8')) as { test_accuracy: number };
+    await go('projects');
+    await page.getByTestId('model-name').fill('pytorch-lenet');
+    await page.getByTestId('model-path').fill(file);
+    await page.getByTestId('model-import').click();
+    await waitForJob(page, 'model.import');
+    const row = page.getByTestId('models-table').locator('tr', { hasText: 'pytorch-lenet' });
+    await row.waitFor({ timeout: VIEW_MS });
+    expect(await row.getByTestId('model-engine').textContent()).toMatch(/^onnxruntime/);
+
+    await page.getByTestId('model-select').selectOption('pytorch-lenet');
+    await go('model');
+    expect(await page.getByTestId('model-engine').textContent()).toMatch(/^onnxruntime/);
+    await page.getByTestId('extract-run').click(); // main layers: the six ReLU/pool outputs
+    await waitForJob(page, 'model.extract');
+    await expect.poll(async () => numberIn(await page.getByTestId('model-accuracy').textContent(), /([\d.]+) %/), { timeout: VIEW_MS })
+      .toBeCloseTo(recorded.test_accuracy * 100, 1);
+    const layers = await page.getByTestId('layers-table').textContent();
+    expect(layers).toMatch(/\/relu2\/Relu_output_0/);
+
+    await go('samplers');
+    await page.getByTestId('sample-method').selectOption('uniform');
+    await page.getByTestId('sample-fraction').fill('0.05');
+    await page.getByTestId('sample-create').click();
+    await waitForJob(page, 'sample.create');
+    await page.getByTestId('sample-created-name').waitFor({ timeout: VIEW_MS });
+    const name = (await page.getByTestId('sample-created-name').textContent())!.trim();
+
+    await go('queries');
+    await page.getByTestId('query-set').selectOption('Q2');
+    await page.getByTestId('query-layer').selectOption('/relu2/Relu_output_0');
+    await page.getByTestId('query-k').fill('10');
+    await page.getByTestId('query-sample').selectOption(name);
+    await page.getByTestId('query-run').click();
+    const error = page.getByTestId('query-error');
+    await error.waitFor({ timeout: JOB_MS });
+    const precision = numberIn(await error.textContent(), /precision@K\D*([01](?:\.\d+)?)/);
+    expect(precision).toBeGreaterThanOrEqual(0);
+    expect(precision).toBeLessThanOrEqual(1);
+    await expectChartDrawn(page.getByTestId('topk-chart'), 500);
+    await screenshotView(page, 'diagnosis-6-pytorch-onnx.png');
+    await expectNoErrors();
+    await page.getByTestId('model-select').selectOption('lenet5-bn');
+  });
+
   it('exports the report as HTML and PDF; the PDF has pages and the HTML opens offline', async () => {
     await go('reports');
     const html = join(out, 'report', 'diagnosis.html');
@@ -216,7 +264,7 @@ describe('the diagnosis flow on the demo project', () => {
     await page.getByTestId('report-result').waitFor({ timeout: VIEW_MS });
     expect((await page.getByTestId('report-html').textContent())!.trim()).toBe(html);
     const pdfPath = (await page.getByTestId('report-pdf-path').textContent())!.trim();
-    await screenshotView(page, 'diagnosis-6-reports.png');
+    await screenshotView(page, 'diagnosis-7-reports.png');
     await expectNoErrors();
 
     expect(existsSync(pdfPath)).toBe(true);
@@ -234,7 +282,7 @@ describe('the diagnosis flow on the demo project', () => {
       expect(await p.title()).toMatch(/lenet5-bn/);
       expect(await p.locator('svg').count()).toBeGreaterThanOrEqual(1);
       expect(requests).toEqual([]);
-      await p.screenshot({ path: join(ARTIFACTS, 'diagnosis-7-report-offline.png'), fullPage: true });
+      await p.screenshot({ path: join(ARTIFACTS, 'diagnosis-8-report-offline.png'), fullPage: true });
     } finally {
       await offline.close();
     }

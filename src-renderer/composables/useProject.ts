@@ -20,13 +20,16 @@ async function refresh(): Promise<void> {
   }
 }
 
-// Keep the selection valid: default to the first model and its last checkpoint.
-watch(info, (p) => {
-  const models = p?.models ?? [];
+// Keep the selection valid — when the project changes and when another model is chosen: default
+// to the first model; keep the checkpoint label if the model has one of that name (epoch-5 of
+// two models), else take the model's last checkpoint.
+function reconcileSelection(): void {
+  const models = info.value?.models ?? [];
   if (!models.find((m) => m.name === modelName.value)) modelName.value = models[0]?.name ?? null;
   const m = models.find((x) => x.name === modelName.value);
   if (m && !m.checkpoints.find((c) => c.label === checkpointLabel.value)) checkpointLabel.value = m.checkpoints.at(-1)?.label ?? null;
-});
+}
+watch([info, modelName], reconcileSelection, { flush: 'sync' });
 
 /** The open project, the app status, and the model/checkpoint the views work on. */
 export function useProject(): {

@@ -26,6 +26,11 @@ import { extract } from './extraction.ts';
 export const DEMO_RESOURCES = path.join(REPO_ROOT, 'resources', 'demo');
 export const DEMO_DATASET = 'fashion-mnist';
 export const DEMO_ONNX_MODEL = 'lenet5-bn-onnx';
+export const DEMO_PYTORCH_MODEL = 'lenet5-bn-pytorch';
+const DEMO_ONNX_MODELS = [
+  { name: DEMO_ONNX_MODEL, file: 'lenet5-bn.onnx', checkpoint: 'epoch-5', ordinal: 5 },
+  { name: DEMO_PYTORCH_MODEL, file: 'lenet5-bn-pytorch.onnx', checkpoint: 'epoch-3', ordinal: 3 },
+];
 
 interface Manifest {
   models: Array<{ architecture: string; latentLayer: string; checkpoints: Array<{ epoch: number; path: string; testAccuracy: number }> }>;
@@ -74,14 +79,17 @@ export async function buildDemo(dir: string, opts: { onProgress?: (p: DemoProgre
         });
       }
     }
-    // The ONNX variant of lenet5-bn (made by scripts/onnx-from-demo.ts from its last checkpoint): runs on ONNX Runtime.
-    const onnxFile = path.join(DEMO_RESOURCES, 'onnx', 'lenet5-bn.onnx');
-    if (fs.existsSync(onnxFile) && !(await listModels(store)).some((x) => x.name === DEMO_ONNX_MODEL)) {
-      say(`registering ${DEMO_ONNX_MODEL}`, 0, 1);
-      await importModel(store, { name: DEMO_ONNX_MODEL, path: onnxFile, checkpoint: 'epoch-5', ordinal: 5, dataset: DEMO_DATASET });
-    }
-    if ((await listModels(store)).some((x) => x.name === DEMO_ONNX_MODEL)) {
-      await extract(store, { model: DEMO_ONNX_MODEL, layers: [] }, { signal: opts.signal, onProgress: (p) => say(`extracting ${DEMO_ONNX_MODEL}`, p.done, p.total) });
+    // ONNX models, run on ONNX Runtime: the translation of lenet5-bn's last checkpoint (made by
+    // scripts/onnx-from-demo.ts) and a LeNet-5-BN trained in PyTorch and exported with
+    // torch.onnx.export (made by scripts/pytorch/lenet5_bn.py).
+    for (const o of DEMO_ONNX_MODELS) {
+      const file = path.join(DEMO_RESOURCES, 'onnx', o.file);
+      if (!fs.existsSync(file)) continue;
+      if (!(await listModels(store)).some((x) => x.name === o.name)) {
+        say(`registering ${o.name}`, 0, 1);
+        await importModel(store, { name: o.name, path: file, checkpoint: o.checkpoint, ordinal: o.ordinal, dataset: DEMO_DATASET, architecture: 'lenet5-bn' });
+      }
+      await extract(store, { model: o.name, layers: [] }, { signal: opts.signal, onProgress: (p) => say(`extracting ${o.name}`, p.done, p.total) });
     }
     // predictions + latents of every checkpoint; main-layer activations of the last one
     for (const m of manifest.models) {
