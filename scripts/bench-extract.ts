@@ -13,8 +13,11 @@
  * of bytes into new files with plain fs writes from one reused buffer (+ fsync). New file pages
  * cost ~0.25–0.3 GB/s on this VM, so writing dominates extraction; `of_floor` says how close the
  * store gets. Projects are kept until the end so that no run reuses pages another run just freed.
+ * Each engine runs `--passes` times into fresh projects: pass 1 pays the process's warm-up for
+ * that engine (runtime initialisation, JIT, first use of its memory), later passes show what a
+ * long-running workbench sees.
  *
- *   npm run bench:extract [-- --layers main|all|a,b --engine tfjs,onnxruntime,translated,pytorch --dtype float32]
+ *   npm run bench:extract [-- --layers main|all|a,b --engine tfjs,onnxruntime,translated,pytorch --dtype float32 --passes 2]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,7 +32,7 @@ import { getModel } from '../src-main/store/models.ts';
 import { DEMO_RESOURCES, readDemoManifest } from '../src-main/app/services/demo.ts';
 
 const { values } = parseArgs({
-  options: { layers: { type: 'string', default: 'main' }, engine: { type: 'string', default: 'tfjs,onnxruntime,translated,pytorch' }, dtype: { type: 'string', default: 'float32' } },
+  options: { layers: { type: 'string', default: 'main' }, engine: { type: 'string', default: 'tfjs,onnxruntime,translated,pytorch' }, passes: { type: 'string', default: '2' }, dtype: { type: 'string', default: 'float32' } },
 });
 const lenet = readDemoManifest().models.find((m) => m.architecture === 'lenet5-bn')!;
 const last = lenet.checkpoints.at(-1)!;
@@ -44,7 +47,9 @@ const keep: string[] = [];
 let maxBytes = 0;
 const layers = values.layers === 'all' || values.layers === 'main' ? values.layers : values.layers!.split(',');
 
-for (const engine of values.engine!.split(',')) {
+const passes = Number(values.passes);
+if (!Number.isInteger(passes) || passes < 1) throw new Error(`--passes: a positive integer, got ${values.passes}`);
+for (const engine of values.engine!.split(',')) for (let pass = 1; pass <= passes; pass++) {
   const run = runs[engine];
   if (!run) throw new Error(`--engine: unknown engine ${engine}; use any of ${Object.keys(runs).join(', ')}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-bench-extract-'));
@@ -65,6 +70,7 @@ for (const engine of values.engine!.split(',')) {
       bench: 'extract',
       model: 'lenet5-bn',
       backend: run.backend ?? r.engine,
+      pass,
       layers: r.layers.length,
       dtype: values.dtype,
       items: r.computed,

@@ -3,11 +3,11 @@
  * values (little-endian float32 or IEEE half). DuckDB's `activation_chunks` table is the index;
  * bytes beyond the last committed chunk of a file are garbage from an interrupted write.
  *
- * Write protocol (crash safety): inside the caller's transaction, cut the file back to its last
- * committed byte, append the new bytes and insert the index row; the bytes are fsynced before the
- * caller commits (appendChunk waits for it, or hands the pending fsync to the caller, who waits
- * for all of a batch's files at once). A crash before COMMIT leaves only an uncovered tail, which
- * the next write or open truncates.
+ * Write protocol (crash safety; activation-appender.ts carries it out): an extraction job, alone
+ * on its checkpoint's files, cuts each file back to its last committed byte when it first opens
+ * it, appends a batch's rows (write + fsync on the thread pool), inserts the batch's index rows in
+ * a transaction and commits only once those bytes are durable. A crash before COMMIT leaves only
+ * an uncovered tail, which the next job or the next open of the project truncates.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,121 +51,6 @@ export function decodeInto(bytes: Uint8Array, dtype: ActivationDtype, out: Float
     new Uint8Array(out.buffer, out.byteOffset, bytes.byteLength).set(bytes);
   } else {
     decodeFloat16(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2), out);
-  }
-}
-
-export interface ChunkPart {
-  layer: string;
-  units: number;
-  itemIds: Int32Array;
-  /** Rows of `units` values; must stay unchanged until the write is durable (see appendChunks). */
-  data: Float32Array;
-}
-
-/**
- * Append one chunk of rows per part (one part per layer) for a checkpoint and insert their index
- * rows. Must run inside a transaction held under store.lock. The file bytes must be durable
- * before that transaction commits: without `pendingSyncs` appendChunks waits for the writes and
- * fsyncs itself; with it, they run on libuv's thread pool, their promises are pushed there, and
- * the caller awaits them all before COMMIT — so a batch's layer files are written while its
- * predictions are inserted and the next batch computes (new file pages cost ~0.25–0.3 GB/s on
- * this VM: writing is the slowest part of extraction, see README).
- */
-export async function appendChunks(
-  store: Store, checkpointId: number, dtype: ActivationDtype, parts: ChunkPart[], pendingSyncs?: Array<Promise<void>>,
-): Promise<ChunkRecord[]> {
-  if (parts.length === 0) return [];
-  if (new Set(parts.map((p) => p.layer)).size !== parts.length) throw new MarginError('INTERNAL', 'appendChunks: one part per layer');
-  for (const p of parts) {
-    if (p.data.length !== p.itemIds.length * p.units) {
-      throw new MarginError('INTERNAL', `layer ${p.layer}: ${p.data.length} values for ${p.itemIds.length} items × ${p.units} units`);
-    }
-  }
-  // Where each layer's chunks and files stand: one query for all parts (this transaction's own
-  // earlier rows included).
-  const layerRows = await queryRows(store.conn,
-    `SELECT layer, max(chunk_no)::INTEGER AS last, min(units)::INTEGER AS u FROM activation_chunks
-     WHERE checkpoint_id = $1 GROUP BY layer`, [checkpointId]);
-  const fileRows = await queryRows(store.conn,
-    `SELECT file, max(byte_offset + byte_length)::BIGINT AS e FROM activation_chunks WHERE checkpoint_id = $1 GROUP BY file`, [checkpointId]);
-  const lastChunk = new Map(layerRows.map((r) => [String(r.layer), { last: Number(r.last), units: Number(r.u) }]));
-  const fileEnd = new Map(fileRows.map((r) => [String(r.file), Number(r.e)]));
-  const records: ChunkRecord[] = [];
-  const durable: Array<Promise<void>> = [];
-  for (const p of parts) {
-    const prev = lastChunk.get(p.layer);
-    if (prev && prev.units !== p.units) {
-      throw new MarginError('CONFLICT', `layer ${p.layer} of checkpoint ${checkpointId} has ${prev.units} units stored, the runner returned ${p.units}`);
-    }
-    const file = layerFileName(checkpointId, p.layer, dtype);
-    const abs = path.join(store.dir, file);
-    const offset = fileEnd.get(file) ?? 0;
-    const isNew = !fs.existsSync(abs);
-    if (isNew) fs.mkdirSync(path.dirname(abs), { recursive: true });
-    const bytes = encodeRows(p.data, dtype);
-    const fd = fs.openSync(abs, isNew ? 'w+' : 'r+');
-    try {
-      fs.ftruncateSync(fd, offset); // drop any tail an interrupted write left behind
-    } catch (err) {
-      fs.closeSync(fd);
-      throw err;
-    }
-    if (isNew) fsyncDir(path.dirname(abs));
-    durable.push(writeSyncClose(fd, bytes, offset));
-    records.push({ chunkNo: (prev?.last ?? -1) + 1, file, dtype, units: p.units, itemIds: p.itemIds, byteOffset: offset, byteLength: bytes.byteLength });
-  }
-  try {
-    const values: string[] = [];
-    const params: Array<string | number> = [];
-    for (const r of records) {
-      const b = params.length;
-      values.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::INTEGER[], $${b + 8}, $${b + 9}, $${b + 10}, epoch_ms($${b + 11}))`);
-      params.push(checkpointId, parts[records.indexOf(r)].layer, r.chunkNo, r.file, dtype, r.units, '[' + r.itemIds.join(',') + ']',
-        r.itemIds.length, r.byteOffset, r.byteLength, Math.round(store.now()));
-    }
-    await store.conn.run(`INSERT INTO activation_chunks VALUES ${values.join(', ')}`, params);
-  } catch (err) {
-    await Promise.allSettled(durable);
-    throw err;
-  }
-  if (pendingSyncs) {
-    for (const d of durable) { d.catch(() => undefined); pendingSyncs.push(d); } // awaited by the caller before COMMIT
-  } else {
-    await Promise.all(durable);
-  }
-  return records;
-}
-
-/** appendChunks for one layer (waits until its bytes are durable). */
-export async function appendChunk(
-  store: Store, checkpointId: number, layer: string, dtype: ActivationDtype, units: number, itemIds: Int32Array, data: Float32Array,
-): Promise<ChunkRecord> {
-  return (await appendChunks(store, checkpointId, dtype, [{ layer, units, itemIds, data }]))[0];
-}
-
-/** Write `bytes` at `offset` and fsync on libuv's thread pool (the JS thread stays free), then close. */
-async function writeSyncClose(fd: number, bytes: Uint8Array, offset: number): Promise<void> {
-  try {
-    let written = 0;
-    while (written < bytes.byteLength) written += await writeAt(fd, bytes.subarray(written), offset + written);
-    await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
-  } finally {
-    await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
-  }
-}
-
-function writeAt(fd: number, bytes: Uint8Array, position: number): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    fs.write(fd, bytes, 0, bytes.byteLength, position, (err, n) => (err ? reject(err) : resolve(n)));
-  });
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-  } catch {
-    // Some file systems refuse fsync on directories; the file's own fsync still holds.
   }
 }
 

@@ -10,7 +10,7 @@
 import { MarginError, badInput } from '../shared/errors.ts';
 import type { BatchOutput, BatchRunner } from '../core/extraction-types.ts';
 import { inTransaction, queryOne, queryRows } from './db.ts';
-import { appendChunks, type ChunkPart } from './activation-files.ts';
+import { ActivationAppender, withCheckpointWriter, type AppendedChunk } from './activation-appender.ts';
 import type { ActivationDtype } from './activation-files.ts';
 import { extractedItems, invalidateActivations } from './activations.ts';
 import { predictedItems, writeLatents, writePredictions } from './predictions.ts';
@@ -76,6 +76,13 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
   const unknown = layers.filter((l) => known.length > 0 && !known.includes(l));
   if (unknown.length > 0) throw badInput(`runExtraction: ${unknown.join(', ')} ${unknown.length > 1 ? 'are not layers' : 'is not a layer'} of the model; known layers: ${known.join(', ')}`);
 
+  // One job at a time writes a checkpoint's files (a lazy extraction for a query waits for a
+  // running one); what is already stored is read inside that lock.
+  return withCheckpointWriter(store, checkpointId, () => runLocked(o, numClasses, now));
+}
+
+async function runLocked(o: ExtractionOptions, numClasses: number, now: () => number): Promise<ExtractionResult> {
+  const { store, checkpointId, runner, layers, dtype, batchSize } = o;
   const work = await workList(store, o.datasetId, o.split, o.itemIds);
   const predicted = await predictedItems(store, checkpointId);
   const hasLayer = new Map<string, Set<number>>();
@@ -88,7 +95,6 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
   let computed = 0;
   let batches = 0;
   let waitMs = 0;
-  let writeMs = 0;
   const report = () => {
     const secs = (now() - t0) / 1000;
     const ips = secs > 0 ? computed / secs : 0;
@@ -96,68 +102,95 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
     o.onProgress?.({ done: skipped + computed, total, itemsPerSecond: ips, etaSeconds: ips > 0 ? left / ips : left === 0 ? 0 : Infinity });
   };
   report();
+  if (pending.length === 0) {
+    if (o.split === 'test') await updateTestAccuracy(store, checkpointId, o.datasetId);
+    return { total, skipped, computed, batches, seconds: 0, waitSeconds: 0, writeSeconds: 0 };
+  }
 
-  // The next batch is computed while the current one is written (the runner's workers stay busy).
+  const appender = await store.lock.run(() => ActivationAppender.open(store, checkpointId, dtype));
+  // A three-stage pipeline: batch b+1 computes (runner) while batch b's layer rows are written to
+  // their files (thread pool) and batch b−1's index rows, predictions and latents commit (DuckDB).
   const launch = (b: number) => (b < pending.length ? runBatch(runner, pending.slice(b, b + batchSize), layers, numClasses, o.parallel ?? 1) : null);
   let inFlight = launch(0);
   inFlight?.catch(() => undefined); // awaited below; never left unhandled when we stop early
-  for (let b = 0; b < pending.length; b += batchSize) {
-    if (o.signal?.aborted) {
-      throw new MarginError('CANCELLED', `extraction of checkpoint ${checkpointId} cancelled after ${skipped + computed} of ${total} items; run it again to resume`,
-        { done: skipped + computed, total });
-    }
-    const batch = pending.slice(b, b + batchSize);
-    const tb = now();
-    const parts = await inFlight!;
-    const tw = now();
-    waitMs += tw - tb;
-    inFlight = launch(b + batchSize);
-    inFlight?.catch(() => undefined);
-    // One transaction per batch; the runner's parts are written one after the other (no copying
-    // them together). The layer files' fsyncs run in the background and are awaited before COMMIT.
-    const syncs: Array<Promise<void>> = [];
-    await store.lock.run(() => inTransaction(store.conn, async () => {
-      for (const { items, out } of parts) {
-        const ids = Int32Array.from(items, (w) => w.itemId);
-        // Items may be in this batch only for a missing layer: write just what is missing.
-        const needPred = items.map((w, i) => (predicted.has(w.itemId) ? -1 : i)).filter((i) => i >= 0);
-        if (needPred.length > 0) {
-          const sel = Int32Array.from(needPred);
-          await writePredictions(store, checkpointId, {
-            itemIds: pick(ids, sel, 1) as Int32Array,
-            trueLabels: Int32Array.from(needPred, (i) => items[i].label),
-            predicted: pick(out.predicted, sel, 1) as Int32Array,
-            probs: pick(out.probs, sel, numClasses) as Float32Array,
-            logits: pick(out.logits, sel, numClasses) as Float32Array,
-            numClasses,
-          });
-          await writeLatents(store, checkpointId, pick(ids, sel, 1) as Int32Array, pick(out.latent, sel, out.latentDim) as Float32Array, out.latentDim);
-        }
-        const chunks: ChunkPart[] = [];
-        for (const l of out.layers) {
-          const have = hasLayer.get(l.name)!;
-          const sel = Int32Array.from(items.map((w, i) => (have.has(w.itemId) ? -1 : i)).filter((i) => i >= 0));
-          if (sel.length === 0) continue;
-          chunks.push({ layer: l.name, units: l.units, itemIds: pick(ids, sel, 1) as Int32Array, data: pick(l.data, sel, l.units) as Float32Array });
-        }
-        await appendChunks(store, checkpointId, dtype, chunks, syncs);
+  let committing: Promise<void> = Promise.resolve();
+  let writeMs = 0;
+  try {
+    for (let b = 0; b < pending.length; b += batchSize) {
+      if (o.signal?.aborted) {
+        await committing;
+        throw new MarginError('CANCELLED', `extraction of checkpoint ${checkpointId} cancelled after ${skipped + computed} of ${total} items; run it again to resume`,
+          { done: skipped + computed, total });
       }
-      const first = batch[0].itemId, lastId = batch[batch.length - 1].itemId;
-      const bid = Number((await queryOne(store.conn, `SELECT nextval('seq_extraction_batches')::INTEGER AS id`))!.id);
-      await store.conn.run(`INSERT INTO extraction_batches VALUES ($1, $2, $3, $4, $5, $6, $7, $8::VARCHAR[], $9, $10, $11, epoch_ms($12))`,
-        [bid, checkpointId, o.datasetId, o.split, batch.length, first, lastId, JSON.stringify(layers), dtype,
-          runner.engine, (now() - tb) / 1000, Math.round(now())]);
-      await Promise.all(syncs); // the bytes are on disk before the index rows commit
-    }).finally(() => {
-      invalidateActivations(store, checkpointId);
-      for (const p of parts) p.out.release?.(); // the runner may reuse these arrays now
-    }));
-    writeMs += now() - tw;
-    for (const w of batch) predicted.add(w.itemId);
-    for (const l of layers) for (const w of batch) hasLayer.get(l)!.add(w.itemId);
-    computed += batch.length;
-    batches++;
-    report();
+      const batch = pending.slice(b, b + batchSize);
+      const tb = now();
+      const parts = await inFlight!;
+      waitMs += now() - tb;
+      inFlight = launch(b + batchSize);
+      inFlight?.catch(() => undefined);
+      // Start writing this batch's layer rows now: only what each item is missing.
+      const chunks: AppendedChunk[] = [];
+      const predictions: Array<() => Promise<void>> = [];
+      try {
+        for (const { items, out } of parts) {
+          const ids = Int32Array.from(items, (w) => w.itemId);
+          for (const l of out.layers) {
+            const have = hasLayer.get(l.name)!;
+            const sel = Int32Array.from(items.map((w, i) => (have.has(w.itemId) ? -1 : i)).filter((i) => i >= 0));
+            if (sel.length > 0) chunks.push(appender.append({ layer: l.name, units: l.units, itemIds: pick(ids, sel, 1) as Int32Array, data: pick(l.data, sel, l.units) as Float32Array }));
+          }
+          const needPred = items.map((w, i) => (predicted.has(w.itemId) ? -1 : i)).filter((i) => i >= 0);
+          if (needPred.length > 0) {
+            const sel = Int32Array.from(needPred);
+            predictions.push(async () => {
+              await writePredictions(store, checkpointId, {
+                itemIds: pick(ids, sel, 1) as Int32Array,
+                trueLabels: Int32Array.from(needPred, (i) => items[i].label),
+                predicted: pick(out.predicted, sel, 1) as Int32Array,
+                probs: pick(out.probs, sel, numClasses) as Float32Array,
+                logits: pick(out.logits, sel, numClasses) as Float32Array,
+                numClasses,
+              });
+              await writeLatents(store, checkpointId, pick(ids, sel, 1) as Int32Array, pick(out.latent, sel, out.latentDim) as Float32Array, out.latentDim);
+            });
+          }
+        }
+      } catch (err) {
+        for (const p of parts) p.out.release?.();
+        throw err;
+      }
+      for (const w of batch) predicted.add(w.itemId);
+      for (const l of layers) for (const w of batch) hasLayer.get(l)!.add(w.itemId);
+      // One transaction per batch, after the previous batch's; it commits once its bytes are durable.
+      const previous = committing;
+      const commit = previous.then(() => store.lock.run(() => inTransaction(store.conn, async () => {
+        const tc = now();
+        for (const write of predictions) await write();
+        await appender.insertIndex(chunks);
+        const first = batch[0].itemId, lastId = batch[batch.length - 1].itemId;
+        const bid = Number((await queryOne(store.conn, `SELECT nextval('seq_extraction_batches')::INTEGER AS id`))!.id);
+        await store.conn.run(`INSERT INTO extraction_batches VALUES ($1, $2, $3, $4, $5, $6, $7, $8::VARCHAR[], $9, $10, $11, epoch_ms($12))`,
+          [bid, checkpointId, o.datasetId, o.split, batch.length, first, lastId, JSON.stringify(layers), dtype,
+            runner.engine, (now() - tb) / 1000, Math.round(now())]);
+        await Promise.all(chunks.map((c) => c.durable)); // the bytes are on disk before the index rows commit
+        writeMs += now() - tc;
+      })).finally(() => invalidateActivations(store, checkpointId)));
+      // The runner may reuse the arrays once the rows are written and the predictions inserted.
+      void Promise.allSettled([commit, ...chunks.map((c) => c.durable)]).then(() => { for (const p of parts) p.out.release?.(); });
+      committing = commit.then(() => {
+        computed += batch.length;
+        batches++;
+        report();
+      });
+      committing.catch(() => undefined); // awaited at the next batch or below
+      // Keep at most one batch committing behind the one being written.
+      await previous;
+    }
+    await committing;
+  } finally {
+    await committing.catch(() => undefined);
+    await inFlight?.then((parts) => { for (const p of parts) p.out.release?.(); }, () => undefined);
+    await appender.close();
   }
   if (o.split === 'test') await updateTestAccuracy(store, checkpointId, o.datasetId);
   return { total, skipped, computed, batches, seconds: (now() - t0) / 1000, waitSeconds: waitMs / 1000, writeSeconds: writeMs / 1000 };

@@ -1,0 +1,167 @@
+/**
+ * One extraction job's appends to a checkpoint's layer files (format and crash-safety protocol:
+ * activation-files.ts). The job holds the checkpoint's writer lock, so it alone appends to these
+ * files while it runs; that lets it start writing a batch's bytes at once, at offsets it tracks
+ * itself, while the previous batch's index rows are still being committed:
+ *
+ *   append(part)   → starts write + fsync of the rows on libuv's thread pool, returns the chunk
+ *                    record and a promise that settles when the bytes are durable
+ *   insertIndex()  → the chunks' index rows (inside the caller's transaction)
+ *   the caller awaits the durable promises before COMMIT; close() waits for every write.
+ *
+ * Bytes beyond the last committed chunk (a batch that never committed) are cut off when the
+ * file is first opened by the next job, as recoverActivationFiles does when a project opens.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { MarginError } from '../shared/errors.ts';
+import { queryRows } from './db.ts';
+import { encodeRows, layerFileName, type ActivationDtype, type ChunkRecord } from './activation-files.ts';
+import type { Store } from './project.ts';
+
+export interface ChunkPart {
+  layer: string;
+  units: number;
+  itemIds: Int32Array;
+  /** Rows of `units` values; must stay unchanged until the chunk's bytes are durable. */
+  data: Float32Array;
+}
+
+export interface AppendedChunk extends ChunkRecord {
+  layer: string;
+  /** Settles when the chunk's bytes are written and fsynced. */
+  durable: Promise<void>;
+}
+
+interface OpenFile { fd: number; end: number }
+
+/** In-process writer locks per (store, checkpoint): one extraction job writes a checkpoint's files at a time. */
+const writers = new WeakMap<Store, Map<number, Promise<unknown>>>();
+
+/** Runs fn while holding the checkpoint's writer lock (other jobs for the checkpoint wait their turn). */
+export function withCheckpointWriter<T>(store: Store, checkpointId: number, fn: () => Promise<T>): Promise<T> {
+  let m = writers.get(store);
+  if (!m) writers.set(store, (m = new Map()));
+  const tail = m.get(checkpointId) ?? Promise.resolve();
+  const result = tail.then(fn, fn);
+  const settled = result.catch(() => undefined);
+  m.set(checkpointId, settled);
+  void settled.then(() => { if (m!.get(checkpointId) === settled) m!.delete(checkpointId); });
+  return result;
+}
+
+export class ActivationAppender {
+  private readonly files = new Map<string, OpenFile>();
+  private readonly writes = new Set<Promise<void>>();
+  private closed = false;
+
+  private constructor(
+    private readonly store: Store,
+    private readonly checkpointId: number,
+    private readonly dtype: ActivationDtype,
+    /** Per layer: the last chunk number and the units stored so far. */
+    private readonly layers: Map<string, { last: number; units: number }>,
+    /** Per file: the end of its committed bytes. */
+    private readonly committedEnd: Map<string, number>,
+  ) {}
+
+  /** Reads where the checkpoint's layers and files stand. Call it holding the checkpoint's writer lock. */
+  static async open(store: Store, checkpointId: number, dtype: ActivationDtype): Promise<ActivationAppender> {
+    const layerRows = await queryRows(store.conn,
+      `SELECT layer, max(chunk_no)::INTEGER AS last, min(units)::INTEGER AS u FROM activation_chunks
+       WHERE checkpoint_id = $1 GROUP BY layer`, [checkpointId]);
+    const fileRows = await queryRows(store.conn,
+      'SELECT file, max(byte_offset + byte_length)::BIGINT AS e FROM activation_chunks WHERE checkpoint_id = $1 GROUP BY file', [checkpointId]);
+    return new ActivationAppender(store, checkpointId, dtype,
+      new Map(layerRows.map((r) => [String(r.layer), { last: Number(r.last), units: Number(r.u) }])),
+      new Map(fileRows.map((r) => [String(r.file), Number(r.e)])));
+  }
+
+  /** Starts writing one chunk of rows of a layer; returns its record (offsets) and when it is durable. */
+  append(part: ChunkPart): AppendedChunk {
+    if (this.closed) throw new MarginError('INTERNAL', 'ActivationAppender.append: the appender is closed');
+    const { layer, units, itemIds, data } = part;
+    if (data.length !== itemIds.length * units) {
+      throw new MarginError('INTERNAL', `layer ${layer}: ${data.length} values for ${itemIds.length} items × ${units} units`);
+    }
+    const prev = this.layers.get(layer);
+    if (prev && prev.units !== units) {
+      throw new MarginError('CONFLICT', `layer ${layer} of checkpoint ${this.checkpointId} has ${prev.units} units stored, the runner returned ${units}`);
+    }
+    const chunkNo = (prev?.last ?? -1) + 1;
+    this.layers.set(layer, { last: chunkNo, units });
+    const file = layerFileName(this.checkpointId, layer, this.dtype);
+    const f = this.openFile(file);
+    const bytes = encodeRows(data, this.dtype);
+    const offset = f.end;
+    f.end += bytes.byteLength;
+    const durable = writeAndSync(f.fd, bytes, offset);
+    this.writes.add(durable);
+    const forget = () => { this.writes.delete(durable); };
+    durable.then(forget, forget);
+    return { chunkNo, file, dtype: this.dtype, units, itemIds, byteOffset: offset, byteLength: bytes.byteLength, layer, durable };
+  }
+
+  /** The index rows of these chunks, in one statement (inside the caller's transaction). */
+  async insertIndex(chunks: AppendedChunk[]): Promise<void> {
+    if (chunks.length === 0) return;
+    const values: string[] = [];
+    const params: Array<string | number> = [];
+    for (const c of chunks) {
+      const b = params.length;
+      values.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::INTEGER[], $${b + 8}, $${b + 9}, $${b + 10}, epoch_ms($${b + 11}))`);
+      params.push(this.checkpointId, c.layer, c.chunkNo, c.file, c.dtype, c.units, '[' + c.itemIds.join(',') + ']',
+        c.itemIds.length, c.byteOffset, c.byteLength, Math.round(this.store.now()));
+    }
+    await this.store.conn.run(`INSERT INTO activation_chunks VALUES ${values.join(', ')}`, params);
+  }
+
+  /** Waits for every write started (whatever their outcome) and closes the files. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.writes]);
+    for (const f of this.files.values()) fs.closeSync(f.fd);
+    this.files.clear();
+  }
+
+  /** Opens a layer file once per job, cutting off any bytes no committed chunk covers. */
+  private openFile(file: string): OpenFile {
+    let f = this.files.get(file);
+    if (f) return f;
+    const abs = path.join(this.store.dir, file);
+    const isNew = !fs.existsSync(abs);
+    if (isNew) fs.mkdirSync(path.dirname(abs), { recursive: true });
+    const fd = fs.openSync(abs, isNew ? 'w+' : 'r+');
+    const end = this.committedEnd.get(file) ?? 0;
+    try {
+      fs.ftruncateSync(fd, end);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    if (isNew) fsyncDir(path.dirname(abs));
+    f = { fd, end };
+    this.files.set(file, f);
+    return f;
+  }
+}
+
+/** Write `bytes` at `offset`, then fsync — both on libuv's thread pool, the JS thread stays free. */
+async function writeAndSync(fd: number, bytes: Uint8Array, offset: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.byteLength) {
+    written += await new Promise<number>((resolve, reject) => {
+      fs.write(fd, bytes, written, bytes.byteLength - written, offset + written, (err, n) => (err ? reject(err) : resolve(n)));
+    });
+  }
+  await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+  } catch {
+    // Some file systems refuse fsync on directories; the file's own fsync still holds.
+  }
+}
