@@ -220,6 +220,7 @@ describe('the diagnosis flow on the demo project', () => {
     await page.getByTestId('model-select').selectOption('pytorch-lenet');
     await go('model');
     expect(await page.getByTestId('model-engine').textContent()).toMatch(/^onnxruntime/);
+    expect(await page.getByTestId('model-input-mapping').textContent()).toMatch(/NCHW \[N, 1, 28, 28\] ← 28×28×1 images: pixels × 1\/255/);
     await page.getByTestId('extract-run').click(); // main layers: the six ReLU/pool outputs
     await waitForJob(page, 'model.extract');
     await expect.poll(async () => numberIn(await page.getByTestId('model-accuracy').textContent(), /([\d.]+) %/), { timeout: VIEW_MS })

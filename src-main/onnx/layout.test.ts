@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { nchwToNhwc, nchwToNhwcInto, nhwcToNchwInto } from './layout.ts';
+import { mappingText, nchwToNhwc, nchwToNhwcInto, nhwcToNchwInto } from './layout.ts';
 
 describe('layout', () => {
   it('NHWC → NCHW → NHWC is the identity, with scaling on the way in', () => {
@@ -17,5 +17,16 @@ describe('layout', () => {
     const a = new Float32Array([1, 2, 3, 4]);
     expect(nchwToNhwc(a, 1, 1, 2, 2)).toBe(a);
     expect(nchwToNhwc(new Float32Array(0), 0, 3, 2, 2).length).toBe(0);
+  });
+});
+
+describe('mappingText', () => {
+  it('says the layout, dims, scaling and channel order', () => {
+    expect(mappingText({ layout: 'NCHW', scale: 1 / 255, itemShape: [28, 28, 1], fixedBatch: null }, 'input'))
+      .toBe('input "input" NCHW [N, 1, 28, 28] ← 28×28×1 images: pixels × 1/255, NHWC → NCHW (one channel: same order)');
+    expect(mappingText({ layout: 'NCHW', scale: 1 / 255, itemShape: [32, 32, 3], fixedBatch: 8 }, 'x'))
+      .toBe('input "x" NCHW [8, 3, 32, 32] ← 32×32×3 images: pixels × 1/255, NHWC → NCHW (channels first); batch fixed at 8 (the last run zero-padded)');
+    expect(mappingText({ layout: 'NHWC', scale: 0.5, itemShape: [8, 8, 1], fixedBatch: null }, 'img')).toBe('input "img" NHWC [N, 8, 8, 1] ← 8×8×1 images: pixels × 1/2, NHWC, as stored');
+    expect(mappingText({ layout: 'NHWC', scale: 0.3, itemShape: [8, 8, 1], fixedBatch: null }, 'img')).toMatch(/pixels × 0\.3,/);
   });
 });

@@ -32,3 +32,26 @@ export function nhwcToNchwInto(src: ArrayLike<number>, dst: Float32Array, n: num
     }
   }
 }
+
+/** The parts of an ONNX model's input mapping that the text below shows (see InputMapping in onnx-model.ts). */
+export interface MappingForText {
+  layout: 'NCHW' | 'NHWC';
+  scale: number;
+  itemShape: [number, number, number];
+  fixedBatch: number | null;
+}
+
+/**
+ * How the data set's images go into the model, in words, e.g.
+ * `input "input" NCHW [N, 1, 28, 28] ← 28×28×1 images: pixels × 1/255, NHWC → NCHW (one channel: same bytes)`.
+ */
+export function mappingText(m: MappingForText, inputName: string): string {
+  const [h, w, c] = m.itemShape;
+  const n = m.fixedBatch === null ? 'N' : String(m.fixedBatch);
+  const dims = m.layout === 'NCHW' ? [n, c, h, w] : [n, h, w, c];
+  const inv = 1 / m.scale;
+  const scale = Math.abs(inv - Math.round(inv)) < 1e-6 ? `1/${Math.round(inv)}` : String(+m.scale.toPrecision(4));
+  const order = m.layout === 'NHWC' ? 'NHWC, as stored' : c === 1 ? 'NHWC → NCHW (one channel: same order)' : 'NHWC → NCHW (channels first)';
+  const batch = m.fixedBatch === null ? '' : `; batch fixed at ${m.fixedBatch} (the last run zero-padded)`;
+  return `input ${JSON.stringify(inputName)} ${m.layout} [${dims.join(', ')}] ← ${h}×${w}×${c} images: pixels × ${scale}, ${order}${batch}`;
+}

@@ -58,12 +58,13 @@ let model: ModelDetail;
 let pixels: Uint8Array;
 let itemIds: Int32Array;
 let six: string[];
+let imported: Awaited<ReturnType<typeof importModel>>;
 
 beforeAll(async () => {
   rec = JSON.parse(await fs.readFile(ONNX.replace(/\.onnx$/, '.json'), 'utf8')) as Recorded;
   store = await createProject(tmpDir('margin-pytorch-'), { now: fakeClock() });
   await importIntoProject(store, { name: 'fashion-mnist', format: 'idx', path: DATA, classNames: 'fashion-mnist' });
-  await importModel(store, { name: MODEL, path: ONNX });
+  imported = await importModel(store, { name: MODEL, path: ONNX });
   model = await getModel(store, MODEL);
   const split = await getSplit(store, model.datasetId!, model.split);
   pixels = split.pixels as Uint8Array;
@@ -114,6 +115,8 @@ describe('a PyTorch export (torch.onnx.export, opset 13) imports like a TF.js mo
     expect(d).toMatchObject({ inputName: 'input', outputName: 'logits', layout: 'NCHW', numClasses: 10, opset: 13, softmaxInModel: false, logitsTensor: 'logits' });
     expect(d.producer).toMatch(/^pytorch 1\.13/);
     expect(d.mapping).toEqual({ layout: 'NCHW', scale: 1 / 255, transpose: true, itemShape: [28, 28, 1], fixedBatch: null });
+    // …and the import says so in words (CLI, margin info, the Model view)
+    expect(imported.inputMapping).toBe('input "input" NCHW [N, 1, 28, 28] ← 28×28×1 images: pixels × 1/255, NHWC → NCHW (one channel: same order)');
     // The exporter folds bn1/bn2 into the convolutions; bn3/bn4 (BatchNorm1d) stay as nodes.
     expect(d.layers.map((l) => [l.name, l.className, l.shape])).toEqual([
       ['/conv1/Conv_output_0', 'Conv', [24, 24, 6]],

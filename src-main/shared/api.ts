@@ -93,6 +93,8 @@ export interface CheckpointSummary {
   engine: string;
   /** Why: the translation check, or why the checkpoint stays on TF.js. */
   engineNote: string | null;
+  /** ONNX imports: how the data set's images map onto the model's input (layout, scaling, channel order). */
+  inputMapping: string | null;
   extracted: { predictions: number; latents: number; layers: Array<{ layer: string; items: number; bytes: number; dtype: string }> };
 }
 

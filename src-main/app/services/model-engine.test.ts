@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { checkpointEngineLabel, modelEngineLabel } from './model-engine.ts';
+import { checkpointEngineLabel, checkpointInputMapping, modelEngineLabel } from './model-engine.ts';
 
 const cp = (label: string, onnxPath: string | null, engineNote: string | null = null) => ({ label, onnxPath, engineNote });
 
@@ -33,5 +33,15 @@ describe('engine labels', () => {
     const r = modelEngineLabel('tfjs', [cp('e1', 'x', 'ok'), cp('e2', 'y', 'ok'), cp('e3', null, 'stays on TF.js: differs by 2e-4 on layer relu2')], 'wasm');
     expect(r.engine).toBe('mixed: onnxruntime (translated from TF.js) for e1, e2; tfjs (wasm) for e3');
     expect(r.engineNote).toBe('e3: stays on TF.js: differs by 2e-4 on layer relu2');
+  });
+});
+
+describe('checkpointInputMapping', () => {
+  it('words the mapping recorded for an ONNX import, and nothing for anything else', () => {
+    const rec = { format: 'onnx', inputName: 'input', mapping: { layout: 'NCHW', scale: 1 / 255, transpose: true, itemShape: [28, 28, 1], fixedBatch: null } };
+    expect(checkpointInputMapping(JSON.stringify(rec))).toBe('input "input" NCHW [N, 1, 28, 28] ← 28×28×1 images: pixels × 1/255, NHWC → NCHW (one channel: same order)');
+    expect(checkpointInputMapping(null)).toBeNull();
+    expect(checkpointInputMapping('{"format":"layers-model"}')).toBeNull();
+    expect(checkpointInputMapping('not json')).toBeNull();
   });
 });

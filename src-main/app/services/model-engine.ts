@@ -7,6 +7,8 @@
  * 'onnxruntime') has no gradients, so no saliency.
  */
 
+import { mappingText, type MappingForText } from '../../onnx/layout.ts';
+
 export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime';
 export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'tfjs', 'onnxruntime'];
 
@@ -55,4 +57,21 @@ export function modelEngineLabel(
     engine: `mixed: onnxruntime (translated from TF.js) for ${names(translated)}; ${tfjsLabel(modelEngine, backend)} for ${names(onTfjs)}`,
     engineNote: onTfjs.filter((c) => c.engineNote).map((c) => `${c.label}: ${c.engineNote}`).join('; ') || null,
   };
+}
+
+/**
+ * How the data set's images map onto an ONNX checkpoint's input, in words, from the record made at
+ * import (checkpoints.model_json of a native ONNX import); null for TF.js checkpoints (NHWC,
+ * pixels × 1/pixelScale, as stored) and for records without a mapping.
+ */
+export function checkpointInputMapping(modelJson: string | null): string | null {
+  if (!modelJson) return null;
+  let rec: { format?: unknown; mapping?: MappingForText; inputName?: unknown };
+  try {
+    rec = JSON.parse(modelJson) as typeof rec;
+  } catch {
+    return null;
+  }
+  if (rec.format !== 'onnx' || !rec.mapping || typeof rec.inputName !== 'string') return null;
+  return mappingText(rec.mapping, rec.inputName);
 }

@@ -17,6 +17,7 @@ import { insertCheckpoint, insertModel, listModels, getModel, type ModelDetail }
 import type { Store } from '../../store/project.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
 import { ENGINE_CHOICES, type EngineChoice } from './model-engine.ts';
+import { mappingText } from '../../onnx/layout.ts';
 
 export interface ModelImportRequest {
   name: string;
@@ -54,6 +55,8 @@ export interface ModelImportResult {
   engineNote: string | null;
   /** Seconds spent translating and checking (null when no translation was tried). */
   translationSeconds: number | null;
+  /** ONNX imports: how the data set's images map onto the model's input, in words. */
+  inputMapping: string | null;
 }
 
 /** Knobs for tests: the translation check's tolerance and batch (defaults 1e-4 and 64 images). */
@@ -149,7 +152,7 @@ export async function importModel(store: Store, r: ModelImportRequest, opts: Mod
     });
     return {
       modelId, checkpointId, checkpoint: label, created: !plan.existing, layers: desc.layers.length, totalParams: desc.totalParams,
-      flopsPerItem: desc.flopsPerItem, engine: onnxPath ? 'onnxruntime' : 'tfjs', engineNote: tr.note, translationSeconds: tr.seconds,
+      flopsPerItem: desc.flopsPerItem, engine: onnxPath ? 'onnxruntime' : 'tfjs', engineNote: tr.note, translationSeconds: tr.seconds, inputMapping: null,
     };
   } finally {
     if (tr.onnxTmp) await fs.rm(path.dirname(tr.onnxTmp), { recursive: true, force: true });
@@ -263,6 +266,7 @@ async function importOnnxModel(store: Store, r: ModelImportRequest): Promise<Mod
   return {
     modelId, checkpointId, checkpoint: label, created: !plan.existing, layers: desc.layers.length, totalParams: desc.totalParams,
     flopsPerItem: desc.flopsPerItem, engine: 'onnxruntime', engineNote: null, translationSeconds: null,
+    inputMapping: mappingText(desc.mapping, desc.inputName),
   };
 }
 

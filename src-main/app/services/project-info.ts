@@ -2,10 +2,10 @@
 import type { ProjectInfo, SampleSummary, SamplerMethodName, ModelSummary } from '../../shared/api.ts';
 import { projectInfo } from '../../store/project-info.ts';
 import { getDataset } from '../../store/datasets.ts';
-import { getModel } from '../../store/models.ts';
+import { getCheckpoint, getModel } from '../../store/models.ts';
 import { queryRows, toIso } from '../../store/db.ts';
 import { activeBackend } from '../../engine/backend.ts';
-import { checkpointEngineLabel, modelEngineLabel } from './model-engine.ts';
+import { checkpointEngineLabel, checkpointInputMapping, modelEngineLabel } from './model-engine.ts';
 import type { Store } from '../../store/project.ts';
 
 export async function buildProjectInfo(store: Store, isDemo: boolean): Promise<ProjectInfo> {
@@ -28,6 +28,9 @@ export async function buildProjectInfo(store: Store, isDemo: boolean): Promise<P
       const detail = await getModel(store, m.id);
       const engine = modelEngineLabel(detail.engine, detail.checkpoints, backend);
       const cpOf = (id: number) => detail.checkpoints.find((c) => c.id === id);
+      const mappings = new Map(detail.engine === 'onnxruntime'
+        ? await Promise.all(detail.checkpoints.map(async (c) => [c.id, checkpointInputMapping((await getCheckpoint(store, c.id)).modelJson)] as const))
+        : []);
       return {
         id: m.id,
         name: m.name,
@@ -46,6 +49,7 @@ export async function buildProjectInfo(store: Store, isDemo: boolean): Promise<P
           testAccuracy: c.testAccuracy,
           engine: cpOf(c.id) ? checkpointEngineLabel(detail.engine, cpOf(c.id)!, backend) : detail.engine,
           engineNote: cpOf(c.id)?.engineNote ?? null,
+          inputMapping: mappings.get(c.id) ?? null,
           extracted: {
             predictions: c.predictions,
             latents: c.latents,

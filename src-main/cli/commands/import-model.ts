@@ -32,6 +32,7 @@ export const importModelCommand: Command = {
       console.log(`${r.created ? 'Imported model' : 'Added checkpoint to model'} "${name}": checkpoint ${r.checkpoint}, ${r.layers} layers, ${r.totalParams.toLocaleString()} parameters, ${(r.flopsPerItem / 1e6).toFixed(2)} MFLOPs per item`);
       const tr = r.translationSeconds === null ? '' : ` (translation and check ${r.translationSeconds.toFixed(2)} s)`;
       console.log(`  engine: ${r.engine}${r.engineNote ? ` — ${r.engineNote}` : ''}${tr}`);
+      if (r.inputMapping) console.log(`  ${r.inputMapping}`);
       return 0;
     });
   },

@@ -48,6 +48,8 @@ export const infoCommand: Command = {
       for (const m of p.models) {
         console.log(`  model ${m.name} (${m.architecture}): ${m.layers.length} layers, ${m.totalParams.toLocaleString()} parameters, ${(m.flopsPerItem / 1e6).toFixed(2)} MFLOPs/item, latent ${m.latentLayer}`);
         console.log(`    engine: ${m.engine}${m.engineNote ? ` — ${m.engineNote}` : ''}`);
+        const mapping = m.checkpoints.at(-1)?.inputMapping;
+        if (mapping) console.log(`    ${mapping}`);
         for (const c of m.checkpoints) {
           const acts = c.extracted.layers.map((l) => `${l.layer} ${l.items.toLocaleString()} (${bytes(l.bytes)})`).join(', ');
           console.log(`    ${c.label}: test accuracy ${c.testAccuracy == null ? '—' : c.testAccuracy.toFixed(4)}, predictions ${c.extracted.predictions.toLocaleString()}, latents ${c.extracted.latents.toLocaleString()}${acts ? `, activations ${acts}` : ''}`);
