@@ -30,6 +30,7 @@ import { importModel } from '../src-main/app/services/model-import.ts';
 import { extract } from '../src-main/app/services/extraction.ts';
 import { getModel } from '../src-main/store/models.ts';
 import { DEMO_RESOURCES, readDemoManifest } from '../src-main/app/services/demo.ts';
+import { WRITE_PIECE } from '../src-main/store/activation-appender.ts';
 
 const { values } = parseArgs({
   options: { layers: { type: 'string', default: 'main' }, engine: { type: 'string', default: 'tfjs,onnxruntime,translated,pytorch' }, passes: { type: 'string', default: '2' }, dtype: { type: 'string', default: 'float32' } },
@@ -89,17 +90,18 @@ for (const engine of values.engine!.split(',')) for (let pass = 1; pass <= passe
   }
 }
 
-// The floor: the same bytes into new files (one per 8 MB written in turn to 6 files, like six layers).
+// The floor: the same bytes into six new files (like six layers), 3.9 MB to each in turn, in the
+// store's write size (WRITE_PIECE), then fsync.
 if (maxBytes > 0) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-bench-floor-'));
   keep.push(dir);
-  const block = new Uint8Array(8 << 20).fill(1);
+  const block = new Uint8Array(WRITE_PIECE).fill(1);
   const fds = Array.from({ length: 6 }, (_, i) => fs.openSync(path.join(dir, `layer-${i}.f32`), 'w'));
   const t0 = performance.now();
   for (let written = 0, k = 0; written < maxBytes; k++) {
-    const n = Math.min(block.byteLength, maxBytes - written);
-    fs.writeSync(fds[k % 6], block, 0, n);
-    written += n;
+    const chunk = Math.min(3_870_000, maxBytes - written);
+    for (let o = 0; o < chunk; o += WRITE_PIECE) fs.writeSync(fds[k % 6], block, 0, Math.min(WRITE_PIECE, chunk - o));
+    written += chunk;
   }
   for (const fd of fds) { fs.fsyncSync(fd); fs.closeSync(fd); }
   const seconds = (performance.now() - t0) / 1000;

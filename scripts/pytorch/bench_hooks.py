@@ -4,8 +4,11 @@
 Runs the trained LeNet-5-BN over the 10,000 Fashion-MNIST test images (batch 256, 2 threads) and
 copies six layers' outputs (relu1, pool1, relu2, pool2, relu3, relu4) into preallocated float32
 arrays through forward hooks, the way a PyTorch user would extract activations. Prints one JSON
-line per mode: with hooks ('pytorch-hooks') and logits only ('pytorch'); each figure is the
-median of --repeat passes after one warm-up pass.
+line per mode: with hooks ('pytorch-hooks'), logits only ('pytorch'), and hooks that append each
+batch's outputs to one new file per layer, fsynced every 1,000 items ('pytorch-hooks-to-files':
+what `npm run bench:extract` measures for Margin, extraction *and* storage, minus Margin's
+index rows, predictions and latents); each figure is the median of --repeat passes after one
+warm-up pass.
 
 The weights are read from the exported ONNX file (the only committed artifact of
 lenet5_bn.py). torch.onnx.export folded bn1/bn2 into conv1/conv2, so the fused kernels go into
@@ -18,8 +21,10 @@ Usage: /usr/bin/python3 scripts/pytorch/bench_hooks.py [--batch 256] [--threads 
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -31,6 +36,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lenet5_bn import LeNet5BN, load_split  # noqa: E402
 
 LAYERS = ['relu1', 'pool1', 'relu2', 'pool2', 'relu3', 'relu4']
+# Folders of the to-files passes, kept until the end like npm run bench:extract keeps its projects
+# (on this VM, writing into pages another pass just freed is much faster than into new ones).
+KEEP = []
 
 
 def load_from_onnx(onnx_path):
@@ -58,24 +66,40 @@ def load_from_onnx(onnx_path):
     return model.eval()
 
 
-def run_pass(model, x, batch, sinks):
-    """One pass over x; hooks (if any) write into `sinks` at the current batch's rows.
-    A uint8 x is scaled to [0, 1] per batch inside the timed loop (as Margin's runners do)."""
+def run_pass(model, x, batch, sinks, to_files=False, sync_every=1000):
+    """One pass over x; hooks (if any) write into `sinks` at the current batch's rows, or, with
+    to_files, append them to one new file per layer (fsynced every `sync_every` items and at the
+    end). A uint8 x is scaled to [0, 1] per batch inside the timed loop (as Margin's runners do)."""
     pos = {'start': 0, 'end': 0}
     handles = []
+    tmp = tempfile.mkdtemp(prefix='margin-pytorch-bench-') if to_files else None
+    files = {name: open(os.path.join(tmp, name + '.f32'), 'wb', buffering=0) for name in sinks} if to_files else {}
     for name, arr in sinks.items():
-        def hook(_module, _inp, out, arr=arr):
-            arr[pos['start']:pos['end']] = out.numpy()
+        if to_files:
+            def hook(_module, _inp, out, f=files[name]):
+                f.write(out.numpy().tobytes())
+        else:
+            def hook(_module, _inp, out, arr=arr):
+                arr[pos['start']:pos['end']] = out.numpy()
         handles.append(getattr(model, name).register_forward_hook(hook))
     t0 = time.perf_counter()
+    synced = 0
     with torch.inference_mode():
         for i in range(0, len(x), batch):
             pos['start'], pos['end'] = i, min(i + batch, len(x))
             xb = x[i:i + batch]
             model(xb.float().div_(255.0) if xb.dtype == torch.uint8 else xb)
+            if to_files and (pos['end'] - synced >= sync_every or pos['end'] == len(x)):
+                for f in files.values():
+                    os.fsync(f.fileno())
+                synced = pos['end']
     seconds = time.perf_counter() - t0
     for h in handles:
         h.remove()
+    for f in files.values():
+        f.close()
+    if tmp:
+        KEEP.append(tmp)  # removed at exit: freeing the pages now would let the next pass reuse them
     return seconds
 
 
@@ -121,9 +145,9 @@ def main():
     sinks = {k: np.empty((n,) + s, dtype=np.float32) for k, s in shapes.items()}
     bytes_per_item = sum(int(np.prod(s)) * 4 for s in shapes.values())
 
-    for engine, use in (('pytorch-hooks', sinks), ('pytorch', {})):
-        run_pass(model, x_timed, args.batch, use)  # warm-up
-        times = [run_pass(model, x_timed, args.batch, use) for _ in range(args.repeat)]
+    for engine, use, to_files in (('pytorch-hooks', sinks, False), ('pytorch', {}, False), ('pytorch-hooks-to-files', sinks, True)):
+        run_pass(model, x_timed, args.batch, use, to_files)  # warm-up
+        times = [run_pass(model, x_timed, args.batch, use, to_files) for _ in range(args.repeat)]
         sec = statistics.median(times)
         line = {
             'engine': engine, 'torch': torch.__version__, 'threads': args.threads, 'batch': args.batch,
@@ -143,4 +167,8 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    finally:
+        for d in KEEP:
+            shutil.rmtree(d, ignore_errors=True)

@@ -8,7 +8,7 @@ import { createExtractor } from '../engine/extractor.ts';
 import type { BatchOutput } from '../core/extraction-types.ts';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import { createOnnxRunner, softmaxArgmax, type OnnxRunner } from './onnx-runner.ts';
+import { createOnnxRunner, onnxSessionsCached, softmaxArgmax, type OnnxRunner } from './onnx-runner.ts';
 import { decodeModel, encodeModel } from './proto.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -87,6 +87,18 @@ describe('createOnnxRunner on the demo lenet5-bn', () => {
     const again = await runner.run(50, 30, ['relu3']);
     expect(maxDiff(b.layers[0].data, again.layers[0].data)).toBe(0);
     b.release!(); c.release!(); again.release!();
+  });
+
+  it('a later runner on the same file and layers reuses the session (and gives equal outputs)', async () => {
+    const first = await runner.run(100, 10, ['relu2']);
+    const before = onnxSessionsCached();
+    const other = await createOnnxRunner({ modelPath: ONNX, pixels, height: 28, width: 28, channels: 1, pixelScale: 255, batchSize: 24 });
+    const again = await other.run(100, 10, ['relu2']);
+    expect(onnxSessionsCached()).toBe(before);
+    expect(maxDiff(again.layers[0].data, first.layers[0].data)).toBe(0);
+    await other.close();
+    const third = await runner.run(100, 10, ['relu2']); // still usable after the other runner closed
+    expect(maxDiff(third.layers[0].data, first.layers[0].data)).toBe(0);
   });
 
   it('concurrent run() calls each get their own items', async () => {

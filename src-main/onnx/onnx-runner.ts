@@ -9,20 +9,23 @@
  * other: one session with `threads` intra-op threads (default 1) does the work, and the
  * caller's I/O (file writes, fsync, DuckDB on their own threads) uses the other core meanwhile.
  *
- * Memory is reused, because first-touching fresh pages costs ~0.5 GB/s on this VM (more than the
- * forward pass itself): inputs go through pooled buffers, and ORT writes the outputs straight into
- * pooled, preallocated tensors. A BatchOutput's arrays stay valid until its release() is called;
- * callers that never release simply make the pool allocate new sets.
+ * Memory is reused, because first-touching fresh pages costs ~0.3–0.5 GB/s on this VM (more than
+ * the forward pass itself): inputs and outputs come from a process-wide pool (float-pool.ts), and
+ * ORT writes the outputs straight into them as preallocated tensors. A BatchOutput's arrays stay
+ * valid until its release() is called; callers that never release make the pool allocate anew.
  *
  * Outputs follow the store's conventions: 4-D tensors of an NCHW model are transposed to NHWC
  * rows, logits are the pre-softmax values (a final Softmax node's input), probs = softmax(logits).
  */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { BatchOutput, BatchRunner } from '../core/extraction-types.ts';
 import { MarginError, badInput } from '../shared/errors.ts';
 import { createSession, withNhwcOutputs } from './expose-outputs.ts';
 import { encodeModel } from './proto.ts';
 import { nhwcToNchwInto } from './layout.ts';
+import { runnerFloats } from './float-pool.ts';
 import { describeOnnxModel, readOnnxModel, type OnnxModelDescription } from './onnx-model.ts';
 
 export interface OnnxRunnerOptions {
@@ -59,6 +62,30 @@ export function softmaxArgmax(logits: Float32Array, n: number, k: number): { pro
     for (let j = 0; j < k; j++) probs[o + j] /= sum;
   }
   return { probs, predicted };
+}
+
+interface Prepared { session: ort.InferenceSession; fetch: Map<string, string>; preallocate: boolean }
+
+/**
+ * Sessions outlive a runner (lazy extraction makes one runner per query; building a session costs
+ * ~50–100 ms): keyed by model file identity, threads and exposed outputs, least recently used
+ * first; idle ones beyond SESSION_CACHE_SIZE are released.
+ */
+const SESSION_CACHE_SIZE = 6;
+const sessionCache = new Map<string, { prepared: Promise<Prepared>; users: number }>();
+
+async function evictIdleSessions(): Promise<void> {
+  for (const [key, entry] of [...sessionCache]) {
+    if (sessionCache.size <= SESSION_CACHE_SIZE) break;
+    if (entry.users > 0) continue;
+    sessionCache.delete(key);
+    await entry.prepared.then((p) => p.session.release(), () => undefined);
+  }
+}
+
+/** Sessions kept for reuse (for tests and diagnostics). */
+export function onnxSessionsCached(): number {
+  return sessionCache.size;
 }
 
 /** A set of output arrays with room for `capacity` rows of every fetched tensor. */
@@ -98,35 +125,38 @@ export async function createOnnxRunner(opts: OnnxRunnerOptions): Promise<OnnxRun
   /** Per-item dims of a fetched tensor as ORT produces it (NHWC for the transposed ones). */
   const itemDimsOf = (n: string): number[] => (n === desc.logitsTensor ? [K] : layerInfo.get(n)!.shape);
 
-  interface Prepared { session: ort.InferenceSession; fetch: Map<string, string>; preallocate: boolean }
-  const sessions = new Map<string, Promise<Prepared>>();
+  const st = await fs.stat(opts.modelPath);
+  const fileKey = JSON.stringify([path.resolve(opts.modelPath), st.size, st.mtimeMs, threads]);
+  const mine = new Set<string>(); // cache keys this runner holds (one use each)
   let closed = false;
   const pending = new Set<Promise<unknown>>();
 
-  // Pools: input buffers (one chunk each) and output sets. Bounded so a burst does not pin memory.
-  const MAX_FREE = 4;
-  const freeInputs: Float32Array[] = [];
-  const freeOutputs: OutputSet[] = [];
-  const takeInput = (): Float32Array => freeInputs.pop() ?? new Float32Array(chunk * per);
-  const giveInput = (x: Float32Array): void => { if (freeInputs.length < MAX_FREE) freeInputs.push(x); };
+  // Buffers come from and go back to the process-wide pool (float-pool.ts), so later runners
+  // reuse memory already touched. Output sets are sized in whole chunks so that sizes recur.
+  const takeInput = (): Float32Array => runnerFloats.take(chunk * per);
+  const giveInput = (x: Float32Array): void => runnerFloats.give(x);
   const takeOutputs = (rows: number, names: string[]): OutputSet => {
-    const i = freeOutputs.findIndex((s) => s.capacity >= rows && names.every((n) => s.arrays.has(n)));
-    if (i >= 0) return freeOutputs.splice(i, 1)[0];
-    const capacity = Math.max(rows, 1);
-    return { capacity, arrays: new Map(names.map((n) => [n, new Float32Array(capacity * unitsOf(n))])) };
+    const capacity = Math.max(1, Math.ceil(rows / chunk)) * chunk;
+    return { capacity, arrays: new Map(names.map((n) => [n, runnerFloats.take(capacity * unitsOf(n))])) };
   };
-  const giveOutputs = (s: OutputSet): void => { if (freeOutputs.length < MAX_FREE) freeOutputs.push(s); };
+  const giveOutputs = (s: OutputSet): void => { for (const a of s.arrays.values()) runnerFloats.give(a); };
 
   const sessionFor = (names: string[]): Promise<Prepared> => {
-    const key = JSON.stringify(names);
-    let s = sessions.get(key);
-    if (!s) {
+    const key = fileKey + JSON.stringify(names);
+    let entry = sessionCache.get(key);
+    if (entry) {
+      sessionCache.delete(key); // most recently used last
+      sessionCache.set(key, entry);
+    } else {
       const edited = withNhwcOutputs(model, names, nchwLayers);
-      s = createSession(encodeModel(edited.model), { threads, file: opts.modelPath })
+      const prepared = createSession(encodeModel(edited.model), { threads, file: opts.modelPath })
         .then((session) => ({ session, fetch: edited.fetch, preallocate: fixedBatch === null }));
-      sessions.set(key, s);
+      entry = { prepared, users: 0 };
+      sessionCache.set(key, entry);
+      prepared.catch(() => { if (sessionCache.get(key) === entry) sessionCache.delete(key); });
     }
-    return s;
+    if (!mine.has(key)) { mine.add(key); entry.users++; }
+    return entry.prepared;
   };
 
   /** Scaled (and for NCHW transposed) images of `n` items into x: rows `rowOf(i)` of the data set. */
@@ -246,11 +276,12 @@ export async function createOnnxRunner(opts: OnnxRunnerOptions): Promise<OnnxRun
       if (closed) return;
       closed = true;
       await Promise.allSettled([...pending]);
-      const all = await Promise.allSettled(sessions.values());
-      for (const s of all) if (s.status === 'fulfilled') await s.value.session.release();
-      sessions.clear();
-      freeInputs.length = 0;
-      freeOutputs.length = 0;
+      for (const key of mine) {
+        const entry = sessionCache.get(key);
+        if (entry) entry.users--;
+      }
+      mine.clear();
+      await evictIdleSessions();
     },
   };
 }

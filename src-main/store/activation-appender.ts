@@ -146,12 +146,20 @@ export class ActivationAppender {
   }
 }
 
-/** Write `bytes` at `offset`, then fsync — both on libuv's thread pool, the JS thread stays free. */
+/**
+ * Bytes per write() call. Measured here (Linux 6.18, ext4): 232 MB into new files take 40–80 ms
+ * in writes of 128 KiB–512 KiB but 300–500 ms in writes of 8 MiB (large writes make the kernel
+ * allocate large page-cache folios, which is slow on this VM's memory).
+ */
+export const WRITE_PIECE = 256 * 1024;
+
+/** Write `bytes` at `offset` in WRITE_PIECE pieces, then fsync — on libuv's thread pool, the JS thread stays free. */
 async function writeAndSync(fd: number, bytes: Uint8Array, offset: number): Promise<void> {
   let written = 0;
   while (written < bytes.byteLength) {
+    const n = Math.min(WRITE_PIECE, bytes.byteLength - written);
     written += await new Promise<number>((resolve, reject) => {
-      fs.write(fd, bytes, written, bytes.byteLength - written, offset + written, (err, n) => (err ? reject(err) : resolve(n)));
+      fs.write(fd, bytes, written, n, offset + written, (err, k) => (err ? reject(err) : resolve(k)));
     });
   }
   await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
