@@ -168,9 +168,8 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
         for (const write of predictions) await write();
         await appender.insertIndex(chunks);
         const first = batch[0].itemId, lastId = batch[batch.length - 1].itemId;
-        const bid = Number((await queryOne(store.conn, `SELECT nextval('seq_extraction_batches')::INTEGER AS id`))!.id);
-        await store.conn.run(`INSERT INTO extraction_batches VALUES ($1, $2, $3, $4, $5, $6, $7, $8::VARCHAR[], $9, $10, $11, epoch_ms($12))`,
-          [bid, checkpointId, o.datasetId, o.split, batch.length, first, lastId, JSON.stringify(layers), dtype,
+        await store.conn.run(`INSERT INTO extraction_batches VALUES (nextval('seq_extraction_batches'), $1, $2, $3, $4, $5, $6, $7::VARCHAR[], $8, $9, $10, epoch_ms($11))`,
+          [checkpointId, o.datasetId, o.split, batch.length, first, lastId, JSON.stringify(layers), dtype,
             runner.engine, (now() - tb) / 1000, Math.round(now())]);
         await Promise.all(chunks.map((c) => c.durable)); // the bytes are on disk before the index rows commit
         writeMs += now() - tc;
