@@ -156,6 +156,8 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
           }
         }
       } catch (err) {
+        // Writes already started read from the runner's arrays: let them finish before handing the arrays back.
+        await Promise.allSettled(chunks.map((c) => c.durable));
         for (const p of parts) p.out.release?.();
         throw err;
       }
