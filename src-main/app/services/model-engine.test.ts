@@ -22,6 +22,15 @@ describe('engine labels', () => {
     expect(modelEngineLabel('tfjs', [cp('e1', null)], 'wasm')).toEqual({ engine: 'tfjs (wasm)', engineNote: null });
   });
 
+  it('sums up translation notes that differ only in the measured difference', () => {
+    const note = (d: string) => `translated to ONNX at import: 16 layers checked against TF.js on 64 images of test, max |ONNX − TF.js| ${d} (tolerance 0.0001)`;
+    expect(modelEngineLabel('tfjs', [cp('e1', 'x', note('3.8e-6')), cp('e2', 'y', note('4.8e-6')), cp('e3', 'z', note('9.0e-7'))], 'wasm').engineNote)
+      .toBe('all 3 checkpoints translated to ONNX at import: 16 layers checked against TF.js on 64 images of test, max |ONNX − TF.js| ≤ 4.8e-6 (tolerance 0.0001)');
+    // different layer counts: listed per checkpoint
+    const other = 'translated to ONNX at import: 10 layers checked against TF.js on 64 images of test, max |ONNX − TF.js| 1.0e-6 (tolerance 0.0001)';
+    expect(modelEngineLabel('tfjs', [cp('e1', 'x', note('3.8e-6')), cp('e2', 'y', other)], 'wasm').engineNote).toMatch(/^e1: translated .*; e2: translated .*10 layers/);
+  });
+
   it('a model without checkpoints, and a native ONNX model', () => {
     expect(modelEngineLabel('tfjs', [], 'wasm')).toEqual({ engine: 'tfjs (wasm)', engineNote: null });
     expect(modelEngineLabel('onnxruntime', [cp('c', null)], 'wasm')).toEqual({

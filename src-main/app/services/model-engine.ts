@@ -10,6 +10,9 @@
 import { mappingText, type MappingForText } from '../../onnx/layout.ts';
 
 export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime';
+
+/** A translation check's note (model-import.ts): text before the difference, the difference, text after. */
+const CHECK_DIFF = /^(.*)max \|ONNX − TF\.js\| ([\d.]+(?:e[+-]?\d+)?)(.*)$/;
 export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'tfjs', 'onnxruntime'];
 
 export interface CheckpointEngineState {
@@ -48,6 +51,12 @@ export function modelEngineLabel(
     const distinct = [...new Set(withNote.map((c) => c.engineNote!))];
     if (distinct.length === 0) return null;
     if (distinct.length === 1 && withNote.length === cps.length) return distinct[0];
+    // Translation notes that differ only in the measured difference: one line with the largest.
+    const diffs = withNote.map((c) => CHECK_DIFF.exec(c.engineNote!));
+    if (withNote.length === cps.length && diffs.every((m) => m) && new Set(diffs.map((m) => m![1] + m![3])).size === 1) {
+      const largest = Math.max(...diffs.map((m) => Number(m![2])));
+      return `all ${cps.length} checkpoints ${diffs[0]![1]}max |ONNX − TF.js| ≤ ${largest.toExponential(1)}${diffs[0]![3]}`;
+    }
     return withNote.map((c) => `${c.label}: ${c.engineNote}`).join('; ');
   };
   if (onTfjs.length === 0) return { engine: checkpointEngineLabel(modelEngine, translated[0], backend), engineNote: notes(translated) };
