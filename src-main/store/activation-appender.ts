@@ -15,7 +15,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MarginError } from '../shared/errors.ts';
-import { queryRows } from './db.ts';
+import { BIGINT, INTEGER, TIMESTAMP, VARCHAR, timestampValue } from '@duckdb/node-api';
+import { appendRows, intListColumn, queryRows } from './db.ts';
 import { encodeRows, layerFileName, type ActivationDtype, type ChunkRecord } from './activation-files.ts';
 import type { Store } from './project.ts';
 
@@ -102,18 +103,23 @@ export class ActivationAppender {
     return { chunkNo, file, dtype: this.dtype, units, itemIds, byteOffset: offset, byteLength: bytes.byteLength, layer, durable };
   }
 
-  /** The index rows of these chunks, in one statement (inside the caller's transaction). */
+  /** The index rows of these chunks, through one appender (inside the caller's transaction). */
   async insertIndex(chunks: AppendedChunk[]): Promise<void> {
     if (chunks.length === 0) return;
-    const values: string[] = [];
-    const params: Array<string | number> = [];
-    for (const c of chunks) {
-      const b = params.length;
-      values.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::INTEGER[], $${b + 8}, $${b + 9}, $${b + 10}, epoch_ms($${b + 11}))`);
-      params.push(this.checkpointId, c.layer, c.chunkNo, c.file, c.dtype, c.units, '[' + c.itemIds.join(',') + ']',
-        c.itemIds.length, c.byteOffset, c.byteLength, Math.round(this.store.now()));
-    }
-    await this.store.conn.run(`INSERT INTO activation_chunks VALUES ${values.join(', ')}`, params);
+    const created = timestampValue(BigInt(Math.round(this.store.now())) * 1000n);
+    await appendRows(this.store.conn, 'activation_chunks', chunks.length, [
+      { type: INTEGER, get: () => this.checkpointId },
+      { type: VARCHAR, get: (i) => chunks[i].layer },
+      { type: INTEGER, get: (i) => chunks[i].chunkNo },
+      { type: VARCHAR, get: (i) => chunks[i].file },
+      { type: VARCHAR, get: (i) => chunks[i].dtype },
+      { type: INTEGER, get: (i) => chunks[i].units },
+      intListColumn(chunks.map((c) => c.itemIds)),
+      { type: INTEGER, get: (i) => chunks[i].itemIds.length },
+      { type: BIGINT, get: (i) => BigInt(chunks[i].byteOffset) },
+      { type: BIGINT, get: (i) => BigInt(chunks[i].byteLength) },
+      { type: TIMESTAMP, get: () => created },
+    ]);
   }
 
   /** Waits for every write started (whatever their outcome) and closes the files. */

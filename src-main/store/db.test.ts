@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { DuckDBInstance, INTEGER } from '@duckdb/node-api';
-import { appendRows, floatArrayColumn, floatListColumn, readFloatListColumn, CHUNK_ROWS } from './db.ts';
+import { appendRows, floatArrayColumn, floatListColumn, intListColumn, readFloatListColumn, CHUNK_ROWS } from './db.ts';
 
 describe('appendRows with floatArrayColumn', () => {
   it('round-trips float vectors across several data chunks, row by row', async () => {
@@ -41,5 +41,18 @@ describe('appendRows with floatListColumn', () => {
     const r = (await conn.runAndReadAll('SELECT min(len(v)) AS a, max(len(v)) AS b, count(*) AS c FROM t')).getRowObjectsJS()[0];
     expect([Number(r.a), Number(r.b), Number(r.c)]).toEqual([dim, dim, n]);
     expect(() => floatListColumn(new Float32Array(5), 2)).toThrow(/5 values are not rows of 2/);
+  });
+});
+
+describe('appendRows with intListColumn', () => {
+  it('appends lists of different lengths (empty ones too) across data chunks', async () => {
+    const conn = await (await DuckDBInstance.create(':memory:')).connect();
+    const rows = Array.from({ length: CHUNK_ROWS + 3 }, (_, i) => Int32Array.from({ length: i % 5 }, (_, k) => i * 10 + k));
+    await conn.run('CREATE TABLE t (i INTEGER, ids INTEGER[] NOT NULL)');
+    await appendRows(conn, 't', rows.length, [{ type: INTEGER, get: (i) => i }, intListColumn(rows)]);
+    const back = (await conn.runAndReadAll('SELECT i, ids FROM t WHERE i IN (0, 4, 2049, 2050) ORDER BY i')).getRowObjectsJS();
+    expect(back.map((r) => [Number(r.i), (r.ids as number[]).map(Number)])).toEqual([[0, []], [4, [40, 41, 42, 43]], [2049, [20490, 20491, 20492, 20493]], [2050, []]]);
+    const total = (await conn.runAndReadAll('SELECT sum(len(ids))::INTEGER AS n FROM t')).getRowObjectsJS()[0].n;
+    expect(Number(total)).toBe(rows.reduce((a, r) => a + r.length, 0));
   });
 });

@@ -3,7 +3,7 @@
  * per-store lock, and bulk appends of float vectors through data chunks (the per-value
  * appender calls run ~20× slower for list columns; see README).
  */
-import { DuckDBDataChunk, ARRAY, FLOAT, LIST } from '@duckdb/node-api';
+import { DuckDBDataChunk, ARRAY, FLOAT, INTEGER, LIST } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBType, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 
@@ -121,6 +121,32 @@ export function floatListColumn(data: Float32Array, dim: number): ColumnSpec {
       duckdb.list_vector_reserve(vector, n * dim);
       duckdb.copy_data_to_vector(duckdb.list_vector_get_child(vector), 0, data.buffer as ArrayBuffer, data.byteOffset + start * dim * 4, n * dim * 4);
       duckdb.list_vector_set_size(vector, n * dim);
+    },
+  };
+}
+
+/**
+ * An INTEGER[] (list) column whose row i is rows[i] (rows of any length): entries and the
+ * concatenated values go in as two memcpys per chunk.
+ */
+export function intListColumn(rows: Int32Array[]): ColumnSpec {
+  return {
+    type: LIST(INTEGER),
+    fill: (vector, start, n) => {
+      if (start + n > rows.length) throw new Error(`intListColumn: rows ${start}…${start + n - 1} are beyond the ${rows.length} rows given`);
+      const entries = new BigUint64Array(2 * n);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        entries[2 * i] = BigInt(total);
+        entries[2 * i + 1] = BigInt(rows[start + i].length);
+        total += rows[start + i].length;
+      }
+      const flat = new Int32Array(total);
+      for (let i = 0, o = 0; i < n; o += rows[start + i].length, i++) flat.set(rows[start + i], o);
+      duckdb.copy_data_to_vector(vector, 0, entries.buffer, 0, entries.byteLength);
+      duckdb.list_vector_reserve(vector, total);
+      duckdb.copy_data_to_vector(duckdb.list_vector_get_child(vector), 0, flat.buffer, 0, flat.byteLength);
+      duckdb.list_vector_set_size(vector, total);
     },
   };
 }
