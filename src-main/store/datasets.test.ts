@@ -31,7 +31,8 @@ describe('datasets', () => {
     expect(Array.from(test.itemIds)).toEqual([10, 11, 12, 13, 14]);
     expect(test.labels).toEqual(ds.splits[1].labels);
     expect(test.pixels).toEqual(ds.splits[1].pixels);
-    expect(test.sources[2]).toBe('test.bin#2');
+    const src = await s.conn.runAndReadAll('SELECT source FROM items WHERE item_id = $1', [test.itemIds[2]]);
+    expect(src.getRowObjectsJS()[0].source).toBe('test.bin#2');
     expect(Array.from((await getThumbnail(s, 11))!)).toEqual([4, 4, 1, 255, ds.splits[1].pixels[16], 16]);
     // A second data set continues the project-wide item ids.
     const id2 = await insertDataset(s, 'floats', { ...fakeDataset({ all: 3 }), pixelScale: 1,
