@@ -6,6 +6,7 @@ import { BLOB, INTEGER, VARCHAR, blobValue } from '@duckdb/node-api';
 import { MarginError, badInput } from '../shared/errors.ts';
 import type { ImportedDataset } from '../datasets/types.ts';
 import { appendRows, inTransaction, queryOne, queryRows, toBytes, toIso } from './db.ts';
+import { readPixelCache, writePixelCache } from './pixel-cache.ts';
 import { assertWritable } from './project.ts';
 import type { Store } from './project.ts';
 
@@ -192,21 +193,27 @@ async function readSplit(store: Store, datasetId: number, split: string): Promis
   const n = items.currentRowCount;
   const itemIds = Int32Array.from((cols[0] ?? []) as number[]);
   const labels = Int32Array.from((cols[1] ?? []) as number[]);
-  // Raw BLOB values (not the JS conversion of each row object): about half the time here.
-  const chunks = await store.conn.runAndReadAll(
-    'SELECT dtype, data FROM item_pixels WHERE dataset_id = $1 AND split = $2 ORDER BY chunk_no', [datasetId, split]);
-  const [dtypes = [], blobs = []] = chunks.getColumns() as [unknown[], Array<{ bytes: Uint8Array }>];
   const per = d.height * d.width * d.channels;
-  const isU8 = dtypes.length === 0 || dtypes[0] === 'uint8';
-  const bytes = new Uint8Array(n * per * (isU8 ? 1 : 4));
-  let off = 0;
-  for (const b of blobs) {
-    if (off + b.bytes.byteLength > bytes.byteLength) break;
-    bytes.set(b.bytes, off);
-    off += b.bytes.byteLength;
+  const kind = await store.conn.runAndReadAll('SELECT dtype FROM item_pixels WHERE dataset_id = $1 AND split = $2 LIMIT 1', [datasetId, split]);
+  const isU8 = kind.currentRowCount === 0 || kind.getColumnsJS()[0][0] === 'uint8';
+  const expected = n * per * (isU8 ? 1 : 4);
+  // A plain-file copy (pixel-cache.ts) when there is a good one; else the BLOBs, then the copy.
+  const identity = `${d.name}\u0000${d.created}`;
+  let bytes = readPixelCache(store, datasetId, split, expected, identity);
+  if (!bytes) {
+    // Raw BLOB values (not the JS conversion of each row object): about half the time here.
+    const chunks = await store.conn.runAndReadAll(
+      'SELECT data FROM item_pixels WHERE dataset_id = $1 AND split = $2 ORDER BY chunk_no', [datasetId, split]);
+    const [blobs = []] = chunks.getColumns() as [Array<{ bytes: Uint8Array }>];
+    const stored = blobs.reduce((a, b) => a + b.bytes.byteLength, 0);
+    if (stored !== expected) throw new MarginError('INTERNAL', `pixels of ${d.name}/${split} hold ${stored} bytes, expected ${expected}`);
+    bytes = new Uint8Array(expected);
+    let off = 0;
+    for (const b of blobs) { bytes.set(b.bytes, off); off += b.bytes.byteLength; }
+    writePixelCache(store, datasetId, split, bytes, identity);
   }
-  if (off !== bytes.byteLength) throw new MarginError('INTERNAL', `pixels of ${d.name}/${split} hold ${blobs.reduce((a, b) => a + b.bytes.byteLength, 0)} bytes, expected ${bytes.byteLength}`);
-  const pixels = isU8 ? bytes : new Float32Array(bytes.buffer);
+  if (!isU8 && bytes.byteOffset % 4 !== 0) bytes = bytes.slice(); // Float32Array views need 4-byte alignment
+  const pixels = isU8 ? bytes : new Float32Array(bytes.buffer, bytes.byteOffset, expected / 4);
   return { split, itemIds, labels, pixels };
 }
 

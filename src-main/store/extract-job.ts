@@ -141,17 +141,22 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
           }
           const needPred = items.map((w, i) => (predicted.has(w.itemId) ? -1 : i)).filter((i) => i >= 0);
           if (needPred.length > 0) {
+            // Copied now (small: ~0.4 KB per item), so the runner's arrays can go back to it as
+            // soon as the layer rows are written, without waiting for this batch's commit.
             const sel = Int32Array.from(needPred);
+            const rows = {
+              itemIds: pick(ids, sel, 1).slice() as Int32Array,
+              trueLabels: Int32Array.from(needPred, (i) => items[i].label),
+              predicted: pick(out.predicted, sel, 1).slice() as Int32Array,
+              probs: pick(out.probs, sel, numClasses).slice() as Float32Array,
+              logits: pick(out.logits, sel, numClasses).slice() as Float32Array,
+              numClasses,
+            };
+            const latent = pick(out.latent, sel, out.latentDim).slice() as Float32Array;
+            const latentDim = out.latentDim;
             predictions.push(async () => {
-              await writePredictions(store, checkpointId, {
-                itemIds: pick(ids, sel, 1) as Int32Array,
-                trueLabels: Int32Array.from(needPred, (i) => items[i].label),
-                predicted: pick(out.predicted, sel, 1) as Int32Array,
-                probs: pick(out.probs, sel, numClasses) as Float32Array,
-                logits: pick(out.logits, sel, numClasses) as Float32Array,
-                numClasses,
-              });
-              await writeLatents(store, checkpointId, pick(ids, sel, 1) as Int32Array, pick(out.latent, sel, out.latentDim) as Float32Array, out.latentDim);
+              await writePredictions(store, checkpointId, rows);
+              await writeLatents(store, checkpointId, rows.itemIds, latent, latentDim);
             });
           }
         }
@@ -176,8 +181,8 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
         await Promise.all(chunks.map((c) => c.durable)); // the bytes are on disk before the index rows commit
         writeMs += now() - tc;
       })).finally(() => invalidateActivations(store, checkpointId)));
-      // The runner may reuse the arrays once the rows are written and the predictions inserted.
-      void Promise.allSettled([commit, ...chunks.map((c) => c.durable)]).then(() => { for (const p of parts) p.out.release?.(); });
+      // The runner may reuse its arrays once the layer rows are written (predictions were copied).
+      void Promise.allSettled(chunks.map((c) => c.durable)).then(() => { for (const p of parts) p.out.release?.(); });
       committing = commit.then(() => {
         computed += batch.length;
         batches++;
