@@ -235,6 +235,32 @@ describe('runExtraction + readers', () => {
     expect(files).toEqual(['conv1.f16', 'dense%2f1.f16']);
   });
 
+  it('a failure mid-pipeline keeps the committed batches, writes nothing half, and the rerun completes', async () => {
+    const { store, ds, ck, dir } = await setup(30);
+    // From its third call on, this runner returns a layer with the wrong width: the store refuses
+    // the batch while the batch before it may still be committing and its rows being written.
+    class Breaking extends FakeRunner {
+      override async run(start: number, count: number, layerNames: string[]) {
+        const out = await super.run(start, count, layerNames);
+        if (this.calls < 3) return out;
+        return { ...out, layers: out.layers.map((l) => (l.name === 'dense/1' ? { ...l, units: 4, data: l.data.subarray(0, count * 4) } : l)) };
+      }
+    }
+    const runner = new Breaking();
+    await expect(runExtraction({ store, checkpointId: ck, runner, datasetId: ds, split: 'test', layers: ['conv1', 'dense/1'], dtype: 'float32', batchSize: 5 }))
+      .rejects.toThrow(/runner returned layers|units stored, the runner returned 4|wrong size/);
+    expect(runner.unreleased).toBe(0);
+    const kept = (await getPredictions(store, ck)).itemIds.length;
+    expect([5, 10]).toContain(kept); // the batches committed before the failure, no more
+    for (const layer of ['conv1', 'dense/1']) expect((await readActivations(store, ck, layer)).rows).toBe(kept);
+    const res = await runExtraction({ store, checkpointId: ck, runner: new FakeRunner(), datasetId: ds, split: 'test', layers: ['conv1', 'dense/1'], dtype: 'float32', batchSize: 5 });
+    expect(res).toMatchObject({ skipped: kept, computed: 30 - kept });
+    for (const layer of ['conv1', 'dense/1']) expectLayer(await readActivations(store, ck, layer), layer, false);
+    // No stray bytes: each file holds exactly its committed rows.
+    expect(fs.statSync(path.join(dir, 'activations', `ckpt-${ck}`, 'conv1.f32')).size).toBe(30 * 12 * 4);
+    expect(fs.statSync(path.join(dir, 'activations', `ckpt-${ck}`, 'dense%2f1.f32')).size).toBe(30 * 5 * 4);
+  });
+
   it('truncates an uncommitted file tail on open', async () => {
     const { store, ds, ck, dir } = await setup(10);
     await runExtraction({ store, checkpointId: ck, runner: new FakeRunner(), datasetId: ds, split: 'test', layers: ['conv1'], dtype: 'float32', batchSize: 10 });
