@@ -97,6 +97,34 @@ describe('the diagnosis flow on the demo project', () => {
     return reply.result;
   };
 
+  /** Makes a sample in the Samplers view (a job) and returns its name. */
+  const createSample = async (method: string, fraction: string, j?: string): Promise<string> => {
+    await go('samplers');
+    await page.getByTestId('sample-method').selectOption(method);
+    await page.getByTestId('sample-fraction').fill(fraction);
+    if (j !== undefined) await page.getByTestId('sample-j').fill(j);
+    await page.getByTestId('sample-create').click();
+    await waitForJob(page, 'sample.create');
+    await page.getByTestId('sample-created-name').waitFor({ timeout: VIEW_MS });
+    return (await page.getByTestId('sample-created-name').textContent())!.trim();
+  };
+  /** Runs Q2 (top-10 neurons for the incorrectly classified items) on `layer` from `sample`; returns the precision@K shown. */
+  const runQ2 = async (layer: string, sample: string): Promise<number> => {
+    await go('queries');
+    await page.getByTestId('query-set').selectOption('Q2');
+    await page.getByTestId('query-layer').selectOption(layer);
+    await page.getByTestId('query-k').fill('10');
+    await page.getByTestId('query-sample').selectOption(sample);
+    await page.getByTestId('query-run').click();
+    const error = page.getByTestId('query-error');
+    await error.waitFor({ timeout: JOB_MS });
+    const precision = numberIn(await error.textContent(), /precision@K\D*([01](?:\.\d+)?)/);
+    expect(precision).toBeGreaterThanOrEqual(0);
+    expect(precision).toBeLessThanOrEqual(1);
+    await expectChartDrawn(page.getByTestId('topk-chart'), 500);
+    return precision;
+  };
+
   beforeAll(async () => {
     out = freshDir('margin-e2e-flow-');
     dir = process.env.MARGIN_E2E_DEMO_DIR ?? join(out, 'demo');
@@ -138,14 +166,7 @@ describe('the diagnosis flow on the demo project', () => {
   });
 
   it('creates a MaxMargin 5 % sample and lists it with its correct/incorrect counts', async () => {
-    await go('samplers');
-    await page.getByTestId('sample-method').selectOption('maxmargin');
-    await page.getByTestId('sample-fraction').fill('0.05');
-    await page.getByTestId('sample-j').fill('0.7');
-    await page.getByTestId('sample-create').click();
-    await waitForJob(page, 'sample.create');
-    await page.getByTestId('sample-created-name').waitFor({ timeout: VIEW_MS });
-    sampleName = (await page.getByTestId('sample-created-name').textContent())!.trim();
+    sampleName = await createSample('maxmargin', '0.05', '0.7');
     expect(sampleName).not.toBe('');
     const row = page.getByTestId(`sample-row-${sampleName}`);
     await row.waitFor({ timeout: VIEW_MS });
@@ -164,19 +185,8 @@ describe('the diagnosis flow on the demo project', () => {
   });
 
   it('runs Q2 on a conv layer from the sample and shows its precision@K, then drills into a neuron', async () => {
-    await go('queries');
-    await page.getByTestId('query-set').selectOption('Q2');
-    await page.getByTestId('query-layer').selectOption('relu2');
-    await page.getByTestId('query-k').fill('10');
-    await page.getByTestId('query-sample').selectOption(sampleName);
-    await page.getByTestId('query-run').click();
-    const error = page.getByTestId('query-error');
-    await error.waitFor({ timeout: JOB_MS });
-    const precision = numberIn(await error.textContent(), /precision@K\D*([01](?:\.\d+)?)/);
-    expect(precision).toBeGreaterThanOrEqual(0);
-    expect(precision).toBeLessThanOrEqual(1);
+    await runQ2('relu2', sampleName);
     expect(await page.getByTestId('query-result').textContent()).toMatch(/incorrectly classified/);
-    await expectChartDrawn(page.getByTestId('topk-chart'), 500);
     // The drill-down opens on the top neuron: its top-activating inputs with values and saliency maps.
     const first = page.getByTestId('neuron-item-0');
     await first.waitFor({ timeout: JOB_MS });
@@ -228,26 +238,8 @@ describe('the diagnosis flow on the demo project', () => {
     const layers = await page.getByTestId('layers-table').textContent();
     expect(layers).toMatch(/\/relu2\/Relu_output_0/);
 
-    await go('samplers');
-    await page.getByTestId('sample-method').selectOption('uniform');
-    await page.getByTestId('sample-fraction').fill('0.05');
-    await page.getByTestId('sample-create').click();
-    await waitForJob(page, 'sample.create');
-    await page.getByTestId('sample-created-name').waitFor({ timeout: VIEW_MS });
-    const name = (await page.getByTestId('sample-created-name').textContent())!.trim();
-
-    await go('queries');
-    await page.getByTestId('query-set').selectOption('Q2');
-    await page.getByTestId('query-layer').selectOption('/relu2/Relu_output_0');
-    await page.getByTestId('query-k').fill('10');
-    await page.getByTestId('query-sample').selectOption(name);
-    await page.getByTestId('query-run').click();
-    const error = page.getByTestId('query-error');
-    await error.waitFor({ timeout: JOB_MS });
-    const precision = numberIn(await error.textContent(), /precision@K\D*([01](?:\.\d+)?)/);
-    expect(precision).toBeGreaterThanOrEqual(0);
-    expect(precision).toBeLessThanOrEqual(1);
-    await expectChartDrawn(page.getByTestId('topk-chart'), 500);
+    const name = await createSample('uniform', '0.05');
+    await runQ2('/relu2/Relu_output_0', name);
     await screenshotView(page, 'diagnosis-6-pytorch-onnx.png');
     await expectNoErrors();
     await page.getByTestId('model-select').selectOption('lenet5-bn');
