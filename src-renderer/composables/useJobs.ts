@@ -1,16 +1,12 @@
 import { computed, reactive, type ComputedRef } from 'vue';
 import type { ErrorPayload } from '../../src-main/shared/errors.ts';
+import type { JobSummary } from '../../src-main/shared/api.ts';
 import { ApiError, getClient } from '../api/client.ts';
 import { call } from './useApi.ts';
 import { useErrors } from './useErrors.ts';
 
-export interface JobView {
-  jobId: string;
-  kind: string;
-  title: string;
-  state: 'running' | 'done' | 'failed' | 'cancelled';
-  done: number;
-  total: number;
+/** A job as the jobs panel shows it: the contract's summary plus what its events stream in. */
+export interface JobView extends Omit<JobSummary, 'startedAt'> {
   itemsPerSecond: number | null;
   etaSeconds: number | null;
   message?: string;
