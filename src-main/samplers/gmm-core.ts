@@ -29,7 +29,7 @@
  */
 import type { Rng } from '../core/rng.ts';
 import { emSpherical } from './gmm-spherical-core.ts';
-import { fullEStep, fullLayout, fullMStep, fullWorkspace, MIN_RESP, packTheta, unpackTheta } from './gmm-full-em.ts';
+import { fullEStep, fullLayout, fullMStep, fullWorkspace, MIN_RESP, packTheta, unpackTheta, weightedSum } from './gmm-full-em.ts';
 import { columnMeans, covariance, logSumExp } from './linalg.ts';
 
 export type CovarianceType = 'full' | 'spherical';
@@ -188,15 +188,8 @@ function sphericalMStep(
   weights: Float64Array, means: Float64Array, variances: Float64Array,
 ): void {
   for (let c = 0; c < k; c++) {
-    let nk = 0;
     const mu = new Float64Array(d);
-    for (let i = 0; i < n; i++) {
-      const r = resp[i * k + c];
-      if (r < MIN_RESP) continue;
-      nk += r;
-      const o = i * d;
-      for (let a = 0; a < d; a++) mu[a] += r * x[o + a];
-    }
+    const nk = weightedSum(x, n, d, resp, k, c, mu);
     weights[c] = nk / n;
     if (nk < 1e-10) continue; // an emptied component keeps its previous shape with weight ≈ 0
     for (let a = 0; a < d; a++) mu[a] /= nk;

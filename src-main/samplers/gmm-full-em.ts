@@ -24,6 +24,25 @@ import { accumulateGram, choleskyInPlace } from './linalg.ts';
 
 /** Responsibilities below this are left out of the M-step sums (their effect is < 1e-10 relative). */
 export const MIN_RESP = 1e-10;
+
+/**
+ * Component c's responsibility-weighted sum of the rows of x into `into` (zeroed first), skipping
+ * responsibilities below MIN_RESP; returns the total responsibility n_c. into / n_c is the mean.
+ */
+export function weightedSum(
+  x: Float32Array | Float64Array, n: number, d: number, resp: Float64Array, k: number, c: number, into: Float64Array,
+): number {
+  let nk = 0;
+  into.fill(0);
+  for (let i = 0; i < n; i++) {
+    const r = resp[i * k + c];
+    if (r < MIN_RESP) continue;
+    nk += r;
+    const o = i * d;
+    for (let a = 0; a < d; a++) into[a] += r * x[o + a];
+  }
+  return nk;
+}
 const LOG_2PI = Math.log(2 * Math.PI);
 /** Floor for a weight before its log is taken (an emptied component). */
 const MIN_WEIGHT = 1e-300;
@@ -294,15 +313,7 @@ export function fullMStep(x: Float64Array, resp: Float64Array, reg: number, ws: 
   const { n, d, k, block, scatter, mu, emptied } = ws;
   const B = GRAM_BLOCK;
   for (let c = 0; c < k; c++) {
-    let nk = 0;
-    mu.fill(0);
-    for (let i = 0; i < n; i++) {
-      const r = resp[i * k + c];
-      if (r < MIN_RESP) continue;
-      nk += r;
-      const o = i * d;
-      for (let a = 0; a < d; a++) mu[a] += r * x[o + a];
-    }
+    const nk = weightedSum(x, n, d, resp, k, c, mu);
     p.weights[c] = nk / n;
     emptied[c] = nk < 1e-10 ? 1 : 0;
     if (emptied[c]) continue;
