@@ -31,18 +31,29 @@ function numberIn(text: string | null, re: RegExp): number {
   return Number(m[1].replace(/,/g, ''));
 }
 
-/** Waits until a job row of the jobs panel leaves the running state; fails with its error if it did not finish. */
-async function waitForJob(page: Page, kind: string, timeout = JOB_MS): Promise<void> {
-  const row = page.getByTestId(`job-${kind}`).first();
-  await row.waitFor({ timeout: VIEW_MS });
-  await page.waitForFunction((k) => {
+/** Ids of the jobs panel's rows of one kind (rows stay listed after they finish). */
+async function jobIds(page: Page, kind: string): Promise<string[]> {
+  return page.getByTestId(`job-${kind}`).evaluateAll((els) => els.map((el) => el.getAttribute('data-job-id') ?? ''));
+}
+
+/**
+ * Does `action` (a click that starts a job of `kind`) and waits until the job it started leaves
+ * the running state; fails with the job's error if it did not finish. The new job is told apart
+ * from earlier rows of the same kind by its id, so an earlier finished job never passes for it.
+ */
+async function runJob(page: Page, kind: string, action: () => Promise<void>, timeout = JOB_MS): Promise<void> {
+  const known = await jobIds(page, kind);
+  await action();
+  const handle = await page.waitForFunction(({ k, known }) => {
     // Runs in the page (this file is typed without the DOM library).
-    const doc = (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(a: string): string | null } | null } }).document;
-    const el = doc.querySelector(`[data-testid="job-${k}"]`);
-    return !!el && el.getAttribute('data-state') !== 'running';
-  }, kind, { timeout, polling: 250 });
-  const state = await row.getAttribute('data-state');
-  if (state !== 'done') throw new Error(`job ${kind} ended ${state}: ${await row.textContent()}`);
+    type El = { getAttribute(a: string): string | null; textContent: string | null };
+    const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<El> } }).document;
+    const el = Array.from(doc.querySelectorAll(`[data-testid="job-${k}"]`)).find((e) => !known.includes(e.getAttribute('data-job-id') ?? ''));
+    if (!el || el.getAttribute('data-state') === 'running') return null;
+    return { state: el.getAttribute('data-state'), text: el.textContent };
+  }, { k: kind, known }, { timeout, polling: 250 });
+  const { state, text } = (await handle.jsonValue()) as { state: string | null; text: string | null };
+  if (state !== 'done') throw new Error(`job ${kind} ended ${state}: ${text}`);
 }
 
 /** Pixels of a chart's canvases that differ from the white background (proof that marks were drawn). */
@@ -103,8 +114,7 @@ describe('the diagnosis flow on the demo project', () => {
     await page.getByTestId('sample-method').selectOption(method);
     await page.getByTestId('sample-fraction').fill(fraction);
     if (j !== undefined) await page.getByTestId('sample-j').fill(j);
-    await page.getByTestId('sample-create').click();
-    await waitForJob(page, 'sample.create');
+    await runJob(page, 'sample.create', () => page.getByTestId('sample-create').click());
     await page.getByTestId('sample-created-name').waitFor({ timeout: VIEW_MS });
     return (await page.getByTestId('sample-created-name').textContent())!.trim();
   };
@@ -221,8 +231,7 @@ describe('the diagnosis flow on the demo project', () => {
     await go('projects');
     await page.getByTestId('model-name').fill('pytorch-lenet');
     await page.getByTestId('model-path').fill(file);
-    await page.getByTestId('model-import').click();
-    await waitForJob(page, 'model.import');
+    await runJob(page, 'model.import', () => page.getByTestId('model-import').click());
     const row = page.getByTestId('models-table').locator('tr', { hasText: 'pytorch-lenet' });
     await row.waitFor({ timeout: VIEW_MS });
     expect(await row.getByTestId('model-engine').textContent()).toMatch(/^onnxruntime/);
@@ -231,8 +240,7 @@ describe('the diagnosis flow on the demo project', () => {
     await go('model');
     expect(await page.getByTestId('model-engine').textContent()).toMatch(/^onnxruntime/);
     expect(await page.getByTestId('model-input-mapping').textContent()).toMatch(/NCHW \[N, 1, 28, 28\] ← 28×28×1 images: pixels × 1\/255/);
-    await page.getByTestId('extract-run').click(); // main layers: the six ReLU/pool outputs
-    await waitForJob(page, 'model.extract');
+    await runJob(page, 'model.extract', () => page.getByTestId('extract-run').click()); // main layers: the six ReLU/pool outputs
     await expect.poll(async () => numberIn(await page.getByTestId('model-accuracy').textContent(), /([\d.]+) %/), { timeout: VIEW_MS })
       .toBeCloseTo(recorded.test_accuracy * 100, 1);
     const layers = await page.getByTestId('layers-table').textContent();
@@ -252,8 +260,7 @@ describe('the diagnosis flow on the demo project', () => {
     await page.getByTestId('report-compare').selectOption('mlp');
     await page.getByTestId('report-out').fill(html);
     await page.getByTestId('report-pdf').check();
-    await page.getByTestId('report-export').click();
-    await waitForJob(page, 'report.export');
+    await runJob(page, 'report.export', () => page.getByTestId('report-export').click());
     await page.getByTestId('report-result').waitFor({ timeout: VIEW_MS });
     expect((await page.getByTestId('report-html').textContent())!.trim()).toBe(html);
     const pdfPath = (await page.getByTestId('report-pdf-path').textContent())!.trim();
