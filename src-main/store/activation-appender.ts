@@ -159,15 +159,21 @@ export class ActivationAppender {
  */
 export const WRITE_PIECE = 256 * 1024;
 
-/** Write `bytes` at `offset` in WRITE_PIECE pieces, then fsync — on libuv's thread pool, the JS thread stays free. */
+/**
+ * Write `bytes` at `offset` in WRITE_PIECE pieces, then fsync — on libuv's thread pool, the JS
+ * thread stays free. Every piece is issued at once (positioned writes): issuing the next piece
+ * from the previous one's callback needs the JS thread, which ONNX Runtime holds for whole runs,
+ * and made a 46 MB batch take ~250 ms to write instead of ~60 ms.
+ */
 async function writeAndSync(fd: number, bytes: Uint8Array, offset: number): Promise<void> {
-  let written = 0;
-  while (written < bytes.byteLength) {
-    const n = Math.min(WRITE_PIECE, bytes.byteLength - written);
-    written += await new Promise<number>((resolve, reject) => {
-      fs.write(fd, bytes, written, n, offset + written, (err, k) => (err ? reject(err) : resolve(k)));
-    });
+  const pieces: Promise<void>[] = [];
+  for (let at = 0; at < bytes.byteLength; at += WRITE_PIECE) {
+    const n = Math.min(WRITE_PIECE, bytes.byteLength - at);
+    pieces.push(new Promise<void>((resolve, reject) => {
+      fs.write(fd, bytes, at, n, offset + at, (err, k) => (err ? reject(err) : k !== n ? reject(new Error(`only ${k} of ${n} bytes were written (is the disk full?)`)) : resolve()));
+    }));
   }
+  await Promise.all(pieces);
   await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
