@@ -77,7 +77,7 @@ export async function insertDataset(store: Store, name: string, ds: ImportedData
   assertWritable(store, 'insertDataset');
   validateDataset(name, ds);
   const { conn } = store;
-  return store.lock.run(() => inTransaction(conn, async () => {
+  const id = await store.lock.run(() => inTransaction(conn, async () => {
     const dup = await queryOne(conn, 'SELECT id FROM datasets WHERE name = $1', [name]);
     if (dup) throw new MarginError('CONFLICT', `a data set named "${name}" already exists (id ${dup.id}): choose another name or delete it first`);
     const idRow = await queryOne(conn, `SELECT nextval('seq_datasets')::INTEGER AS id`);
@@ -130,6 +130,19 @@ export async function insertDataset(store: Store, name: string, ds: ImportedData
     }
     return id;
   }));
+  // The pixels are at hand: write their plain-file copies now, so the first extraction need not
+  // read them back out of the BLOBs (best effort, like every cache write).
+  const { created } = await getDataset(store, id);
+  for (const s of ds.splits) {
+    const px = s.pixels;
+    writePixelCache(store, id, s.split, px instanceof Uint8Array ? px : new Uint8Array(px.buffer, px.byteOffset, px.byteLength), splitIdentity(name, created));
+  }
+  return id;
+}
+
+/** What a split's pixel cache is checked against: the data set's name and creation time. */
+function splitIdentity(name: string, created: string): string {
+  return `${name}\u0000${created}`;
 }
 
 export async function listDatasets(store: Store): Promise<DatasetSummary[]> {
@@ -198,7 +211,7 @@ async function readSplit(store: Store, datasetId: number, split: string): Promis
   const isU8 = kind.currentRowCount === 0 || kind.getColumnsJS()[0][0] === 'uint8';
   const expected = n * per * (isU8 ? 1 : 4);
   // A plain-file copy (pixel-cache.ts) when there is a good one; else the BLOBs, then the copy.
-  const identity = `${d.name}\u0000${d.created}`;
+  const identity = splitIdentity(d.name, d.created);
   let bytes = readPixelCache(store, datasetId, split, expected, identity);
   if (!bytes) {
     // Raw BLOB values (not the JS conversion of each row object): about half the time here.

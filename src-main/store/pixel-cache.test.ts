@@ -30,15 +30,18 @@ describe('pixel cache', () => {
     expect(pixelCacheFile(s, 1, 'a/b')).toMatch(/cache\/pixels\/1-a%2fb\.bin$/);
   });
 
-  it('getSplit writes it on first read, uses it in a new process, and falls back to the BLOBs when it is damaged', async () => {
+  it('is written at import and again by getSplit when missing, used in a new process, and falls back to the BLOBs when damaged', async () => {
     const dir = tmpDir();
     const s = await createProject(dir, { now: fakeClock() });
     const ds = fakeDataset({ test: 50 });
     const id = await insertDataset(s, 'toy', ds, null);
+    const file = pixelCacheFile(s, id, 'test');
+    const d0 = await getDataset(s, id);
+    expect(readPixelCache(s, id, 'test', ds.splits[0].pixels.length, `${d0.name}\u0000${d0.created}`)).toEqual(ds.splits[0].pixels); // by the import
+    fs.rmSync(file);
     const first = await getSplit(s, id, 'test');
     expect(first.pixels).toEqual(ds.splits[0].pixels);
-    const file = pixelCacheFile(s, id, 'test');
-    expect(fs.existsSync(file)).toBe(true);
+    expect(fs.existsSync(file)).toBe(true); // written again from the BLOBs
     await s.close();
     const again = await openProject(dir);
     expect((await getSplit(again, id, 'test')).pixels).toEqual(ds.splits[0].pixels);
