@@ -62,8 +62,10 @@ for (const engine of values.engine!.split(',')) for (let pass = 1; pass <= passe
     if (engine === 'translated' && imported.engine !== 'onnxruntime') throw new Error(`the translated path fell back to TF.js: ${imported.engineNote}`);
     const model = await getModel(store, imported.modelId);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const r = await extract(store, { model: 'lenet5-bn', layers, dtype: values.dtype as 'float32' | 'float16' });
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const info = await projectInfo(store);
     const flopsPerItem = model.layers.reduce((a, l) => a + l.flops, 0);
     maxBytes = Math.max(maxBytes, info.activationBytes);
@@ -81,6 +83,10 @@ for (const engine of values.engine!.split(',')) for (let pass = 1; pass <= passe
       seconds: +seconds.toFixed(2),
       wait_for_compute_seconds: +r.waitSeconds.toFixed(2),
       write_commit_seconds: +r.writeSeconds.toFixed(2),
+      // CPU time of every thread of the process (JS, ORT, libuv's pool, DuckDB): near 2 × seconds
+      // means both cores were busy, i.e. the work itself, not waiting, bounds the speed.
+      cpu_user_seconds: +(cpu.user / 1e6).toFixed(2),
+      cpu_system_seconds: +(cpu.system / 1e6).toFixed(2),
       ...(imported.translationSeconds === null ? {} : { translation_check_seconds: +imported.translationSeconds.toFixed(2) }),
       ratio_vs_pytorch_hooks_11000: +(r.computed / seconds / 11000).toFixed(3),
       loadavg: os.loadavg().map((x) => +x.toFixed(1)),
