@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // One temporary folder per run, removed at its end (scripts/vitest-tmp.ts).
+    globalSetup: ['scripts/vitest-tmp.ts'],
     projects: [
       {
         test: {
