@@ -2,12 +2,14 @@
  * One extraction job's appends to a checkpoint's layer files (format and crash-safety protocol:
  * activation-files.ts). The job holds the checkpoint's writer lock, so it alone appends to these
  * files while it runs; that lets it start writing a batch's bytes at once, at offsets it tracks
- * itself, while the previous batch's index rows are still being committed:
+ * itself, while earlier batches' index rows are still being committed:
  *
- *   append(part)   → starts write + fsync of the rows on libuv's thread pool, returns the chunk
- *                    record and a promise that settles when the bytes are durable
- *   insertIndex()  → the chunks' index rows (inside the caller's transaction)
- *   the caller awaits the durable promises before COMMIT; close() waits for every write.
+ *   append(part)        → starts writing the rows on libuv's thread pool; returns the piece
+ *                         (file, offsets) and a promise that settles when its bytes are written
+ *   sync(pieces)        → waits for the pieces' writes, then fsyncs each of their files once
+ *   insertIndex(pieces) → their index rows (inside the caller's transaction): the pieces of a
+ *                         layer that follow each other in its file become one chunk row
+ *   the caller awaits sync() before COMMIT; close() waits for every write.
  *
  * Bytes beyond the last committed chunk (a batch that never committed) are cut off when the
  * file is first opened by the next job, as recoverActivationFiles does when a project opens.
@@ -28,13 +30,21 @@ export interface ChunkPart {
   data: Float32Array;
 }
 
-export interface AppendedChunk extends ChunkRecord {
+/** Rows of one layer being written: where they go, and when their bytes are written (not yet fsynced). */
+export interface AppendedPiece {
   layer: string;
-  /** Settles when the chunk's bytes are written and fsynced. */
-  durable: Promise<void>;
+  file: string;
+  dtype: ActivationDtype;
+  units: number;
+  itemIds: Int32Array;
+  byteOffset: number;
+  byteLength: number;
+  written: Promise<void>;
 }
 
 interface OpenFile { fd: number; end: number }
+
+type IndexRow = ChunkRecord & { layer: string };
 
 /** In-process writer locks per (store, checkpoint): one extraction job writes a checkpoint's files at a time. */
 const writers = new WeakMap<Store, Map<number, Promise<unknown>>>();
@@ -78,8 +88,8 @@ export class ActivationAppender {
       new Map(fileRows.map((r) => [String(r.file), Number(r.e)])));
   }
 
-  /** Starts writing one chunk of rows of a layer; returns its record (offsets) and when it is durable. */
-  append(part: ChunkPart): AppendedChunk {
+  /** Starts writing rows of a layer at the end of its file; returns where they go and when they are written. */
+  append(part: ChunkPart): AppendedPiece {
     if (this.closed) throw new MarginError('INTERNAL', 'ActivationAppender.append: the appender is closed');
     const { layer, units, itemIds, data } = part;
     if (data.length !== itemIds.length * units) {
@@ -89,35 +99,62 @@ export class ActivationAppender {
     if (prev && prev.units !== units) {
       throw new MarginError('CONFLICT', `layer ${layer} of checkpoint ${this.checkpointId} has ${prev.units} units stored, the runner returned ${units}`);
     }
-    const chunkNo = (prev?.last ?? -1) + 1;
-    this.layers.set(layer, { last: chunkNo, units });
+    if (!prev) this.layers.set(layer, { last: -1, units });
     const file = layerFileName(this.checkpointId, layer, this.dtype);
     const f = this.openFile(file);
     const bytes = encodeRows(data, this.dtype);
     const offset = f.end;
     f.end += bytes.byteLength;
-    const durable = writeAndSync(f.fd, bytes, offset);
-    this.writes.add(durable);
-    const forget = () => { this.writes.delete(durable); };
-    durable.then(forget, forget);
-    return { chunkNo, file, dtype: this.dtype, units, itemIds, byteOffset: offset, byteLength: bytes.byteLength, layer, durable };
+    const written = writeAll(f.fd, bytes, offset);
+    this.writes.add(written);
+    const forget = () => { this.writes.delete(written); };
+    written.then(forget, forget);
+    return { layer, file, dtype: this.dtype, units, itemIds, byteOffset: offset, byteLength: bytes.byteLength, written };
   }
 
-  /** The index rows of these chunks, through one appender (inside the caller's transaction). */
-  async insertIndex(chunks: AppendedChunk[]): Promise<void> {
-    if (chunks.length === 0) return;
+  /** Waits until the pieces' bytes are written, then makes them durable: one fsync per file they touch. */
+  async sync(pieces: AppendedPiece[]): Promise<void> {
+    await Promise.all(pieces.map((p) => p.written));
+    const fds = [...new Set(pieces.map((p) => this.files.get(p.file)!.fd))];
+    await Promise.all(fds.map((fd) => new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())))));
+  }
+
+  /**
+   * The index rows of these pieces, through one appender (inside the caller's transaction). A
+   * layer's pieces that follow each other in its file become one chunk (their item ids joined):
+   * a transaction of several compute batches adds one chunk per layer, not one per batch.
+   */
+  async insertIndex(pieces: AppendedPiece[]): Promise<void> {
+    if (pieces.length === 0) return;
+    const rows: IndexRow[] = [];
+    const open = new Map<string, { row: IndexRow; ids: Int32Array[] }>();
+    for (const p of pieces) {
+      const cur = open.get(p.layer);
+      if (cur && cur.row.file === p.file && cur.row.byteOffset + cur.row.byteLength === p.byteOffset) {
+        cur.row.byteLength += p.byteLength;
+        cur.ids.push(p.itemIds);
+        continue;
+      }
+      if (cur) cur.row.itemIds = joinIds(cur.ids);
+      const layer = this.layers.get(p.layer)!;
+      layer.last += 1;
+      const row: IndexRow = { layer: p.layer, chunkNo: layer.last, file: p.file, dtype: p.dtype, units: p.units, itemIds: p.itemIds, byteOffset: p.byteOffset, byteLength: p.byteLength };
+      rows.push(row);
+      open.set(p.layer, { row, ids: [p.itemIds] });
+    }
+    for (const { row, ids } of open.values()) row.itemIds = joinIds(ids);
     const created = timestampValue(BigInt(Math.round(this.store.now())) * 1000n);
-    await appendRows(this.store.conn, 'activation_chunks', chunks.length, [
+    await appendRows(this.store.conn, 'activation_chunks', rows.length, [
       { type: INTEGER, get: () => this.checkpointId },
-      { type: VARCHAR, get: (i) => chunks[i].layer },
-      { type: INTEGER, get: (i) => chunks[i].chunkNo },
-      { type: VARCHAR, get: (i) => chunks[i].file },
-      { type: VARCHAR, get: (i) => chunks[i].dtype },
-      { type: INTEGER, get: (i) => chunks[i].units },
-      intListColumn(chunks.map((c) => c.itemIds)),
-      { type: INTEGER, get: (i) => chunks[i].itemIds.length },
-      { type: BIGINT, get: (i) => BigInt(chunks[i].byteOffset) },
-      { type: BIGINT, get: (i) => BigInt(chunks[i].byteLength) },
+      { type: VARCHAR, get: (i) => rows[i].layer },
+      { type: INTEGER, get: (i) => rows[i].chunkNo },
+      { type: VARCHAR, get: (i) => rows[i].file },
+      { type: VARCHAR, get: (i) => rows[i].dtype },
+      { type: INTEGER, get: (i) => rows[i].units },
+      intListColumn(rows.map((r) => r.itemIds)),
+      { type: INTEGER, get: (i) => rows[i].itemIds.length },
+      { type: BIGINT, get: (i) => BigInt(rows[i].byteOffset) },
+      { type: BIGINT, get: (i) => BigInt(rows[i].byteLength) },
       { type: TIMESTAMP, get: () => created },
     ]);
   }
@@ -160,12 +197,12 @@ export class ActivationAppender {
 export const WRITE_PIECE = 256 * 1024;
 
 /**
- * Write `bytes` at `offset` in WRITE_PIECE pieces, then fsync — on libuv's thread pool, the JS
- * thread stays free. Every piece is issued at once (positioned writes): issuing the next piece
- * from the previous one's callback needs the JS thread, which ONNX Runtime holds for whole runs,
- * and made a 46 MB batch take ~250 ms to write instead of ~60 ms.
+ * Write `bytes` at `offset` in WRITE_PIECE pieces on libuv's thread pool; the JS thread stays
+ * free. Every piece is issued at once (positioned writes): issuing the next piece from the
+ * previous one's callback needs the JS thread, which ONNX Runtime holds for whole runs, and made
+ * a 46 MB batch take ~250 ms to write instead of ~60 ms.
  */
-async function writeAndSync(fd: number, bytes: Uint8Array, offset: number): Promise<void> {
+async function writeAll(fd: number, bytes: Uint8Array, offset: number): Promise<void> {
   const pieces: Promise<void>[] = [];
   for (let at = 0; at < bytes.byteLength; at += WRITE_PIECE) {
     const n = Math.min(WRITE_PIECE, bytes.byteLength - at);
@@ -174,7 +211,14 @@ async function writeAndSync(fd: number, bytes: Uint8Array, offset: number): Prom
     }));
   }
   await Promise.all(pieces);
-  await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+function joinIds(parts: Int32Array[]): Int32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
 }
 
 function fsyncDir(dir: string): void {

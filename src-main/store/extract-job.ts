@@ -1,6 +1,7 @@
 /**
  * Resumable extraction: run a checkpoint over the items of one split and store predictions,
- * latents and (for the requested layers) activations, one batch per transaction.
+ * latents and (for the requested layers) activations, in transactions of one or more compute
+ * batches (`commitItems`).
  *
  * What is done is read back from the store itself (items with a prediction, items listed in a
  * layer's committed activation chunks), so a rerun after a crash, kill or cancel simply skips
@@ -10,10 +11,10 @@
 import { MarginError, badInput } from '../shared/errors.ts';
 import type { BatchOutput, BatchRunner } from '../core/extraction-types.ts';
 import { inTransaction, queryOne, queryRows } from './db.ts';
-import { ActivationAppender, withCheckpointWriter, type AppendedChunk } from './activation-appender.ts';
+import { ActivationAppender, withCheckpointWriter, type AppendedPiece } from './activation-appender.ts';
 import type { ActivationDtype } from './activation-files.ts';
 import { extractedItems, invalidateActivations } from './activations.ts';
-import { predictedItems, writeLatents, writePredictions } from './predictions.ts';
+import { predictedItems, writeLatents, writePredictions, type PredictionRows } from './predictions.ts';
 import { assertWritable } from './project.ts';
 import type { Store } from './project.ts';
 
@@ -35,7 +36,15 @@ export interface ExtractionOptions {
   /** Only these items (e.g. a sample's members); default: the whole split. */
   itemIds?: Int32Array;
   dtype: ActivationDtype;
+  /** Items per compute batch (what the runner is asked for at once). */
   batchSize: number;
+  /**
+   * Items per transaction (default: batchSize). Compute batches are gathered until they hold at
+   * least this many items, then committed together: fewer, larger commits while the batches stay
+   * small (less memory in flight, finer overlap of compute and writing). A crash or cancel loses
+   * at most one such group's uncommitted work.
+   */
+  commitItems?: number;
   /** Runner calls issued at once per batch (the runner's worker count). Default 1. */
   parallel?: number;
   onProgress?: (p: ExtractionProgress) => void;
@@ -49,6 +58,7 @@ export interface ExtractionResult {
   skipped: number;
   /** Items computed and committed by this run. */
   computed: number;
+  /** Transactions committed. */
   batches: number;
   seconds: number;
   /** Of `seconds`: waiting for the runner's outputs (compute not hidden behind writing) … */
@@ -65,6 +75,9 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
   assertWritable(store, 'runExtraction');
   if (!Number.isInteger(checkpointId)) throw badInput(`runExtraction: checkpointId must be an integer, got ${checkpointId}`);
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw badInput(`runExtraction: batchSize must be a positive integer, got ${batchSize}`);
+  if (o.commitItems !== undefined && !(Number.isInteger(o.commitItems) && o.commitItems > 0)) {
+    throw badInput(`runExtraction: commitItems must be a positive integer, got ${o.commitItems}`);
+  }
   if (dtype !== 'float32' && dtype !== 'float16') throw badInput(`runExtraction: dtype must be 'float32' or 'float16', got ${String(dtype)}`);
   if (!Array.isArray(layers) || new Set(layers).size !== layers.length) throw badInput('runExtraction: layers must be an array of distinct layer names');
 
@@ -108,16 +121,48 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
   }
 
   const appender = await store.lock.run(() => ActivationAppender.open(store, checkpointId, dtype));
+  const commitItems = o.commitItems ?? batchSize;
   // A three-stage pipeline: batch b+1 computes (runner) while batch b's layer rows are written to
-  // their files (thread pool) and batch b−1's index rows, predictions and latents commit (DuckDB).
+  // their files (thread pool) and the previous group's index rows, predictions and latents
+  // commit (DuckDB). At most one group commits behind the one being gathered.
   const launch = (b: number) => (b < pending.length ? runBatch(runner, pending.slice(b, b + batchSize), layers, numClasses, o.parallel ?? 1) : null);
   let inFlight = launch(0);
   inFlight?.catch(() => undefined); // awaited below; never left unhandled when we stop early
   let committing: Promise<void> = Promise.resolve();
   let writeMs = 0;
+  let group = emptyGroup();
+
+  /** Commits the gathered group after the previous one: its rows, then (bytes durable) COMMIT. */
+  const commitGroup = (g: Group): Promise<void> => {
+    const previous = committing;
+    const commit = previous.then(() => store.lock.run(() => inTransaction(store.conn, async () => {
+      const tc = now();
+      if (g.predictions.length > 0) {
+        const rows = joinPredictions(g.predictions, numClasses);
+        await writePredictions(store, checkpointId, rows);
+        await writeLatents(store, checkpointId, rows.itemIds, joinFloats(g.predictions.map((p) => p.latent)), g.predictions[0].latentDim);
+      }
+      await appender.insertIndex(g.pieces);
+      await store.conn.run(`INSERT INTO extraction_batches VALUES (nextval('seq_extraction_batches'), $1, $2, $3, $4, $5, $6, $7::VARCHAR[], $8, $9, $10, epoch_ms($11))`,
+        [checkpointId, o.datasetId, o.split, g.items, g.firstItem, g.lastItem, JSON.stringify(layers), dtype,
+          runner.engine, (now() - g.started) / 1000, Math.round(now())]);
+      await appender.sync(g.pieces); // the bytes are on disk before the index rows commit
+      writeMs += now() - tc;
+    })).finally(() => invalidateActivations(store, checkpointId)));
+    committing = commit.then(() => {
+      computed += g.items;
+      batches++;
+      report();
+    });
+    committing.catch(() => undefined); // awaited at the next group or below
+    return previous;
+  };
+
   try {
     for (let b = 0; b < pending.length; b += batchSize) {
       if (o.signal?.aborted) {
+        if (group.items > 0) await commitGroup(group); // what is computed is kept
+        group = emptyGroup();
         await committing;
         throw new MarginError('CANCELLED', `extraction of checkpoint ${checkpointId} cancelled after ${skipped + computed} of ${total} items; run it again to resume`,
           { done: skipped + computed, total });
@@ -129,68 +174,52 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
       inFlight = launch(b + batchSize);
       inFlight?.catch(() => undefined);
       // Start writing this batch's layer rows now: only what each item is missing.
-      const chunks: AppendedChunk[] = [];
-      const predictions: Array<() => Promise<void>> = [];
+      const pieces: AppendedPiece[] = [];
       try {
         for (const { items, out } of parts) {
           const ids = Int32Array.from(items, (w) => w.itemId);
           for (const l of out.layers) {
             const have = hasLayer.get(l.name)!;
             const sel = Int32Array.from(items.map((w, i) => (have.has(w.itemId) ? -1 : i)).filter((i) => i >= 0));
-            if (sel.length > 0) chunks.push(appender.append({ layer: l.name, units: l.units, itemIds: pick(ids, sel, 1) as Int32Array, data: pick(l.data, sel, l.units) as Float32Array }));
+            if (sel.length > 0) pieces.push(appender.append({ layer: l.name, units: l.units, itemIds: pick(ids, sel, 1) as Int32Array, data: pick(l.data, sel, l.units) as Float32Array }));
           }
           const needPred = items.map((w, i) => (predicted.has(w.itemId) ? -1 : i)).filter((i) => i >= 0);
           if (needPred.length > 0) {
             // Copied now (small: ~0.4 KB per item), so the runner's arrays can go back to it as
-            // soon as the layer rows are written, without waiting for this batch's commit.
+            // soon as the layer rows are written, without waiting for the group's commit.
             const sel = Int32Array.from(needPred);
-            const rows = {
+            group.predictions.push({
               itemIds: pick(ids, sel, 1).slice() as Int32Array,
               trueLabels: Int32Array.from(needPred, (i) => items[i].label),
               predicted: pick(out.predicted, sel, 1).slice() as Int32Array,
               probs: pick(out.probs, sel, numClasses).slice() as Float32Array,
               logits: pick(out.logits, sel, numClasses).slice() as Float32Array,
               numClasses,
-            };
-            const latent = pick(out.latent, sel, out.latentDim).slice() as Float32Array;
-            const latentDim = out.latentDim;
-            predictions.push(async () => {
-              await writePredictions(store, checkpointId, rows);
-              await writeLatents(store, checkpointId, rows.itemIds, latent, latentDim);
+              latent: pick(out.latent, sel, out.latentDim).slice() as Float32Array,
+              latentDim: out.latentDim,
             });
           }
         }
       } catch (err) {
         // Writes already started read from the runner's arrays: let them finish before handing the arrays back.
-        await Promise.allSettled(chunks.map((c) => c.durable));
+        await Promise.allSettled(pieces.map((c) => c.written));
         for (const p of parts) p.out.release?.();
         throw err;
       }
       for (const w of batch) predicted.add(w.itemId);
       for (const l of layers) for (const w of batch) hasLayer.get(l)!.add(w.itemId);
-      // One transaction per batch, after the previous batch's; it commits once its bytes are durable.
-      const previous = committing;
-      const commit = previous.then(() => store.lock.run(() => inTransaction(store.conn, async () => {
-        const tc = now();
-        for (const write of predictions) await write();
-        await appender.insertIndex(chunks);
-        const first = batch[0].itemId, lastId = batch[batch.length - 1].itemId;
-        await store.conn.run(`INSERT INTO extraction_batches VALUES (nextval('seq_extraction_batches'), $1, $2, $3, $4, $5, $6, $7::VARCHAR[], $8, $9, $10, epoch_ms($11))`,
-          [checkpointId, o.datasetId, o.split, batch.length, first, lastId, JSON.stringify(layers), dtype,
-            runner.engine, (now() - tb) / 1000, Math.round(now())]);
-        await Promise.all(chunks.map((c) => c.durable)); // the bytes are on disk before the index rows commit
-        writeMs += now() - tc;
-      })).finally(() => invalidateActivations(store, checkpointId)));
       // The runner may reuse its arrays once the layer rows are written (predictions were copied).
-      void Promise.allSettled(chunks.map((c) => c.durable)).then(() => { for (const p of parts) p.out.release?.(); });
-      committing = commit.then(() => {
-        computed += batch.length;
-        batches++;
-        report();
-      });
-      committing.catch(() => undefined); // awaited at the next batch or below
-      // Keep at most one batch committing behind the one being written.
-      await previous;
+      void Promise.allSettled(pieces.map((c) => c.written)).then(() => { for (const p of parts) p.out.release?.(); });
+      group.pieces.push(...pieces);
+      group.items += batch.length;
+      if (group.firstItem < 0) group.firstItem = batch[0].itemId;
+      group.lastItem = batch[batch.length - 1].itemId;
+      if (group.started < 0) group.started = tb;
+      if (group.items >= commitItems || b + batchSize >= pending.length) {
+        const previous = commitGroup(group);
+        group = emptyGroup();
+        await previous; // keep at most one group committing behind the one being gathered
+      }
     }
     await committing;
   } finally {
@@ -297,4 +326,44 @@ async function updateTestAccuracy(store: Store, checkpointId: number, datasetId:
       await store.conn.run('UPDATE checkpoints SET test_accuracy = $1 WHERE id = $2', [Number(r.acc), checkpointId]);
     }
   });
+}
+
+/** Compute batches gathered into one transaction. */
+interface Group {
+  items: number;
+  firstItem: number;
+  lastItem: number;
+  started: number;
+  pieces: AppendedPiece[];
+  predictions: Array<PredictionRows & { latent: Float32Array; latentDim: number }>;
+}
+
+function emptyGroup(): Group {
+  return { items: 0, firstItem: -1, lastItem: -1, started: -1, pieces: [], predictions: [] };
+}
+
+function joinPredictions(parts: PredictionRows[], numClasses: number): PredictionRows {
+  if (parts.length === 1) return parts[0];
+  const joinInts = (xs: Int32Array[]): Int32Array => {
+    const out = new Int32Array(xs.reduce((a, x) => a + x.length, 0));
+    let o = 0;
+    for (const x of xs) { out.set(x, o); o += x.length; }
+    return out;
+  };
+  return {
+    itemIds: joinInts(parts.map((p) => p.itemIds)),
+    trueLabels: joinInts(parts.map((p) => p.trueLabels)),
+    predicted: joinInts(parts.map((p) => p.predicted)),
+    probs: joinFloats(parts.map((p) => p.probs)),
+    logits: joinFloats(parts.map((p) => p.logits)),
+    numClasses,
+  };
+}
+
+function joinFloats(xs: Float32Array[]): Float32Array {
+  if (xs.length === 1) return xs[0];
+  const out = new Float32Array(xs.reduce((a, x) => a + x.length, 0));
+  let o = 0;
+  for (const x of xs) { out.set(x, o); o += x.length; }
+  return out;
 }

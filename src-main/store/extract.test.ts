@@ -203,6 +203,55 @@ describe('runExtraction + readers', () => {
     expectLayer(await readActivations(store, ck, 'conv1'), 'conv1', false);
   });
 
+  it('gathers compute batches into transactions of commitItems: one chunk row per layer per transaction, values intact', async () => {
+    const { store, ds, ck } = await setup(50);
+    const progress: number[] = [];
+    const runner = new FakeRunner();
+    const res = await runExtraction({ store, checkpointId: ck, runner, datasetId: ds, split: 'test', layers: ['conv1', 'dense/1'],
+      dtype: 'float32', batchSize: 8, commitItems: 20, onProgress: (p) => progress.push(p.done) });
+    // 8+8+8 = 24 ≥ 20 → commit; 24 more → commit; the last 2 → commit
+    expect(res).toMatchObject({ total: 50, computed: 50, batches: 3 });
+    expect(progress).toEqual([0, 24, 48, 50]);
+    expect(runner.calls).toBe(7);
+    const chunks = await queryRows(store.conn, `SELECT layer, chunk_no, row_count, byte_offset, byte_length FROM activation_chunks
+      WHERE checkpoint_id = $1 ORDER BY layer, chunk_no`, [ck]);
+    expect(chunks.map((c) => [c.layer, c.chunk_no, c.row_count, Number(c.byte_offset)])).toEqual([
+      ['conv1', 0, 24, 0], ['conv1', 1, 24, 24 * 12 * 4], ['conv1', 2, 2, 48 * 12 * 4],
+      ['dense/1', 0, 24, 0], ['dense/1', 1, 24, 24 * 5 * 4], ['dense/1', 2, 2, 48 * 5 * 4],
+    ]);
+    const batches = await queryRows(store.conn, 'SELECT item_count, first_item, last_item FROM extraction_batches ORDER BY id');
+    expect(batches).toEqual([
+      { item_count: 24, first_item: TEST_BASE, last_item: TEST_BASE + 23 },
+      { item_count: 24, first_item: TEST_BASE + 24, last_item: TEST_BASE + 47 },
+      { item_count: 2, first_item: TEST_BASE + 48, last_item: TEST_BASE + 49 },
+    ]);
+    for (const layer of ['conv1', 'dense/1']) expectLayer(await readActivations(store, ck, layer), layer, false);
+    const p = await getPredictions(store, ck);
+    expect(Array.from(p.itemIds)).toEqual(Array.from({ length: 50 }, (_, i) => TEST_BASE + i));
+    expect(Array.from(p.predicted)).toEqual(Array.from({ length: 50 }, (_, i) => fakePredicted(i)));
+    const lat = await getLatent(store, ck);
+    expect(lat.rows).toBe(50);
+    expect(lat.data[49 * FAKE_LATENT + 1]).toBe(Math.fround(fakeValue(49, 'latent', 1)));
+    await expect(runExtraction({ store, checkpointId: ck, runner, datasetId: ds, split: 'test', layers: ['conv1'], dtype: 'float32', batchSize: 8, commitItems: 0 }))
+      .rejects.toThrow(/commitItems must be a positive integer, got 0/);
+  });
+
+  it('on cancel commits the compute batches already gathered, then stops; the rerun does the rest', async () => {
+    const { store, ds, ck } = await setup(60);
+    const ac = new AbortController();
+    const err = await runExtraction({ store, checkpointId: ck, runner: new FakeRunner(), datasetId: ds, split: 'test', layers: ['conv1'],
+      dtype: 'float32', batchSize: 5, commitItems: 20, signal: ac.signal, onProgress: (p) => { if (p.done === 20) ac.abort(); } }).then(() => null, (e: unknown) => e);
+    const done = Number(/cancelled after (\d+) of 60/.exec((err as Error).message)![1]);
+    // the group gathered when the abort was seen is committed, whatever its size; never the whole split
+    expect(done).toBeGreaterThan(20);
+    expect(done).toBeLessThan(60);
+    expect((await getPredictions(store, ck)).itemIds.length).toBe(done);
+    expect((await readActivations(store, ck, 'conv1')).rows).toBe(done);
+    const res = await runExtraction({ store, checkpointId: ck, runner: new FakeRunner(), datasetId: ds, split: 'test', layers: ['conv1'], dtype: 'float32', batchSize: 5, commitItems: 20 });
+    expect(res).toMatchObject({ skipped: done, computed: 60 - done });
+    expectLayer(await readActivations(store, ck, 'conv1'), 'conv1', false);
+  });
+
   it('validates its arguments', async () => {
     const { store, ds, ck } = await setup(5);
     const base = { store, checkpointId: ck, runner: new FakeRunner(), datasetId: ds, split: 'test', layers: ['conv1'], dtype: 'float32' as const, batchSize: 4 };

@@ -48,6 +48,9 @@ export function modelDataset(model: ModelDetail): { datasetId: number; split: st
   return { datasetId: model.datasetId, split: model.split };
 }
 
+/** Items per extraction transaction (see extractItems). */
+const COMMIT_ITEMS = 2048;
+
 /** Runs one extraction of a checkpoint over item ids (all items of its split when undefined). */
 export async function extractItems(
   store: Store,
@@ -55,7 +58,7 @@ export async function extractItems(
   checkpoint: CheckpointInfo,
   layers: string[],
   itemIds: Int32Array | undefined,
-  opts: { dtype?: 'float32' | 'float16'; workers?: number; batchSize?: number; onProgress?: (p: ExtractProgress) => void; signal?: AbortSignal } = {},
+  opts: { dtype?: 'float32' | 'float16'; workers?: number; batchSize?: number; commitItems?: number; onProgress?: (p: ExtractProgress) => void; signal?: AbortSignal } = {},
 ): Promise<ExtractionResult & { engine: string }> {
   const { datasetId, split } = modelDataset(model);
   const ds = await getDataset(store, datasetId);
@@ -72,10 +75,12 @@ export async function extractItems(
   const onnxPath = model.engine === 'onnxruntime' ? modelPath : checkpoint.onnxPath ? checkpointModelPath(store, checkpoint.onnxPath) : null;
   const onnx = onnxPath !== null;
   // ONNX Runtime runs synchronously in this thread on one native thread, in runs of 128 items
-  // (fastest measured, see src-main/onnx/README.md), while the previous batch is written and
-  // committed; batches of 2,000 (median of warm passes 9,200–10,300 items/s against 8,000–8,600
-  // for 1,000 and 8,400 for 4,000). TF.js uses worker threads.
-  const runnerBatch = opts.batchSize ?? (onnx ? 2000 : 256);
+  // (fastest measured, see src-main/onnx/README.md), while the previous batch is written. Compute
+  // batches of 512 are gathered into transactions of ≥ 2,048 items: small batches keep little
+  // memory in flight (the first extraction of a process first-touches it: 1.45 → 1.0 s for 10,000
+  // items against batches of 2,000), few commits keep DuckDB's share down. TF.js uses worker threads.
+  const runnerBatch = opts.batchSize ?? (onnx ? 512 : 256);
+  const commitItems = opts.commitItems ?? COMMIT_ITEMS;
   const workers = onnx ? 1 : (opts.workers ?? (itemIds && itemIds.length <= runnerBatch ? 0 : 2));
   const common = { pixels: data.pixels, height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale, latentLayer: model.latentLayer };
   const runner = onnx
@@ -93,6 +98,7 @@ export async function extractItems(
       dtype: opts.dtype ?? 'float32',
       batchSize: runnerBatch * Math.max(1, workers),
       parallel: Math.max(1, workers),
+      commitItems,
       onProgress: opts.onProgress,
       signal: opts.signal,
     });
