@@ -130,6 +130,10 @@ export async function insertDataset(store: Store, name: string, ds: ImportedData
     }
     return id;
   }));
+  // A bulk write: fold DuckDB's write-ahead log into the database file now, so that opening the
+  // project does not replay it and the next job's commits do not pay for it (its first
+  // extraction's last commit did: ~0.13 s after importing 10,000 28×28 images).
+  await store.lock.run(() => store.conn.run('CHECKPOINT')).catch(() => undefined);
   // The pixels are at hand: write their plain-file copies now, so the first extraction need not
   // read them back out of the BLOBs (best effort, like every cache write).
   const { created } = await getDataset(store, id);
