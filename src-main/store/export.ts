@@ -56,7 +56,11 @@ export async function exportData(store: Store, o: ExportOptions): Promise<Export
     sql = `SELECT p.item_id, i.dataset_id, i.split, i.split_index, i.label AS true_label, p.predicted, p.correct, p.confidence, p.probs, p.logits
            FROM predictions p JOIN items i USING (item_id) WHERE p.checkpoint_id = ${ck} ORDER BY p.item_id`;
   } else if (o.what === 'latent') {
-    sql = `SELECT item_id, vector FROM latents WHERE checkpoint_id = ${ck} ORDER BY item_id`;
+    // Latent vectors live in the latent layer's files (getLatent): staged like activations.
+    const m = await getLatent(store, ck);
+    await store.conn.run(`CREATE OR REPLACE TEMP TABLE export_latent (item_id INTEGER, vector FLOAT[${Math.max(1, m.cols)}])`);
+    await appendRows(store.conn, 'export_latent', m.rows, [{ type: INTEGER, get: (i) => m.itemIds[i] }, floatArrayColumn(m.data, m.cols)]);
+    sql = 'SELECT item_id, vector::FLOAT[] AS vector FROM export_latent ORDER BY item_id';
   } else if (o.what === 'samples') {
     const where = o.sampleId !== undefined ? `s.id = ${Number(o.sampleId)}`
       : `s.model_id = (SELECT model_id FROM checkpoints WHERE id = ${ck})`;
@@ -73,6 +77,7 @@ export async function exportData(store: Store, o: ExportOptions): Promise<Export
   const r = await store.conn.runAndReadAll(`COPY (${sql}) TO ${sqlString(out)} (FORMAT ${o.format === 'csv' ? 'csv, HEADER true' : 'parquet'})`);
   const rows = Number(r.getRowsJS()[0]?.[0] ?? 0);
   if (o.what === 'activations') await store.conn.run('DROP TABLE IF EXISTS export_activations');
+  if (o.what === 'latent') await store.conn.run('DROP TABLE IF EXISTS export_latent');
   if (rows === 0 && o.what !== 'samples') {
     throw new MarginError('NOT_FOUND', `nothing to export: checkpoint ${ck} has no stored ${o.what}`);
   }

@@ -1,7 +1,8 @@
 /**
- * Resumable extraction: run a checkpoint over the items of one split and store predictions,
- * latents and (for the requested layers) activations, in transactions of one or more compute
- * batches (`commitItems`).
+ * Resumable extraction: run a checkpoint over the items of one split and store predictions and
+ * the activations of the requested layers and of the model's latent layer (the latent vectors:
+ * always stored, always as float32), in transactions of one or more compute batches
+ * (`commitItems`).
  *
  * What is done is read back from the store itself (items with a prediction, items listed in a
  * layer's committed activation chunks), so a rerun after a crash, kill or cancel simply skips
@@ -14,7 +15,7 @@ import { inTransaction, queryOne, queryRows } from './db.ts';
 import { ActivationAppender, withCheckpointWriter, type AppendedPiece } from './activation-appender.ts';
 import type { ActivationDtype } from './activation-files.ts';
 import { extractedItems, invalidateActivations } from './activations.ts';
-import { predictedItems, writeLatents, writePredictions, type PredictionRows } from './predictions.ts';
+import { predictedItems, writePredictions, type PredictionRows } from './predictions.ts';
 import { assertWritable } from './project.ts';
 import type { Store } from './project.ts';
 
@@ -31,7 +32,7 @@ export interface ExtractionOptions {
   runner: BatchRunner;
   datasetId: number;
   split: string;
-  /** Layers whose activations to store (predictions and latents are always stored). */
+  /** Layers whose activations to store (predictions and the latent layer are always stored). */
   layers: string[];
   /** Only these items (e.g. a sample's members); default: the whole split. */
   itemIds?: Int32Array;
@@ -82,7 +83,7 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
   if (!Array.isArray(layers) || new Set(layers).size !== layers.length) throw badInput('runExtraction: layers must be an array of distinct layer names');
 
   const ck = await queryOne(store.conn,
-    'SELECT c.model_id, m.num_classes FROM checkpoints c JOIN models m ON m.id = c.model_id WHERE c.id = $1', [checkpointId]);
+    'SELECT c.model_id, m.num_classes, m.latent_layer FROM checkpoints c JOIN models m ON m.id = c.model_id WHERE c.id = $1', [checkpointId]);
   if (!ck) throw new MarginError('NOT_FOUND', `checkpoint ${checkpointId} does not exist`);
   const numClasses = Number(ck.num_classes);
   const known = (await queryRows(store.conn, 'SELECT name FROM layers WHERE model_id = $1', [Number(ck.model_id)])).map((r) => String(r.name));
@@ -91,16 +92,22 @@ export async function runExtraction(o: ExtractionOptions): Promise<ExtractionRes
 
   // One job at a time writes a checkpoint's files (a lazy extraction for a query waits for a
   // running one); what is already stored is read inside that lock.
-  return withCheckpointWriter(store, checkpointId, () => runLocked(o, numClasses, now));
+  return withCheckpointWriter(store, checkpointId, () => runLocked(o, numClasses, String(ck.latent_layer), now));
 }
 
-async function runLocked(o: ExtractionOptions, numClasses: number, now: () => number): Promise<ExtractionResult> {
+async function runLocked(o: ExtractionOptions, numClasses: number, latentLayer: string, now: () => number): Promise<ExtractionResult> {
   const { store, checkpointId, runner, layers, dtype, batchSize } = o;
   const work = await workList(store, o.datasetId, o.split, o.itemIds);
   const predicted = await predictedItems(store, checkpointId);
+  // What is stored: the requested layers and the latent layer (from the runner's latent output
+  // when it was not requested).
+  const stored = layers.includes(latentLayer) ? layers : [...layers, latentLayer];
   const hasLayer = new Map<string, Set<number>>();
-  for (const l of layers) hasLayer.set(l, new Set(await extractedItems(store, checkpointId, l)));
-  const complete = (id: number) => predicted.has(id) && layers.every((l) => hasLayer.get(l)!.has(id));
+  for (const l of stored) hasLayer.set(l, new Set(await extractedItems(store, checkpointId, l)));
+  const complete = (id: number) => predicted.has(id) && stored.every((l) => hasLayer.get(l)!.has(id));
+  // Projects extracted before latents moved to the layer files keep them in the latents table;
+  // an item whose latent layer is written here loses its old row in the same transaction.
+  const legacyLatents = Number((await queryOne(store.conn, 'SELECT count(*) AS n FROM latents WHERE checkpoint_id = $1', [checkpointId]))?.n ?? 0) > 0;
   const pending = work.filter((w) => !complete(w.itemId));
   const total = work.length;
   const skipped = total - pending.length;
@@ -121,6 +128,10 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
   }
 
   const appender = await store.lock.run(() => ActivationAppender.open(store, checkpointId, dtype));
+  // The latent vectors stay exact (samplers and the latent view use them): float32 even when the
+  // other layers are stored as float16.
+  const latentAppender = dtype === 'float32' ? appender : await store.lock.run(() => ActivationAppender.open(store, checkpointId, 'float32'));
+  const appenderOf = (layer: string) => (layer === latentLayer ? latentAppender : appender);
   const commitItems = o.commitItems ?? batchSize;
   // A three-stage pipeline: batch b+1 computes (runner) while batch b's layer rows are written to
   // their files (thread pool) and the previous group's index rows, predictions and latents
@@ -137,16 +148,20 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
     const previous = committing;
     const commit = previous.then(() => store.lock.run(() => inTransaction(store.conn, async () => {
       const tc = now();
-      if (g.predictions.length > 0) {
-        const rows = joinPredictions(g.predictions, numClasses);
-        await writePredictions(store, checkpointId, rows);
-        await writeLatents(store, checkpointId, rows.itemIds, joinFloats(g.predictions.map((p) => p.latent)), g.predictions[0].latentDim);
+      if (g.predictions.length > 0) await writePredictions(store, checkpointId, joinPredictions(g.predictions, numClasses));
+      const own = g.pieces.filter((p) => p.layer !== latentLayer);
+      const latent = g.pieces.filter((p) => p.layer === latentLayer);
+      if (latentAppender === appender) await appender.insertIndex(g.pieces);
+      else { await appender.insertIndex(own); await latentAppender.insertIndex(latent); }
+      if (legacyLatents && latent.length > 0) {
+        await store.conn.run(`DELETE FROM latents WHERE checkpoint_id = $1 AND item_id IN (SELECT unnest($2::INTEGER[]))`,
+          [checkpointId, JSON.stringify(latent.flatMap((p) => Array.from(p.itemIds)))]);
       }
-      await appender.insertIndex(g.pieces);
       await store.conn.run(`INSERT INTO extraction_batches VALUES (nextval('seq_extraction_batches'), $1, $2, $3, $4, $5, $6, $7::VARCHAR[], $8, $9, $10, epoch_ms($11))`,
         [checkpointId, o.datasetId, o.split, g.items, g.firstItem, g.lastItem, JSON.stringify(layers), dtype,
           runner.engine, (now() - g.started) / 1000, Math.round(now())]);
-      await appender.sync(g.pieces); // the bytes are on disk before the index rows commit
+      // The bytes are on disk before the index rows commit.
+      await (latentAppender === appender ? appender.sync(g.pieces) : Promise.all([appender.sync(own), latentAppender.sync(latent)]));
       writeMs += now() - tc;
     })).finally(() => invalidateActivations(store, checkpointId)));
     committing = commit.then(() => {
@@ -178,14 +193,16 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
       try {
         for (const { items, out } of parts) {
           const ids = Int32Array.from(items, (w) => w.itemId);
-          for (const l of out.layers) {
+          const outputs = out.layers.some((l) => l.name === latentLayer) ? out.layers
+            : [...out.layers, { name: latentLayer, units: out.latentDim, data: out.latent }];
+          for (const l of outputs) {
             const have = hasLayer.get(l.name)!;
             const sel = Int32Array.from(items.map((w, i) => (have.has(w.itemId) ? -1 : i)).filter((i) => i >= 0));
-            if (sel.length > 0) pieces.push(appender.append({ layer: l.name, units: l.units, itemIds: pick(ids, sel, 1) as Int32Array, data: pick(l.data, sel, l.units) as Float32Array }));
+            if (sel.length > 0) pieces.push(appenderOf(l.name).append({ layer: l.name, units: l.units, itemIds: pick(ids, sel, 1) as Int32Array, data: pick(l.data, sel, l.units) as Float32Array }));
           }
           const needPred = items.map((w, i) => (predicted.has(w.itemId) ? -1 : i)).filter((i) => i >= 0);
           if (needPred.length > 0) {
-            // Copied now (small: ~0.4 KB per item), so the runner's arrays can go back to it as
+            // Copied now (small: ~0.1 KB per item), so the runner's arrays can go back to it as
             // soon as the layer rows are written, without waiting for the group's commit.
             const sel = Int32Array.from(needPred);
             group.predictions.push({
@@ -195,8 +212,6 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
               probs: pick(out.probs, sel, numClasses).slice() as Float32Array,
               logits: pick(out.logits, sel, numClasses).slice() as Float32Array,
               numClasses,
-              latent: pick(out.latent, sel, out.latentDim).slice() as Float32Array,
-              latentDim: out.latentDim,
             });
           }
         }
@@ -207,7 +222,7 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
         throw err;
       }
       for (const w of batch) predicted.add(w.itemId);
-      for (const l of layers) for (const w of batch) hasLayer.get(l)!.add(w.itemId);
+      for (const l of stored) for (const w of batch) hasLayer.get(l)!.add(w.itemId);
       // The runner may reuse its arrays once the layer rows are written (predictions were copied).
       void Promise.allSettled(pieces.map((c) => c.written)).then(() => { for (const p of parts) p.out.release?.(); });
       group.pieces.push(...pieces);
@@ -226,6 +241,7 @@ async function runLocked(o: ExtractionOptions, numClasses: number, now: () => nu
     await committing.catch(() => undefined);
     await inFlight?.then((parts) => { for (const p of parts) p.out.release?.(); }, () => undefined);
     await appender.close();
+    if (latentAppender !== appender) await latentAppender.close();
   }
   if (o.split === 'test') await updateTestAccuracy(store, checkpointId, o.datasetId);
   return { total, skipped, computed, batches, seconds: (now() - t0) / 1000, waitSeconds: waitMs / 1000, writeSeconds: writeMs / 1000 };
@@ -335,7 +351,7 @@ interface Group {
   lastItem: number;
   started: number;
   pieces: AppendedPiece[];
-  predictions: Array<PredictionRows & { latent: Float32Array; latentDim: number }>;
+  predictions: PredictionRows[];
 }
 
 function emptyGroup(): Group {

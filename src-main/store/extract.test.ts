@@ -133,7 +133,10 @@ describe('runExtraction + readers', () => {
     }
     const counts = await queryRows(store.conn, `SELECT (SELECT count(*) FROM predictions)::INTEGER AS p, (SELECT count(DISTINCT item_id) FROM predictions)::INTEGER AS d,
       (SELECT count(*) FROM latents)::INTEGER AS l`);
-    expect(counts[0]).toEqual({ p: 30, d: 30, l: 30 });
+    expect(counts[0]).toEqual({ p: 30, d: 30, l: 0 }); // latent vectors are the latent layer's rows, not table rows
+    const lat = await getLatent(store, ck);
+    expect(Array.from(lat.itemIds)).toEqual(Array.from({ length: 30 }, (_, i) => TEST_BASE + i));
+    expectLayer({ ...lat, rows: lat.rows }, 'latent', false); // float32, though the layers were float16
     const again = await runExtraction({ store, checkpointId: ck, runner: new FakeRunner(), datasetId: ds, split: 'test', layers: ['dense/1', 'conv1'], dtype: 'float16', batchSize: 8 });
     expect(again).toMatchObject({ total: 30, skipped: 30, computed: 0, batches: 0 });
   });
@@ -218,6 +221,7 @@ describe('runExtraction + readers', () => {
     expect(chunks.map((c) => [c.layer, c.chunk_no, c.row_count, Number(c.byte_offset)])).toEqual([
       ['conv1', 0, 24, 0], ['conv1', 1, 24, 24 * 12 * 4], ['conv1', 2, 2, 48 * 12 * 4],
       ['dense/1', 0, 24, 0], ['dense/1', 1, 24, 24 * 5 * 4], ['dense/1', 2, 2, 48 * 5 * 4],
+      ['latent', 0, 24, 0], ['latent', 1, 24, 24 * FAKE_LATENT * 4], ['latent', 2, 2, 48 * FAKE_LATENT * 4],
     ]);
     const batches = await queryRows(store.conn, 'SELECT item_count, first_item, last_item FROM extraction_batches ORDER BY id');
     expect(batches).toEqual([
@@ -252,6 +256,28 @@ describe('runExtraction + readers', () => {
     expectLayer(await readActivations(store, ck, 'conv1'), 'conv1', false);
   });
 
+  it('reads latent vectors of the legacy latents table, and replaces them by layer rows when the latent layer is extracted', async () => {
+    const { store, ds, ck } = await setup(10);
+    // A project extracted before latents moved to the layer files: rows in the latents table.
+    const vec = (i: number) => Array.from({ length: FAKE_LATENT }, (_, u) => Math.fround(fakeValue(i, 'latent', u)));
+    for (const i of [0, 1, 2, 3]) {
+      await store.conn.run(`INSERT INTO latents VALUES ($1, $2, $3::FLOAT[])`, [ck, TEST_BASE + i, JSON.stringify(vec(i))]);
+    }
+    const old = await getLatent(store, ck);
+    expect(Array.from(old.itemIds)).toEqual([0, 1, 2, 3].map((i) => TEST_BASE + i));
+    expectLayer(old, 'latent', false);
+    // Items 2…5 get the latent layer: their legacy rows go, the union has no duplicate.
+    await runExtraction({ store, checkpointId: ck, runner: new FakeRunner(), datasetId: ds, split: 'test', layers: [],
+      itemIds: Int32Array.from([2, 3, 4, 5], (i) => TEST_BASE + i), dtype: 'float32', batchSize: 4 });
+    const legacy = await queryRows(store.conn, 'SELECT item_id FROM latents ORDER BY item_id');
+    expect(legacy.map((r) => r.item_id)).toEqual([TEST_BASE, TEST_BASE + 1]);
+    const both = await getLatent(store, ck);
+    expect(Array.from(both.itemIds)).toEqual([0, 1, 2, 3, 4, 5].map((i) => TEST_BASE + i));
+    expectLayer(both, 'latent', false);
+    expect((await getLatent(store, ck, { split: 'train' })).rows).toBe(0);
+    expect((await projectInfo(store)).models[0].checkpoints[0].latents).toBe(6);
+  });
+
   it('validates its arguments', async () => {
     const { store, ds, ck } = await setup(5);
     const base = { store, checkpointId: ck, runner: new FakeRunner(), datasetId: ds, split: 'test', layers: ['conv1'], dtype: 'float32' as const, batchSize: 4 };
@@ -275,13 +301,13 @@ describe('runExtraction + readers', () => {
     const [c1, c2] = info.models[0].checkpoints;
     expect(c1).toMatchObject({ id: ck, predictions: 24, latents: 24, testAccuracy: 18 / 24 });
     expect(c1.layers.map((l) => [l.name, l.items, l.bytes, l.dtypes])).toEqual([
-      ['conv1', 24, 24 * 12 * 2, ['float16']], ['dense/1', 24, 24 * 5 * 2, ['float16']], ['latent', 0, 0, []], ['logits', 0, 0, []],
+      ['conv1', 24, 24 * 12 * 2, ['float16']], ['dense/1', 24, 24 * 5 * 2, ['float16']], ['latent', 24, 24 * FAKE_LATENT * 4, ['float32']], ['logits', 0, 0, []],
     ]);
     expect(c1.layers[0].shape).toEqual([2, 2, 3]);
     expect(c2).toMatchObject({ id: ck2, predictions: 0, testAccuracy: 0.5 });
-    expect(info.activationBytes).toBe(24 * 17 * 2);
+    expect(info.activationBytes).toBe(24 * 17 * 2 + 24 * FAKE_LATENT * 4);
     const files = fs.readdirSync(path.join(store.dir, 'activations', `ckpt-${ck}`)).sort();
-    expect(files).toEqual(['conv1.f16', 'dense%2f1.f16']);
+    expect(files).toEqual(['conv1.f16', 'dense%2f1.f16', 'latent.f32']);
   });
 
   it('a failure mid-pipeline keeps the committed batches, writes nothing half, and the rerun completes', async () => {
@@ -361,18 +387,19 @@ describe('kill and resume', () => {
 
     const counts = await queryRows(s2.conn, `SELECT
       (SELECT count(*) FROM predictions)::INTEGER AS p, (SELECT count(DISTINCT item_id) FROM predictions)::INTEGER AS pd,
-      (SELECT count(*) FROM latents)::INTEGER AS l, (SELECT count(DISTINCT item_id) FROM latents)::INTEGER AS ld`);
-    expect(counts[0]).toEqual({ p: 160, pd: 160, l: 160, ld: 160 });
-    for (const layer of ['conv1', 'dense/1']) {
+      (SELECT count(*) FROM latents)::INTEGER AS l`);
+    expect(counts[0]).toEqual({ p: 160, pd: 160, l: 0 });
+    for (const layer of ['conv1', 'dense/1', 'latent']) {
       const rows = await queryRows(s2.conn, `SELECT count(*)::INTEGER AS n, count(DISTINCT i)::INTEGER AS d FROM
         (SELECT unnest(item_ids) AS i FROM activation_chunks WHERE checkpoint_id = $1 AND layer = $2)`, [ck, layer]);
       expect(rows[0]).toEqual({ n: 160, d: 160 });
       const m = await readActivations(s2, ck, layer);
       expect(m.rows).toBe(160);
-      expectLayer(m, layer, true);
+      expectLayer(m, layer, layer !== 'latent'); // the latent layer is float32
       const units = FAKE_LAYERS.find((l) => l.name === layer)!.units;
-      const size = fs.statSync(path.join(dir, 'activations', `ckpt-${ck}`, `${layer.replace('/', '%2f')}.f16`)).size;
-      expect(size).toBe(160 * units * 2); // no stray bytes from the killed write
+      const half = layer !== 'latent';
+      const size = fs.statSync(path.join(dir, 'activations', `ckpt-${ck}`, `${layer.replace('/', '%2f')}.${half ? 'f16' : 'f32'}`)).size;
+      expect(size).toBe(160 * units * (half ? 2 : 4)); // no stray bytes from the killed write
     }
     const p = await getPredictions(s2, ck);
     for (let i = 0; i < 160; i++) expect(p.predicted[i]).toBe(fakePredicted(i));

@@ -4,6 +4,7 @@ import { MarginError, badInput } from '../shared/errors.ts';
 import type { Matrix } from '../core/matrix.ts';
 import { appendRows, floatListColumn, queryOne, queryRows, readFloatListColumn } from './db.ts';
 import type { Store } from './project.ts';
+import { extractedItems, readActivations } from './activations.ts';
 
 export interface PredictionRows {
   itemIds: Int32Array;
@@ -30,16 +31,6 @@ export async function writePredictions(store: Store, checkpointId: number, p: Pr
     { type: FLOAT, get: (i) => { let m = -Infinity; for (let c = 0; c < k; c++) m = Math.max(m, p.probs[i * k + c]); return m; } },
     floatListColumn(p.probs, k),
     floatListColumn(p.logits, k),
-  ]);
-}
-
-export async function writeLatents(store: Store, checkpointId: number, itemIds: Int32Array, latent: Float32Array, dim: number): Promise<void> {
-  const n = itemIds.length;
-  if (n === 0) return;
-  await appendRows(store.conn, 'latents', n, [
-    { type: INTEGER, get: () => checkpointId },
-    { type: INTEGER, get: (i) => itemIds[i] },
-    floatListColumn(latent, dim),
   ]);
 }
 
@@ -104,23 +95,63 @@ async function readList(store: Store, sql: string, params: (number | string)[], 
   return readFloatListColumn(store.conn, sql, params, 0, n, dim);
 }
 
-/** The latent vectors of a checkpoint as an n × dim matrix, ascending by item id. */
+/**
+ * The latent vectors of a checkpoint as an n × dim matrix, ascending by item id. An item's latent
+ * vector is its activation at the model's latent layer, stored once, in that layer's files (as
+ * float32, whatever dtype the other layers were extracted in). Projects extracted before this
+ * kept them in the `latents` table: those rows are still read, for the items not in the files.
+ */
 export async function getLatent(store: Store, checkpointId: number, filter?: ItemFilter): Promise<Matrix<Float32Array> & { itemIds: Int32Array }> {
   await assertCheckpoint(store, checkpointId, 'getLatent');
+  const layer = await latentLayerOf(store, checkpointId);
   const f = filterSql(filter, 2);
-  const head = await store.conn.runAndReadAll(
+  let inFiles = await extractedItems(store, checkpointId, layer);
+  if (filter && (filter.datasetId !== undefined || filter.split !== undefined)) {
+    const keep = new Set((await queryRows(store.conn, `SELECT item_id FROM items i WHERE true${filterSql(filter, 1).sql}`, filterSql(filter, 1).params)).map((r) => Number(r.item_id)));
+    inFiles = inFiles.filter((id) => keep.has(id));
+  }
+  const fromFiles = inFiles.length > 0
+    ? await readActivations(store, checkpointId, layer, Int32Array.from(inFiles).sort())
+    : { rows: 0, cols: 0, data: new Float32Array(0), itemIds: new Int32Array(0) };
+  const legacy = await store.conn.runAndReadAll(
     `SELECT l.item_id, len(l.vector)::INTEGER AS d FROM latents l JOIN items i USING (item_id)
      WHERE l.checkpoint_id = $1${f.sql} ORDER BY l.item_id`, [checkpointId, ...f.params]);
-  const cols = head.getColumnsJS();
-  if (cols.length === 0) cols.push([], [], [], [], [], []);
-  const n = head.currentRowCount;
-  const dim = n > 0 ? Number(cols[1][0]) : 0;
+  const n = legacy.currentRowCount;
+  if (n === 0) return fromFiles;
+  const cols = legacy.getColumnsJS();
+  const dim = Number(cols[1][0]);
   const data = await readList(store, `SELECT l.vector FROM latents l JOIN items i USING (item_id)
      WHERE l.checkpoint_id = $1${f.sql} ORDER BY l.item_id`, [checkpointId, ...f.params], n, dim);
-  return { rows: n, cols: dim, data, itemIds: Int32Array.from(cols[0] as number[]) };
+  const old = { rows: n, cols: dim, data, itemIds: Int32Array.from(cols[0] as number[]) };
+  if (fromFiles.rows === 0) return old;
+  if (fromFiles.cols !== dim) throw new MarginError('INTERNAL', `checkpoint ${checkpointId}: latent vectors of ${dim} values in the latents table, ${fromFiles.cols} in layer ${layer}`);
+  return mergeByItem(fromFiles, old);
 }
 
-/** Item ids of a checkpoint that already have a prediction (and therefore a latent). */
+/** The model's latent layer (whose activations are the latent vectors) of a checkpoint. */
+export async function latentLayerOf(store: Store, checkpointId: number): Promise<string> {
+  const r = await queryOne(store.conn, 'SELECT m.latent_layer FROM checkpoints c JOIN models m ON m.id = c.model_id WHERE c.id = $1', [checkpointId]);
+  if (!r) throw new MarginError('NOT_FOUND', `checkpoint ${checkpointId} does not exist`);
+  return String(r.latent_layer);
+}
+
+/** Two row sets of one width, each ascending by item id and without common items, merged in that order. */
+function mergeByItem(a: Matrix<Float32Array> & { itemIds: Int32Array }, b: Matrix<Float32Array> & { itemIds: Int32Array }): Matrix<Float32Array> & { itemIds: Int32Array } {
+  const d = a.cols;
+  const rows = a.rows + b.rows;
+  const data = new Float32Array(rows * d);
+  const itemIds = new Int32Array(rows);
+  let i = 0, j = 0;
+  for (let r = 0; r < rows; r++) {
+    const fromA = j >= b.rows || (i < a.rows && a.itemIds[i] < b.itemIds[j]);
+    const [m, k] = fromA ? [a, i++] : [b, j++];
+    itemIds[r] = m.itemIds[k];
+    data.set(m.data.subarray(k * d, (k + 1) * d), r * d);
+  }
+  return { rows, cols: d, data, itemIds };
+}
+
+/** Item ids of a checkpoint that already have a prediction. */
 export async function predictedItems(store: Store, checkpointId: number): Promise<Set<number>> {
   const rows = await queryRows(store.conn, 'SELECT item_id FROM predictions WHERE checkpoint_id = $1', [checkpointId]);
   return new Set(rows.map((r) => Number(r.item_id)));

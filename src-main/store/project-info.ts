@@ -42,7 +42,13 @@ export async function projectInfo(store: Store): Promise<ProjectInfo> {
   const cps = await queryRows(conn, 'SELECT id, model_id, label, ordinal, test_accuracy FROM checkpoints ORDER BY model_id, ordinal, id');
   const layers = await queryRows(conn, 'SELECT model_id, name, class_name, shape, units FROM layers ORDER BY model_id, ordinal');
   const preds = await queryRows(conn, 'SELECT checkpoint_id, count(*)::INTEGER AS n FROM predictions GROUP BY ALL');
-  const lats = await queryRows(conn, 'SELECT checkpoint_id, count(*)::INTEGER AS n FROM latents GROUP BY ALL');
+  // Latent vectors: the latent layer's rows in the layer files, plus rows of the legacy latents
+  // table (projects extracted before they moved to the files; an item is never in both).
+  const lats = await queryRows(conn,
+    `SELECT c.id AS checkpoint_id,
+            (coalesce((SELECT sum(a.row_count) FROM activation_chunks a WHERE a.checkpoint_id = c.id AND a.layer = m.latent_layer), 0)
+             + (SELECT count(*) FROM latents l WHERE l.checkpoint_id = c.id))::INTEGER AS n
+     FROM checkpoints c JOIN models m ON m.id = c.model_id`);
   const acts = await queryRows(conn,
     `SELECT checkpoint_id, layer, sum(row_count)::BIGINT AS items, sum(byte_length)::BIGINT AS bytes, list(DISTINCT dtype ORDER BY dtype) AS dtypes
      FROM activation_chunks GROUP BY ALL`);

@@ -131,7 +131,7 @@ describe('inspectNeuron', () => {
 
   it('names unknown layers, samples and layers without stored activations', async () => {
     await expect(inspect({ model: 'fake', layer: 'nope', neuron: 0 })).rejects.toThrow(/nope is not a layer of the model; choose from conv1, dense\/1, latent, logits/);
-    await expect(inspect({ model: 'fake', layer: 'latent', neuron: 0 })).rejects.toThrow(/no activations of layer latent are stored for checkpoint epoch-1 of "fake"/);
+    await expect(inspect({ model: 'fake', layer: 'logits', neuron: 0 })).rejects.toThrow(/no activations of layer logits are stored for checkpoint epoch-1 of "fake"/);
     await expect(inspect({ model: 'fake', layer: 'conv1', neuron: 0, sample: 'none' })).rejects.toThrow(/model "fake" has no sample "none"; choose one of odd/);
     await expect(inspect({ model: 'other', layer: 'conv1', neuron: 0 })).rejects.toThrow(/no model "other"/);
   });

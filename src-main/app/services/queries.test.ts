@@ -190,10 +190,10 @@ describe('runQuery: sample answers', () => {
   it('answers with a bootstrap interval when only the members are stored', async () => {
     const f = await setup();
     await withSample(f);
-    await runExtraction({ store: f.store, checkpointId: f.ck, runner: new FakeRunner(), datasetId: f.ds, split: 'test', layers: ['latent'],
+    await runExtraction({ store: f.store, checkpointId: f.ck, runner: new FakeRunner(), datasetId: f.ds, split: 'test', layers: ['logits'],
       itemIds: Int32Array.from(members), dtype: 'float32', batchSize: 32 });
     for (const set of ['S1', 'S2', 'S3'] as const) {
-      const r = await run(f, { model: 'fake', set, layer: 'latent', sample: 's1', k: 2 });
+      const r = await run(f, { model: 'fake', set, layer: 'logits', sample: 's1', k: 2 });
       expect(r.sample!.exact).toBeUndefined();
       expect(r.sample!.error).toBeUndefined();
       const ci = r.sample!.confidenceInterval!;
@@ -207,8 +207,8 @@ describe('runQuery: sample answers', () => {
       });
     }
     // seeded: the same query gives the same interval
-    const a = await run(f, { model: 'fake', set: 'S2', layer: 'latent', sample: 's1' });
-    const b = await run(f, { model: 'fake', set: 'S2', layer: 'latent', sample: 's1' });
+    const a = await run(f, { model: 'fake', set: 'S2', layer: 'logits', sample: 's1' });
+    const b = await run(f, { model: 'fake', set: 'S2', layer: 'logits', sample: 's1' });
     expect(a.sample!.confidenceInterval).toEqual(b.sample!.confidenceInterval);
     expect(f.calls).toEqual([]);
   });
@@ -287,10 +287,10 @@ describe('runNamedQuery', () => {
   it('answers from a sample, computing only the members', async () => {
     const f = await setup();
     await insertSample(f.store, { modelId: 1, name: 's', method: 'uniform', params: {}, seconds: 0, memberIds: Int32Array.of(5, 1, 9, 20) });
-    const q1 = (await named(f, { query: 'Q1', model: 'fake', layer: 'latent', sample: 's' })).data as { counts: number[]; matrix: Array<number[] | null> };
-    expect(f.calls).toEqual([{ layer: 'latent', ids: [1, 5, 9, 20] }]);
+    const q1 = (await named(f, { query: 'Q1', model: 'fake', layer: 'logits', sample: 's' })).data as { counts: number[]; matrix: Array<number[] | null> };
+    expect(f.calls).toEqual([{ layer: 'logits', ids: [1, 5, 9, 20] }]);
     expect(q1.counts.reduce((a, b) => a + b, 0)).toBe(4);
-    q1.matrix[1]!.forEach((x, j) => expect(x).toBeCloseTo(naive('latent', itemsWhere((i) => fakeLabel(i) === 1, [1, 5, 9, 20])).mean[j], 6));
+    q1.matrix[1]!.forEach((x, j) => expect(x).toBeCloseTo(naive('logits', itemsWhere((i) => fakeLabel(i) === 1, [1, 5, 9, 20])).mean[j], 6));
   });
 
   it('Q6 per-class accuracy over checkpoints and Q7 CKA between two models', async () => {
@@ -320,8 +320,8 @@ describe('runNamedQuery', () => {
     expect(byCk.layersB).toEqual(['conv1', 'dense/1', 'latent']);
     expect(byCk.cka[1][1]).toBeCloseTo(1, 9); // the fake runner ignores the checkpoint
     await expect(named(f, { query: 'Q7', model: 'fake', checkpoint2: 'epoch-7' })).rejects.toThrow(/^checkpoint2: model "fake" has no checkpoint labelled "epoch-7"/);
-    // missing layers were computed through ensureActivations, for both models
-    expect(f.calls.map((c) => c.layer).sort()).toEqual(['conv1', 'latent', 'latent', 'latent']);
+    // missing layers were computed through ensureActivations (the latent layer is stored by every extraction)
+    expect(f.calls.map((c) => c.layer).sort()).toEqual(['conv1']);
   });
 
   it('refuses missing or bad arguments', async () => {
@@ -340,10 +340,10 @@ describe('query handlers', () => {
     const f = await setup();
     const ctx = { workspace: { requireStore: () => f.store } } as unknown as HandlerContext;
     const h = createQueryHandlers({ ensureActivations: f.deps.ensureActivations })(ctx);
-    const r = await h['query.run']!(requests['query.run'].params.parse({ model: 'fake', set: 'S2', layer: 'latent' }));
+    const r = await h['query.run']!(requests['query.run'].params.parse({ model: 'fake', set: 'S2', layer: 'logits' }));
     expect(r.answer.items).toBe(N);
-    expect(f.calls.length).toBe(1); // 'latent' was not stored: computed for the whole (exact) subset
-    const q = await h['query.named']!(requests['query.named'].params.parse({ query: 'Q2', model: 'fake', layer: 'latent', k: 2 }));
+    expect(f.calls.length).toBe(1); // 'logits' was not stored: computed for the whole (exact) subset
+    const q = await h['query.named']!(requests['query.named'].params.parse({ query: 'Q2', model: 'fake', layer: 'logits', k: 2 }));
     expect(q.query).toBe('Q2');
   });
 });

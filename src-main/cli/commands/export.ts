@@ -47,7 +47,7 @@ export async function exportFromProject(store: Store, r: ExportRequest): Promise
 
   const { resolveCheckpoint } = await import('../../app/services/models.ts');
   const { resolveLayers, mainLayers } = await import('../../app/services/layers.ts');
-  const { extractedItems, exportData, listSamples } = await import('../../store/index.ts');
+  const { extractedItems, exportData, getLatent, listSamples } = await import('../../store/index.ts');
   const { queryOne } = await import('../../store/db.ts');
   const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
   const where = `checkpoint ${checkpoint.label} of "${model.name}"`;
@@ -62,8 +62,9 @@ export async function exportFromProject(store: Store, r: ExportRequest): Promise
       throw new MarginError('NOT_FOUND', `activations of layer ${layer} are not extracted for ${where}: run ${hint} --layers ${layer} first`);
     }
   } else if (what === 'predictions' || what === 'latent') {
-    const table = what === 'predictions' ? 'predictions' : 'latents';
-    const n = Number((await queryOne(store.conn, `SELECT count(*) AS n FROM ${table} WHERE checkpoint_id = $1`, [checkpoint.id]))?.n ?? 0);
+    const n = what === 'predictions'
+      ? Number((await queryOne(store.conn, 'SELECT count(*) AS n FROM predictions WHERE checkpoint_id = $1', [checkpoint.id]))?.n ?? 0)
+      : (await getLatent(store, checkpoint.id)).rows;
     if (n === 0) throw new MarginError('NOT_FOUND', `${where} has no ${what === 'latent' ? 'latent vectors' : 'predictions'} yet: run ${hint} first`);
   } else {
     const samples = await listSamples(store, model.id);
