@@ -31,6 +31,8 @@ describe('datasets', () => {
     expect(Array.from(test.itemIds)).toEqual([10, 11, 12, 13, 14]);
     expect(test.labels).toEqual(ds.splits[1].labels);
     expect(test.pixels).toEqual(ds.splits[1].pixels);
+    await expect(getSplit(s, id, 'val')).rejects.toThrow(/^getSplit: data set toy has no split "val"; splits: train, test$/);
+    await expect(getSplit(s, 99, 'test')).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^data set 99 does not exist; known: toy/) });
     const src = await s.conn.runAndReadAll('SELECT source FROM items WHERE item_id = $1', [test.itemIds[2]]);
     expect(src.getRowObjectsJS()[0].source).toBe('test.bin#2');
     expect(Array.from((await getThumbnail(s, 11))!)).toEqual([4, 4, 1, 255, ds.splits[1].pixels[16], 16]);

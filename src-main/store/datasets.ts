@@ -202,12 +202,18 @@ export async function getSplit(store: Store, datasetId: number, split: string): 
 }
 
 async function readSplit(store: Store, datasetId: number, split: string): Promise<SplitData> {
-  const d = await getDataset(store, datasetId);
-  if (!(split in d.splits)) throw badInput(`getSplit: data set ${d.name} has no split "${split}"; splits: ${Object.keys(d.splits).join(', ')}`);
+  // The data set's own row only (getDataset counts every split's items: ~20 ms more).
+  const row = Number.isInteger(datasetId) ? await queryOne(store.conn, 'SELECT name, h, w, c, created FROM datasets WHERE id = $1', [datasetId]) : null;
+  if (!row) await getDataset(store, datasetId); // throws NOT_FOUND naming the known data sets
+  const d = { name: String(row!.name), height: Number(row!.h), width: Number(row!.w), channels: Number(row!.c), created: toIso(row!.created) };
   const items = await store.conn.runAndReadAll(
     'SELECT item_id, label FROM items WHERE dataset_id = $1 AND split = $2 ORDER BY split_index', [datasetId, split]);
   const cols = items.getColumnsJS();
   const n = items.currentRowCount;
+  if (n === 0) {
+    const splits = Object.keys((await getDataset(store, datasetId)).splits);
+    throw badInput(`getSplit: data set ${d.name} has no split "${split}"; splits: ${splits.join(', ')}`);
+  }
   const itemIds = Int32Array.from((cols[0] ?? []) as number[]);
   const labels = Int32Array.from((cols[1] ?? []) as number[]);
   const per = d.height * d.width * d.channels;
