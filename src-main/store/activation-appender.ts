@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MarginError } from '../shared/errors.ts';
+import { concatTyped } from '../core/typed-arrays.ts';
 import { BIGINT, INTEGER, TIMESTAMP, VARCHAR, timestampValue } from '@duckdb/node-api';
 import { appendRows, intListColumn, queryRows } from './db.ts';
 import { encodeRows, layerFileName, type ActivationDtype, type ChunkRecord } from './activation-files.ts';
@@ -135,14 +136,14 @@ export class ActivationAppender {
         cur.ids.push(p.itemIds);
         continue;
       }
-      if (cur) cur.row.itemIds = joinIds(cur.ids);
+      if (cur) cur.row.itemIds = concatTyped(cur.ids);
       const layer = this.layers.get(p.layer)!;
       layer.last += 1;
       const row: IndexRow = { layer: p.layer, chunkNo: layer.last, file: p.file, dtype: p.dtype, units: p.units, itemIds: p.itemIds, byteOffset: p.byteOffset, byteLength: p.byteLength };
       rows.push(row);
       open.set(p.layer, { row, ids: [p.itemIds] });
     }
-    for (const { row, ids } of open.values()) row.itemIds = joinIds(ids);
+    for (const { row, ids } of open.values()) row.itemIds = concatTyped(ids);
     const created = timestampValue(BigInt(Math.round(this.store.now())) * 1000n);
     await appendRows(this.store.conn, 'activation_chunks', rows.length, [
       { type: INTEGER, get: () => this.checkpointId },
@@ -211,14 +212,6 @@ async function writeAll(fd: number, bytes: Uint8Array, offset: number): Promise<
     }));
   }
   await Promise.all(pieces);
-}
-
-function joinIds(parts: Int32Array[]): Int32Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
 }
 
 function fsyncDir(dir: string): void {

@@ -10,6 +10,7 @@
  * leaves a row in `extraction_batches` (an audit trail with timings).
  */
 import { MarginError, badInput } from '../shared/errors.ts';
+import { concatTyped } from '../core/typed-arrays.ts';
 import type { BatchOutput, BatchRunner } from '../core/extraction-types.ts';
 import { inTransaction, queryOne, queryRows } from './db.ts';
 import { ActivationAppender, withCheckpointWriter, type AppendedPiece } from './activation-appender.ts';
@@ -360,26 +361,12 @@ function emptyGroup(): Group {
 
 function joinPredictions(parts: PredictionRows[], numClasses: number): PredictionRows {
   if (parts.length === 1) return parts[0];
-  const joinInts = (xs: Int32Array[]): Int32Array => {
-    const out = new Int32Array(xs.reduce((a, x) => a + x.length, 0));
-    let o = 0;
-    for (const x of xs) { out.set(x, o); o += x.length; }
-    return out;
-  };
   return {
-    itemIds: joinInts(parts.map((p) => p.itemIds)),
-    trueLabels: joinInts(parts.map((p) => p.trueLabels)),
-    predicted: joinInts(parts.map((p) => p.predicted)),
-    probs: joinFloats(parts.map((p) => p.probs)),
-    logits: joinFloats(parts.map((p) => p.logits)),
+    itemIds: concatTyped(parts.map((p) => p.itemIds)),
+    trueLabels: concatTyped(parts.map((p) => p.trueLabels)),
+    predicted: concatTyped(parts.map((p) => p.predicted)),
+    probs: concatTyped(parts.map((p) => p.probs)),
+    logits: concatTyped(parts.map((p) => p.logits)),
     numClasses,
   };
-}
-
-function joinFloats(xs: Float32Array[]): Float32Array {
-  if (xs.length === 1) return xs[0];
-  const out = new Float32Array(xs.reduce((a, x) => a + x.length, 0));
-  let o = 0;
-  for (const x of xs) { out.set(x, o); o += x.length; }
-  return out;
 }
