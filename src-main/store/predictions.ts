@@ -106,8 +106,9 @@ export async function getLatent(store: Store, checkpointId: number, filter?: Ite
   const layer = await latentLayerOf(store, checkpointId);
   const f = filterSql(filter, 2);
   let inFiles = await extractedItems(store, checkpointId, layer);
-  if (filter && (filter.datasetId !== undefined || filter.split !== undefined)) {
-    const keep = new Set((await queryRows(store.conn, `SELECT item_id FROM items i WHERE true${filterSql(filter, 1).sql}`, filterSql(filter, 1).params)).map((r) => Number(r.item_id)));
+  const g = filterSql(filter, 1);
+  if (g.sql) {
+    const keep = new Set((await queryRows(store.conn, `SELECT item_id FROM items i WHERE true${g.sql}`, g.params)).map((r) => Number(r.item_id)));
     inFiles = inFiles.filter((id) => keep.has(id));
   }
   const fromFiles = inFiles.length > 0
