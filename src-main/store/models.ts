@@ -1,4 +1,10 @@
-/** Models, their checkpoints and their layer lists. */
+/**
+ * Models, their checkpoints and their layer lists. Each checkpoint's files live in a folder of
+ * their own under models/, named from the checkpoint's ids (`models/<modelId>/<checkpointId>/`)
+ * and recorded in its row, so no other model or checkpoint can map to it (names never become paths).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { MarginError, badInput } from '../shared/errors.ts';
 import type { LayerInfo } from '../core/extraction-types.ts';
 import { inTransaction, queryOne, queryRows, toIso } from './db.ts';
@@ -95,8 +101,7 @@ async function writeLayers(store: Store, modelId: number, layers: LayerInfo[]): 
   }
 }
 
-export async function insertModel(store: Store, m: NewModel): Promise<number> {
-  assertWritable(store, 'insertModel');
+function validateNewModel(m: NewModel): void {
   if (!m || typeof m.name !== 'string' || m.name.trim() === '') throw badInput('insertModel: name must be a non-empty string');
   if (typeof m.architecture !== 'string' || m.architecture === '') throw badInput('insertModel: architecture must be a non-empty string');
   if (!Array.isArray(m.inputShape) || m.inputShape.length === 0 || m.inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
@@ -108,22 +113,29 @@ export async function insertModel(store: Store, m: NewModel): Promise<number> {
     validateLayers('insertModel', m.layers);
     if (!m.layers.some((l) => l.name === m.latentLayer)) throw badInput(`insertModel: latentLayer "${m.latentLayer}" is not among the layers`);
   }
-  const { conn } = store;
-  return store.lock.run(() => inTransaction(conn, async () => {
-    const dup = await queryOne(conn, 'SELECT id FROM models WHERE name = $1', [m.name]);
-    if (dup) throw new MarginError('CONFLICT', `a model named "${m.name}" already exists (id ${dup.id}): choose another name`);
-    const id = Number((await queryOne(conn, `SELECT nextval('seq_models')::INTEGER AS id`))!.id);
-    await conn.run(`INSERT INTO models (id, name, architecture, source_path, input_shape, num_classes, latent_layer, engine, created, dataset_id, split, engine_choice)
-      VALUES ($1, $2, $3, $4, $5::INTEGER[], $6, $7, $8, epoch_ms($9), $10, $11, $12)`,
-      [id, m.name, m.architecture, m.sourcePath ?? null, JSON.stringify(m.inputShape), m.numClasses, m.latentLayer,
-        String(m.engine ?? ''), Math.round(store.now()), m.datasetId ?? null, m.split ?? 'test', m.engineChoice ?? null]);
-    if (m.layers) await writeLayers(store, id, m.layers);
-    return id;
-  }));
 }
 
-export async function insertCheckpoint(store: Store, modelId: number, c: NewCheckpoint): Promise<number> {
-  assertWritable(store, 'insertCheckpoint');
+/** Inserts the model's row (and layers). Caller holds the store lock inside a transaction. */
+async function insertModelRow(store: Store, m: NewModel): Promise<number> {
+  const { conn } = store;
+  const dup = await queryOne(conn, 'SELECT id FROM models WHERE name = $1', [m.name]);
+  if (dup) throw new MarginError('CONFLICT', `a model named "${m.name}" already exists (id ${dup.id}): choose another name`);
+  const id = Number((await queryOne(conn, `SELECT nextval('seq_models')::INTEGER AS id`))!.id);
+  await conn.run(`INSERT INTO models (id, name, architecture, source_path, input_shape, num_classes, latent_layer, engine, created, dataset_id, split, engine_choice)
+    VALUES ($1, $2, $3, $4, $5::INTEGER[], $6, $7, $8, epoch_ms($9), $10, $11, $12)`,
+    [id, m.name, m.architecture, m.sourcePath ?? null, JSON.stringify(m.inputShape), m.numClasses, m.latentLayer,
+      String(m.engine ?? ''), Math.round(store.now()), m.datasetId ?? null, m.split ?? 'test', m.engineChoice ?? null]);
+  if (m.layers) await writeLayers(store, id, m.layers);
+  return id;
+}
+
+export async function insertModel(store: Store, m: NewModel): Promise<number> {
+  assertWritable(store, 'insertModel');
+  validateNewModel(m);
+  return store.lock.run(() => inTransaction(store.conn, () => insertModelRow(store, m)));
+}
+
+function validateNewCheckpoint(modelId: number, c: NewCheckpoint): void {
   if (!Number.isInteger(modelId)) throw badInput(`insertCheckpoint: modelId must be an integer, got ${modelId}`);
   if (!c || typeof c.label !== 'string' || c.label === '') throw badInput('insertCheckpoint: label must be a non-empty string');
   if (!Number.isInteger(c.ordinal)) throw badInput(`insertCheckpoint: ordinal must be an integer, got ${c.ordinal}`);
@@ -131,26 +143,130 @@ export async function insertCheckpoint(store: Store, modelId: number, c: NewChec
     throw badInput(`insertCheckpoint: testAccuracy must be in [0, 1], got ${c.testAccuracy}`);
   }
   if (c.layers) validateLayers('insertCheckpoint', c.layers);
+}
+
+/** Inserts the checkpoint's row (and the model's layers with its first one). Caller holds the lock in a transaction. */
+async function insertCheckpointRow(store: Store, modelId: number, c: NewCheckpoint): Promise<number> {
   const { conn } = store;
-  return store.lock.run(() => inTransaction(conn, async () => {
-    const model = await queryOne(conn, 'SELECT id FROM models WHERE id = $1', [modelId]);
-    if (!model) throw new MarginError('NOT_FOUND', `model ${modelId} does not exist`);
-    const dup = await queryOne(conn, 'SELECT id FROM checkpoints WHERE model_id = $1 AND label = $2', [modelId, c.label]);
-    if (dup) throw new MarginError('CONFLICT', `model ${modelId} already has a checkpoint labelled "${c.label}" (id ${dup.id})`);
-    if (c.layers) {
-      const stored = await readLayers(store, modelId);
-      if (stored.length === 0) await writeLayers(store, modelId, c.layers);
-      else if (JSON.stringify(stored.map((l) => [l.name, l.shape])) !== JSON.stringify(c.layers.map((l) => [l.name, l.shape]))) {
-        throw new MarginError('CONFLICT', `checkpoint "${c.label}" has a different layer list than model ${modelId}'s stored layers: register it as a new model`);
-      }
+  const model = await queryOne(conn, 'SELECT id, name FROM models WHERE id = $1', [modelId]);
+  if (!model) throw new MarginError('NOT_FOUND', `model ${modelId} does not exist`);
+  const dup = await queryOne(conn, 'SELECT id FROM checkpoints WHERE model_id = $1 AND label = $2', [modelId, c.label]);
+  if (dup) throw new MarginError('CONFLICT', `model "${model.name}" already has a checkpoint labelled "${c.label}" (id ${dup.id}): choose another label`);
+  if (c.layers) {
+    const stored = await readLayers(store, modelId);
+    if (stored.length === 0) await writeLayers(store, modelId, c.layers);
+    else if (JSON.stringify(stored.map((l) => [l.name, l.shape])) !== JSON.stringify(c.layers.map((l) => [l.name, l.shape]))) {
+      throw new MarginError('CONFLICT', `checkpoint "${c.label}" has a different layer list than model ${modelId}'s stored layers: register it as a new model`);
     }
-    const id = Number((await queryOne(conn, `SELECT nextval('seq_checkpoints')::INTEGER AS id`))!.id);
-    await conn.run(`INSERT INTO checkpoints (id, model_id, label, ordinal, path, model_json, created, test_accuracy, onnx_path, engine_note)
-      VALUES ($1, $2, $3, $4, $5, $6, epoch_ms($7), $8, $9, $10)`,
-      [id, modelId, c.label, c.ordinal, c.path ?? null, c.modelJson ?? null, Math.round(store.now()), c.testAccuracy ?? null,
-        c.onnxPath ?? null, c.engineNote ?? null]);
-    return id;
-  }));
+  }
+  const id = Number((await queryOne(conn, `SELECT nextval('seq_checkpoints')::INTEGER AS id`))!.id);
+  await conn.run(`INSERT INTO checkpoints (id, model_id, label, ordinal, path, model_json, created, test_accuracy, onnx_path, engine_note)
+    VALUES ($1, $2, $3, $4, $5, $6, epoch_ms($7), $8, $9, $10)`,
+    [id, modelId, c.label, c.ordinal, c.path ?? null, c.modelJson ?? null, Math.round(store.now()), c.testAccuracy ?? null,
+      c.onnxPath ?? null, c.engineNote ?? null]);
+  return id;
+}
+
+export async function insertCheckpoint(store: Store, modelId: number, c: NewCheckpoint): Promise<number> {
+  assertWritable(store, 'insertCheckpoint');
+  validateNewCheckpoint(modelId, c);
+  return store.lock.run(() => inTransaction(store.conn, () => insertCheckpointRow(store, modelId, c)));
+}
+
+/** What `place` put into a checkpoint's folder: file names relative to that folder. */
+export interface PlacedFiles {
+  /** The file the checkpoint runs from (model.json or model.onnx). */
+  modelFile: string;
+  /** The translated model.onnx beside a TF.js model.json, if any. */
+  onnxFile?: string | null;
+  /** Stored with the checkpoint (a copy of model.json, or the ONNX input mapping). */
+  modelJson?: string | null;
+}
+
+/**
+ * Folder prefix of an import in progress (removed when it fails, and when a project opens after a
+ * crash). '@' never appears in the folders older versions named after models, so no model's folder starts with it.
+ */
+export const IMPORT_TMP_PREFIX = '@importing-';
+
+/**
+ * Registers a checkpoint (and its model, when `target` is a new model) and places its files,
+ * all or nothing. In one transaction under the store lock: the model name (or the model's
+ * checkpoint label) is reserved first — a taken one fails here with a CONFLICT naming it, before
+ * any file is written; then `place` writes the files into a temporary folder under models/,
+ * which is renamed to the checkpoint's own folder `models/<modelId>/<checkpointId>/` and
+ * recorded in the row. Any failure rolls the rows back and removes the folder, so a failed
+ * import leaves neither a row nor a file.
+ */
+export async function registerCheckpoint(
+  store: Store,
+  target: { modelId: number } | { model: NewModel },
+  c: Omit<NewCheckpoint, 'path' | 'onnxPath' | 'modelJson'>,
+  place: (dir: string) => Promise<PlacedFiles>,
+): Promise<{ modelId: number; checkpointId: number; dir: string }> {
+  assertWritable(store, 'registerCheckpoint');
+  if ('model' in target) validateNewModel(target.model);
+  validateNewCheckpoint('modelId' in target ? target.modelId : 0, c);
+  const models = path.join(store.dir, 'models');
+  let tmp: string | null = null;
+  let final: string | null = null;
+  let newModelDir: string | null = null;
+  try {
+    return await store.lock.run(() => inTransaction(store.conn, async () => {
+      const modelId = 'modelId' in target ? target.modelId : await insertModelRow(store, target.model);
+      const checkpointId = await insertCheckpointRow(store, modelId, c);
+      // the names are reserved (uncommitted, but this transaction holds the store lock): now the files
+      tmp = path.join(models, `${IMPORT_TMP_PREFIX}${checkpointId}`);
+      await fs.rm(tmp, { recursive: true, force: true }); // a crashed import's leftover
+      await fs.mkdir(tmp, { recursive: true });
+      const files = await place(tmp);
+      const modelDir = path.join(models, String(modelId));
+      if ('model' in target) newModelDir = modelDir;
+      await fs.mkdir(modelDir, { recursive: true });
+      final = await freeFolder(path.join(modelDir, String(checkpointId)));
+      await fs.rename(tmp, final);
+      tmp = null;
+      const rel = (f: string) => path.relative(store.dir, path.join(final!, f));
+      await store.conn.run('UPDATE checkpoints SET path = $2, onnx_path = $3, model_json = $4 WHERE id = $1',
+        [checkpointId, rel(files.modelFile), files.onnxFile ? rel(files.onnxFile) : null, files.modelJson ?? null]);
+      return { modelId, checkpointId, dir: final };
+    }));
+  } catch (err) {
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+    if (final) await fs.rm(final, { recursive: true, force: true });
+    if (newModelDir) await fs.rmdir(newModelDir).catch(() => undefined); // only when empty
+    throw err;
+  }
+}
+
+/**
+ * `want`, or `want-2`, `want-3` … when a folder of that name exists already: a project made
+ * before folders were named by id may hold a model named like an id, and a crashed import may
+ * have left its folder (ids of rolled-back rows can come again). Neither is ever overwritten.
+ */
+async function freeFolder(want: string): Promise<string> {
+  for (let k = 1; ; k++) {
+    const candidate = k === 1 ? want : `${want}-${k}`;
+    try {
+      await fs.access(candidate);
+    } catch {
+      return candidate;
+    }
+  }
+}
+
+/** Removes the temporary folders of imports a crash interrupted (none of them is in the store). */
+export async function removeInterruptedImports(storeDir: string): Promise<number> {
+  const models = path.join(storeDir, 'models');
+  let names: string[];
+  try {
+    names = await fs.readdir(models);
+  } catch {
+    return 0;
+  }
+  const stale = names.filter((n) => n.startsWith(IMPORT_TMP_PREFIX));
+  for (const n of stale) await fs.rm(path.join(models, n), { recursive: true, force: true });
+  return stale.length;
 }
 
 async function readLayers(store: Store, modelId: number): Promise<LayerInfo[]> {

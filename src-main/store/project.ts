@@ -12,6 +12,7 @@ import { Lock, inTransaction, queryRows } from './db.ts';
 import { LruCache } from './lru-cache.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
 import { recoverActivationFiles } from './activation-files.ts';
+import { removeInterruptedImports } from './models.ts';
 import type { Matrix } from '../core/matrix.ts';
 
 export const PROJECT_FORMAT = 'margin-project';
@@ -138,7 +139,10 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
       meta.schemaVersion = SCHEMA_VERSION;
       fs.writeFileSync(metaPath, JSON.stringify(meta, null, 2) + '\n');
     }
-    if (!readOnly) await recoverActivationFiles(store);
+    if (!readOnly) {
+      await recoverActivationFiles(store);
+      await removeInterruptedImports(abs);
+    }
   } catch (err) {
     await store.close();
     throw err;

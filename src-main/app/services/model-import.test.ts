@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { createProject } from '../../store/project.ts';
 import type { Store } from '../../store/project.ts';
-import { getModel, insertDataset, listModels, getPredictions, readActivations } from '../../store/index.ts';
+import { getCheckpoint, getModel, insertDataset, listModels, getPredictions, readActivations } from '../../store/index.ts';
 import { FAKE_CLASSES, fakeDataset } from '../../store/test-support/fake-runner.ts';
 import { fakeClock, tmpDir } from '../../store/test-support/tmp.ts';
 import { initBackend } from '../../engine/backend.ts';
 import { buildModel } from '../../engine/architectures.ts';
 import { saveModel } from '../../engine/model-io.ts';
-import { importModel } from './model-import.ts';
+import { checkpointModelPath, importModel } from './model-import.ts';
 import { extract } from './extraction.ts';
 import { buildProjectInfo } from './project-info.ts';
 import { disposeSaliencyModels, saliencyMaps } from './saliency.ts';
@@ -46,6 +46,11 @@ afterAll(async () => {
   await store?.close();
 });
 
+/** The folder holding a checkpoint's files, as the store records it. */
+async function checkpointDir(checkpointId: number): Promise<string> {
+  return path.dirname(checkpointModelPath(store, (await getCheckpoint(store, checkpointId)).path));
+}
+
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
   let m = 0;
@@ -59,11 +64,13 @@ describe('importModel engine choice', () => {
     expect(ort).toMatchObject({ created: true, engine: 'onnxruntime', layers: 16 });
     expect(ort.translationSeconds).toBeGreaterThan(0);
     expect(ort.engineNote).toMatch(/^translated to ONNX at import: 16 layers checked against TF\.js on 64 images of test, max \|ONNX − TF\.js\| [\d.]+e-\d+ \(tolerance 0\.0001\)$/);
-    expect(fs.existsSync(path.join(store.dir, 'models', 'ort', 'epoch-1', 'model.onnx'))).toBe(true);
-    expect(fs.existsSync(path.join(store.dir, 'models', 'ort', 'epoch-1', 'model.json'))).toBe(true);
+    const ortDir = await checkpointDir(ort.checkpointId);
+    expect(path.relative(store.dir, ortDir)).toBe(path.join('models', String(ort.modelId), String(ort.checkpointId)));
+    expect(fs.existsSync(path.join(ortDir, 'model.onnx'))).toBe(true);
+    expect(fs.existsSync(path.join(ortDir, 'model.json'))).toBe(true);
     const tfjs = await importModel(store, { name: 'tfjs', path: lenetJson, checkpoint: 'epoch-1', engine: 'tfjs' });
     expect(tfjs).toMatchObject({ engine: 'tfjs', engineNote: 'stays on TF.js: engine tfjs chosen at import', translationSeconds: null });
-    expect(fs.existsSync(path.join(store.dir, 'models', 'tfjs', 'epoch-1', 'model.onnx'))).toBe(false);
+    expect(fs.existsSync(path.join(await checkpointDir(tfjs.checkpointId), 'model.onnx'))).toBe(false);
     expect((await getModel(store, 'ort')).engineChoice).toBe('auto');
 
     const layers = ['relu1', 'pool2', 'relu4'];
@@ -100,7 +107,8 @@ describe('importModel engine choice', () => {
     const r = await importModel(store, { name: 'gap', path: gapJson });
     expect(r.engine).toBe('tfjs');
     expect(r.engineNote).toMatch(/^stays on TF\.js: layer gap \(GlobalAveragePooling2D\) has no ONNX translation; supported layers: InputLayer, Conv2D, .*Dropout$/);
-    expect(fs.existsSync(path.join(store.dir, 'models', 'gap', 'ckpt-1', 'model.onnx'))).toBe(false);
+    expect(fs.existsSync(path.join(await checkpointDir(r.checkpointId), 'model.onnx'))).toBe(false);
+    const foldersBefore = fs.readdirSync(path.join(store.dir, 'models')).sort();
     const info = await buildProjectInfo(store, false);
     expect(info.models.find((x) => x.name === 'gap')).toMatchObject({ engineNote: r.engineNote });
 
@@ -110,7 +118,7 @@ describe('importModel engine choice', () => {
     });
     // Refused before anything was written.
     expect((await listModels(store)).some((m) => m.name === 'gap-ort')).toBe(false);
-    expect(fs.existsSync(path.join(store.dir, 'models', 'gap-ort'))).toBe(false);
+    expect(fs.readdirSync(path.join(store.dir, 'models')).sort()).toEqual(foldersBefore);
   });
 
   it('a checkpoint failing the check: auto keeps it on TF.js beside translated ones (mixed, explained); onnxruntime names the layer and difference', async () => {

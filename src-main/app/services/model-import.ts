@@ -1,7 +1,9 @@
 /**
  * Importing a TensorFlow.js LayersModel (model.json + weight shards) into a project: as a new
  * model with its first checkpoint, or as a further checkpoint of an existing model. The files are
- * copied into the project (`models/<model>/<checkpoint>/`) so the project is self-contained. A TF.js
+ * copied into the project so it is self-contained, into the checkpoint's own folder
+ * `models/<modelId>/<checkpointId>/` (registerCheckpoint: the name is reserved in the store first,
+ * the files are copied after, and a failed import leaves neither row nor file). A TF.js
  * checkpoint whose layers ONNX can express is translated to `model.onnx` beside them and, once every
  * layer matches TF.js to 1e-4 on the split's first 64 images, runs on ONNX Runtime (engine choice
  * `auto`); its TF.js files stay for saliency. ONNX files import as native ONNX models.
@@ -13,7 +15,7 @@ import { loadModel, checkInputShape } from '../../engine/model-io.ts';
 import { describeModel } from '../../engine/inspect.ts';
 import { initBackend } from '../../engine/backend.ts';
 import { getDataset, getSplit, listDatasets, type DatasetSummary } from '../../store/datasets.ts';
-import { insertCheckpoint, insertModel, listModels, getModel, type ModelDetail } from '../../store/models.ts';
+import { registerCheckpoint, listModels, getModel, type ModelDetail } from '../../store/models.ts';
 import type { Store } from '../../store/project.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
 import { ENGINE_CHOICES, type EngineChoice } from './model-engine.ts';
@@ -63,10 +65,6 @@ export interface ModelImportResult {
 export interface ModelImportOptions {
   translationTolerance?: number;
   checkItems?: number;
-}
-
-function safeSegment(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'x';
 }
 
 /** Copies model.json and its weight shards into dir; returns the new model.json path. */
@@ -120,39 +118,31 @@ export async function importModel(store: Store, r: ModelImportRequest, opts: Mod
   const tr = choice === 'tfjs'
     ? { onnxTmp: null, note: 'stays on TF.js: engine tfjs chosen at import', seconds: null }
     : await tryTranslation(store, src, ds, split, choice, opts);
-  const dir = path.join(store.dir, 'models', safeSegment(r.name), safeSegment(label));
-  let onnxPath: string | null = null;
   try {
-    const copied = await copyModelFiles(src, dir);
-    if (tr.onnxTmp) {
-      const target = path.join(dir, 'model.onnx');
-      await fs.copyFile(tr.onnxTmp, target);
-      onnxPath = path.relative(store.dir, target);
-    }
-    const modelId = plan.existing?.id ?? await insertModel(store, {
-      name: r.name,
-      architecture,
-      sourcePath: src,
-      inputShape: desc.inputShape,
-      numClasses: desc.numClasses,
-      latentLayer: desc.latentLayer,
-      engine: 'tfjs',
-      engineChoice: choice,
-      datasetId: ds.id,
-      split,
-    });
-    const checkpointId = await insertCheckpoint(store, modelId, {
-      label,
-      ordinal: plan.ordinal,
-      path: path.relative(store.dir, copied),
-      modelJson: await fs.readFile(copied, 'utf8'),
-      layers: desc.layers,
-      onnxPath,
-      engineNote: tr.note,
-    });
+    const target = plan.existing ? { modelId: plan.existing.id } : {
+      model: {
+        name: r.name,
+        architecture,
+        sourcePath: src,
+        inputShape: desc.inputShape,
+        numClasses: desc.numClasses,
+        latentLayer: desc.latentLayer,
+        engine: 'tfjs',
+        engineChoice: choice,
+        datasetId: ds.id,
+        split,
+      },
+    };
+    const { modelId, checkpointId } = await registerCheckpoint(store, target,
+      { label, ordinal: plan.ordinal, layers: desc.layers, engineNote: tr.note },
+      async (dir) => {
+        const copied = await copyModelFiles(src, dir);
+        if (tr.onnxTmp) await fs.copyFile(tr.onnxTmp, path.join(dir, 'model.onnx'));
+        return { modelFile: path.basename(copied), onnxFile: tr.onnxTmp ? 'model.onnx' : null, modelJson: await fs.readFile(copied, 'utf8') };
+      });
     return {
       modelId, checkpointId, checkpoint: label, created: !plan.existing, layers: desc.layers.length, totalParams: desc.totalParams,
-      flopsPerItem: desc.flopsPerItem, engine: onnxPath ? 'onnxruntime' : 'tfjs', engineNote: tr.note, translationSeconds: tr.seconds, inputMapping: null,
+      flopsPerItem: desc.flopsPerItem, engine: tr.onnxTmp ? 'onnxruntime' : 'tfjs', engineNote: tr.note, translationSeconds: tr.seconds, inputMapping: null,
     };
   } finally {
     if (tr.onnxTmp) await fs.rm(path.dirname(tr.onnxTmp), { recursive: true, force: true });
@@ -240,29 +230,25 @@ async function importOnnxModel(store: Store, r: ModelImportRequest): Promise<Mod
   checkClassCount(src, desc.numClasses, ds.name, classNames.length);
   const plan = await planTarget(store, r, ds.id, 'onnxruntime');
   const label = r.checkpoint ?? `ckpt-${plan.ordinal}`;
-  const dir = path.join(store.dir, 'models', safeSegment(r.name), safeSegment(label));
-  await fs.mkdir(dir, { recursive: true });
-  const target = path.join(dir, 'model.onnx');
-  await fs.copyFile(src, target);
-  const modelId = plan.existing?.id ?? await insertModel(store, {
-    name: r.name,
-    architecture: r.architecture ?? `onnx (${desc.producer || 'unknown producer'}, opset ${desc.opset})`,
-    sourcePath: src,
-    inputShape: desc.mapping.itemShape,
-    numClasses: desc.numClasses,
-    latentLayer: desc.latentLayer,
-    engine: 'onnxruntime',
-    datasetId: ds.id,
-    split,
-  });
-  const checkpointId = await insertCheckpoint(store, modelId, {
-    label,
-    ordinal: plan.ordinal,
-    path: path.relative(store.dir, target),
-    // how the data set's NHWC images map onto the model's input, shown with the model
-    modelJson: JSON.stringify({ format: 'onnx', mapping: desc.mapping, inputName: desc.inputName, opset: desc.opset, producer: desc.producer }),
-    layers: desc.layers,
-  });
+  const target = plan.existing ? { modelId: plan.existing.id } : {
+    model: {
+      name: r.name,
+      architecture: r.architecture ?? `onnx (${desc.producer || 'unknown producer'}, opset ${desc.opset})`,
+      sourcePath: src,
+      inputShape: desc.mapping.itemShape,
+      numClasses: desc.numClasses,
+      latentLayer: desc.latentLayer,
+      engine: 'onnxruntime',
+      datasetId: ds.id,
+      split,
+    },
+  };
+  const { modelId, checkpointId } = await registerCheckpoint(store, target, { label, ordinal: plan.ordinal, layers: desc.layers },
+    async (dir) => {
+      await fs.copyFile(src, path.join(dir, 'model.onnx'));
+      // how the data set's NHWC images map onto the model's input, shown with the model
+      return { modelFile: 'model.onnx', modelJson: JSON.stringify({ format: 'onnx', mapping: desc.mapping, inputName: desc.inputName, opset: desc.opset, producer: desc.producer }) };
+    });
   return {
     modelId, checkpointId, checkpoint: label, created: !plan.existing, layers: desc.layers.length, totalParams: desc.totalParams,
     flopsPerItem: desc.flopsPerItem, engine: 'onnxruntime', engineNote: null, translationSeconds: null,

@@ -42,7 +42,7 @@ describe('trainIntoProject', () => {
     expect(m).toMatchObject({ architecture: 'mlp', latentLayer: 'relu3', split: 'test', numClasses: 3 });
     expect(m.checkpoints.map((c) => [c.label, c.ordinal])).toEqual([['epoch-1', 1]]);
     const json = checkpointModelPath(store, m.checkpoints[0].path);
-    expect(path.relative(store.dir, json)).toBe(path.join('models', 'toy_mlp', 'epoch-1', 'model.json'));
+    expect(path.relative(store.dir, json)).toBe(path.join('models', String(m.id), String(m.checkpoints[0].id), 'model.json'));
     const model = await loadModel(json);
     expect(model.outputs[0].shape).toEqual([null, 3]);
     model.dispose();

@@ -1,10 +1,11 @@
 /**
  * Training a built-in architecture on a project's data set (`margin train`): the engine's
  * trainModel on one split, validation on another, and after every epoch the checkpoint saved in
- * TF.js layers format and registered as a checkpoint `epoch-<n>` of the model (files under
- * `models/<name>/epoch-<n>/`). Registration goes through importModel, which validates and copies
- * the files; the engine first writes each epoch to a staging folder (`.training/<name>/`, removed
- * at the end) so source and copy are never the same file.
+ * TF.js layers format and registered as a checkpoint `epoch-<n>` of the model (files in the
+ * checkpoint's own folder `models/<modelId>/<checkpointId>/`). Registration goes through
+ * importModel, which validates and copies the files; the engine first writes each epoch to a
+ * staging folder of this run alone (`.training/<name>-XXXXXX/`, removed at the end) so source and
+ * copy are never the same file and two trainings never share a staging folder.
  *
  * Cancelling (signal) stops after the current batch: epochs already finished stay registered,
  * and the error (CANCELLED) says which.
@@ -91,8 +92,8 @@ export async function trainIntoProject(store: Store, r: TrainRequest, deps: Trai
   const backend = await initBackend();
   const train = await getSplit(store, ds.id, split);
   const val = evalSplit ? await getSplit(store, ds.id, evalSplit) : null;
-  const staging = path.join(store.dir, '.training', name.replace(SAFE, '_'));
-  await fs.rm(staging, { recursive: true, force: true });
+  await fs.mkdir(path.join(store.dir, '.training'), { recursive: true });
+  const staging = await fs.mkdtemp(path.join(store.dir, '.training', `${name.replace(SAFE, '_').slice(0, 60)}-`));
   const epochs: TrainEpoch[] = [];
   let modelId = -1;
   try {
