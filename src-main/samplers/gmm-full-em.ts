@@ -171,16 +171,19 @@ function invertFactor(theta: Float64Array, oc: number, d: number, w: Float64Arra
  */
 function mahalanobisBlock(x: Float64Array, theta: Float64Array, om: number, ws: FullWorkspace, ow: number, count: number): void {
   const { d, whiten: w, centred: cb, blockItems, limits, sums } = ws;
-  for (let j = 0; j < 4; j++) {
-    const src = blockItems[j < count ? j : 0] * d, dst = j * d;
-    for (let b = 0; b < d; b++) cb[dst + b] = x[src + b] - theta[om + b];
-    if (j >= count) limits[j] = -1; // padding: never holds the block open
-  }
   const d1 = d, d2 = 2 * d, d3 = 3 * d;
+  const i0 = blockItems[0] * d, i1 = blockItems[count > 1 ? 1 : 0] * d;
+  const i2 = blockItems[count > 2 ? 2 : 0] * d, i3 = blockItems[count > 3 ? 3 : 0] * d;
+  for (let j = count; j < 4; j++) limits[j] = -1; // padding: never holds the block open
   const l0 = limits[0], l1 = limits[1], l2 = limits[2], l3 = limits[3];
   let q0 = 0, q1 = 0, q2 = 0, q3 = 0;
   let a = 0;
   for (; a + 1 < d; a += 2) {
+    // The items are centred lazily, two columns per pass: a pruned block never centres the rest.
+    for (let e = a; e < a + 2; e++) {
+      const m = theta[om + e];
+      cb[e] = x[i0 + e] - m; cb[d1 + e] = x[i1 + e] - m; cb[d2 + e] = x[i2 + e] - m; cb[d3 + e] = x[i3 + e] - m;
+    }
     const r0 = ow + a * d, r1 = r0 + d;
     let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
     for (let b = 0; b <= a; b++) {
@@ -197,6 +200,8 @@ function mahalanobisBlock(x: Float64Array, theta: Float64Array, om: number, ws: 
   }
   if (a === d - 1) {
     // d odd: the last row.
+    const m = theta[om + a];
+    cb[a] = x[i0 + a] - m; cb[d1 + a] = x[i1 + a] - m; cb[d2 + a] = x[i2 + a] - m; cb[d3 + a] = x[i3 + a] - m;
     const r0 = ow + a * d;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     for (let b = 0; b <= a; b++) {
@@ -256,32 +261,24 @@ export function fullEStep(
       }
     }
   }
-  // Pass 2: every other component, one item at a time so that each stops as soon as it is pruned.
-  const w = ws.whiten, cb = ws.centred;
-  for (let i = 0; i < n; i++) {
-    const o = i * d, ol = i * k, own = best[i];
-    for (let c = 0; c < k; c++) {
-      if (c === own) continue;
-      const om = lay.means + c * d, ow = c * d * d;
-      // The item is dropped for c once constant − acc/2 < top − gap.
-      const limit = 2 * (constant[c] - top[i] + gap);
-      let acc = 0, pruned = false;
-      for (let a = 0; a < d; a++) {
-        cb[a] = x[o + a] - theta[om + a]; // centred lazily: most items are pruned after a few rows
-        const r = ow + a * d;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, b = 0;
-        for (; b + 3 <= a; b += 4) {
-          s0 += w[r + b] * cb[b]; s1 += w[r + b + 1] * cb[b + 1];
-          s2 += w[r + b + 2] * cb[b + 2]; s3 += w[r + b + 3] * cb[b + 3];
+  // Pass 2: every other component, four items of one group at a time (the same 2 × 4 tile),
+  // a block abandoned once all four are certain to be > `gap` nats below their best so far.
+  for (let g = 0; g < k; g++) {
+    for (let p = groupStart[g]; p < groupStart[g + 1]; p += 4) {
+      const count = Math.min(4, groupStart[g + 1] - p);
+      for (let j = 0; j < 4; j++) blockItems[j] = j < count ? order[p + j] : 0;
+      for (let c = 0; c < k; c++) {
+        if (c === g) continue;
+        // Item i is dropped for c once constant − acc/2 < top − gap.
+        for (let j = 0; j < count; j++) limits[j] = 2 * (constant[c] - top[blockItems[j]] + gap);
+        mahalanobisBlock(x, theta, lay.means + c * d, ws, c * d * d, count);
+        for (let j = 0; j < count; j++) {
+          const i = blockItems[j];
+          const lj = sums[j] > limits[j] ? -Infinity : constant[c] - 0.5 * sums[j];
+          logJoint[i * k + c] = lj;
+          if (lj > top[i]) top[i] = lj;
         }
-        for (; b <= a; b++) s0 += w[r + b] * cb[b];
-        const y = s0 + s1 + (s2 + s3);
-        acc += y * y;
-        if (acc > limit) { pruned = true; break; }
       }
-      const lj = pruned ? -Infinity : constant[c] - 0.5 * acc;
-      logJoint[ol + c] = lj;
-      if (lj > top[i]) top[i] = lj;
     }
   }
   let total = 0;

@@ -23,6 +23,7 @@ import { shuffleInPlace, type Rng } from '../core/rng.ts';
 import { makeSampler, sortedMembers, targetSize, throwIfAborted } from './sampler.ts';
 import type { CoreResult } from './types.ts';
 import { directGeometry, type VasGeometry } from './vas-geometry.ts';
+import { VAS_EXACT_MAX_ITEMS, vasPartitioned } from './vas-partitioned.ts';
 
 /** Median nearest-neighbour distance of (up to 256 of) the given rows, against all of them. */
 export function spacingBandwidth(geom: VasGeometry, rows: Int32Array): number {
@@ -108,10 +109,13 @@ export function vasInterchange(geom: VasGeometry, k: number, rng: Rng, opts: Vas
   };
 }
 
-export const vasSampler = makeSampler('vas', 'Visualization-aware (VAS)', true, false, (input, params, ctx) =>
-  vasInterchange(directGeometry(input.latent), targetSize(input.latent.rows, params.fraction), ctx.rng, {
-    bandwidth: params.bandwidth,
-    signal: ctx.signal,
-    onProgress: ctx.onProgress,
-  }),
-);
+/**
+ * The sampler: the exact interchange up to VAS_EXACT_MAX_ITEMS items; above, its quadratic cost
+ * (f·N²·d) is out of reach and the scalable mode runs the interchange in kd cells (vas-partitioned.ts).
+ */
+export const vasSampler = makeSampler('vas', 'Visualization-aware (VAS)', true, false, (input, params, ctx) => {
+  const k = targetSize(input.latent.rows, params.fraction);
+  const opts = { bandwidth: params.bandwidth, signal: ctx.signal, onProgress: ctx.onProgress };
+  if (input.latent.rows > VAS_EXACT_MAX_ITEMS) return vasPartitioned(input.latent, k, ctx.rng, opts);
+  return vasInterchange(directGeometry(input.latent), k, ctx.rng, opts);
+});
