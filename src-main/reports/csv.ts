@@ -4,7 +4,7 @@
  * holds a comma, a double quote, CR or LF, with quotes doubled. Numbers keep full precision.
  */
 import { dirname, basename, extname, join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.ts';
+import { checkOutputs, writeOutput, type SafeOutputOptions } from '../store/safe-output.ts';
 import type { ReportComparedModel, ReportConfusion, ReportDocument } from './report-document.ts';
 
 export type CsvValue = string | number | boolean | null | undefined;
@@ -114,14 +114,21 @@ export function csvPathFor(htmlPath: string, name: string): string {
   return join(dirname(htmlPath), `${base}-${name}.csv`);
 }
 
-/** Writes every table beside the HTML path; returns the paths written and their total bytes. */
-export async function writeReportCsv(doc: ReportDocument, htmlPath: string): Promise<{ paths: string[]; bytes: number }> {
-  const paths: string[] = [];
+/** Every table name reportCsvTables can give (the files a report may write beside its HTML). */
+export const REPORT_CSV_NAMES = [
+  'layers', 'checkpoints', 'confusion', 'samples', 'queries', 'query-values', 'e1', 'e2', 'e3', 'e4', 'table4',
+  'comparison', 'compare-a-confusion', 'compare-a-learning', 'compare-b-confusion', 'compare-b-learning', 'cka',
+] as const;
+
+/**
+ * Writes every table beside the HTML path through the safe output path (all files checked before
+ * the first is written); returns the paths written and their total bytes.
+ */
+export async function writeReportCsv(doc: ReportDocument, htmlPath: string, safe: SafeOutputOptions = {}): Promise<{ paths: string[]; bytes: number }> {
+  const tables = reportCsvTables(doc);
+  const paths = tables.map((t) => csvPathFor(htmlPath, t.name));
+  const targets = await checkOutputs(paths, safe);
   let bytes = 0;
-  for (const table of reportCsvTables(doc)) {
-    const path = csvPathFor(htmlPath, table.name);
-    bytes += await writeFileAtomic(path, toCsv(table.headers, table.rows));
-    paths.push(path);
-  }
+  for (const [i, table] of tables.entries()) bytes += await writeOutput(targets[i], toCsv(table.headers, table.rows));
   return { paths, bytes };
 }

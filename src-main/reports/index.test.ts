@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeReport } from './index.ts';
-import { writeFileAtomic } from './atomic-write.ts';
 import { averageSeries } from './aggregate.ts';
 import { fullReport } from './test-fixture.ts';
 
@@ -32,19 +31,6 @@ describe('writeReport', () => {
     await expect(writeReport({ header: doc.header, evaluation: { e1: [{ method: 'uniform', fraction: 2, s1: 1, s2: 0, s3: 0 }] } }, { out: join(dir, 'r.html') }))
       .rejects.toThrow(/fig4: rows\[0\]\.fraction must be in \(0, 1\], got 2/);
     expect(existsSync(dir)).toBe(false);
-  });
-});
-
-describe('writeFileAtomic', () => {
-  it('replaces a file whole and leaves no temp file when the rename fails', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'margin-atomic-'));
-    const p = join(dir, 'a.txt');
-    expect(await writeFileAtomic(p, 'héllo')).toBe(6);
-    expect(readFileSync(p, 'utf8')).toBe('héllo');
-    mkdirSync(join(dir, 'taken'));
-    mkdirSync(join(dir, 'taken', 'child'));
-    await expect(writeFileAtomic(join(dir, 'taken'), 'x')).rejects.toThrow();
-    expect(readdirSync(dir).sort()).toEqual(['a.txt', 'taken']);
   });
 });
 

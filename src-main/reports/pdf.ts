@@ -4,12 +4,13 @@
  * user-data dir, and the page may load file: URLs only — a report that reaches for the network
  * fails to render those parts instead of leaking a request.
  */
-import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { removeQuietly, writeFileAtomic } from './atomic-write.ts';
+import { removeQuietly } from '../store/safe-output.ts';
 import { MarginError, badInput } from '../shared/errors.ts';
 
 export const CHROMIUM_ARGS = [
@@ -76,7 +77,10 @@ export function countPdfPages(pdf: Uint8Array): number {
   return (text.match(/\/Type\s*\/Page(?![A-Za-z])/g) ?? []).length;
 }
 
-/** Renders `htmlPath` to an A4 PDF at `pdfPath` (written atomically). */
+/**
+ * Renders `htmlPath` to an A4 PDF at `pdfPath`, written as is: a path the user named goes through
+ * writeReport / writeOutputWith (src-main/store/safe-output.ts), which hands this a temporary path.
+ */
 export async function htmlToPdf(htmlPath: string, pdfPath: string, options: PdfOptions = {}): Promise<PdfResult> {
   if (typeof htmlPath !== 'string' || htmlPath.trim() === '') throw badInput('htmlPath must be the path of an HTML file');
   if (typeof pdfPath !== 'string' || pdfPath.trim() === '') throw badInput('pdfPath must be the path of the PDF to write');
@@ -84,7 +88,7 @@ export async function htmlToPdf(htmlPath: string, pdfPath: string, options: PdfO
   if (!existsSync(html) || !statSync(html).isFile()) throw badInput(`htmlPath ${htmlPath} is not a file: write the HTML report first`);
   const executablePath = resolveChromium(options.chromiumPath);
   const out = resolve(pdfPath);
-  mkdirSync(dirname(out), { recursive: true });
+  await mkdir(dirname(out), { recursive: true });
 
   // Playwright refuses --user-data-dir among the args; a persistent context on a fresh temp
   // dir is the same thing (no profile, cache or crash state shared with any other run).
@@ -102,8 +106,8 @@ export async function htmlToPdf(htmlPath: string, pdfPath: string, options: PdfO
     await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
     await page.emulateMedia({ media: 'print' });
     const pdf = await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
-    const bytes = await writeFileAtomic(out, pdf);
-    return { pages: countPdfPages(pdf), bytes };
+    await writeFile(out, pdf);
+    return { pages: countPdfPages(pdf), bytes: pdf.byteLength };
   } catch (err) {
     if (err instanceof MarginError) throw err;
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);

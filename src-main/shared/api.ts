@@ -392,8 +392,8 @@ export const requests = {
   'evaluate.list': request<EvaluationRunSummary[]>()(z.object({ model: name.optional() }).strict(), 'Stored evaluation runs.'),
 
   'report.export': request<JobRef>()(
-    z.object({ ...modelRef, compare: name.optional(), out: path, pdf: z.boolean().default(true) }).strict(),
-    'Export the analysis as HTML (+PDF, +CSV) as a job.',
+    z.object({ ...modelRef, compare: name.optional(), out: path, pdf: z.boolean().default(true), overwrite: z.boolean().default(false) }).strict(),
+    'Export the analysis as HTML (+PDF, +CSV) as a job. Refused inside a project\'s own files; an existing file is refused (CONFLICT, details.kind "output-exists") unless overwrite is true.',
   ),
 
   'jobs.list': request<JobSummary[]>()(z.object({}).strict(), 'Jobs of this session.'),

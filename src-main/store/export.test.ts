@@ -74,7 +74,9 @@ describe('exportData', () => {
     await expect(exportData(store, { what: 'latent', format: 'csv', out: path.join(out, 'x.csv') })).rejects.toThrow(/checkpointId is required to export latent/);
     await expect(exportData(store, { what: 'bogus' as never, checkpointId: ck, format: 'csv', out: path.join(out, 'x.csv') })).rejects.toThrow(/what must be one of/);
     await expect(exportData(store, { what: 'latent', checkpointId: ck, format: 'xlsx' as never, out: path.join(out, 'x') })).rejects.toThrow(/format must be parquet, csv or npy, got xlsx/);
-    await expect(exportData(store, { what: 'latent', checkpointId: ck, format: 'csv', out: path.join(out, 'no/such/x.csv') })).rejects.toThrow(/does not exist/);
+    // A missing folder is made; the project's own files are refused.
+    expect((await exportData(store, { what: 'latent', checkpointId: ck, format: 'csv', out: path.join(out, 'no/such/x.csv') })).files).toEqual([path.join(out, 'no/such/x.csv')]);
+    await expect(exportData(store, { what: 'latent', checkpointId: ck, format: 'csv', out: path.join(store.dir, 'activations', 'x.csv'), overwrite: true })).rejects.toThrow(/inside the project's activations\/ folder/);
   });
 
   it('npy header: padded to 64 bytes, parse rejects non-npy', () => {

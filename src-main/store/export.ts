@@ -1,16 +1,18 @@
 /**
  * Export stored data for use outside Margin: tables through DuckDB's COPY … TO (Parquet, CSV),
  * matrices (latents, activations, probabilities) as .npy. For npy exports a sibling
- * `<out>.item_ids.npy` holds the item id of each row.
+ * `<out>.item_ids.npy` holds the item id of each row. Every file goes through the safe output
+ * path (./safe-output.ts): never into a project's own files, never over an existing file unless
+ * `overwrite` is set, written to a temporary file and renamed into place.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { badInput, MarginError } from '../shared/errors.ts';
 import { INTEGER } from '@duckdb/node-api';
 import { appendRows, floatArrayColumn, sqlString } from './db.ts';
 import { readActivations } from './activations.ts';
 import { getLatent, getPredictions } from './predictions.ts';
-import { writeNpy } from './npy.ts';
+import { writeNpyFile } from './npy.ts';
+import { checkOutputs, writeOutputWith, type SafeOutputOptions } from './safe-output.ts';
 import type { Store } from './project.ts';
 
 export type ExportWhat = 'predictions' | 'latent' | 'activations' | 'samples';
@@ -24,6 +26,9 @@ export interface ExportOptions {
   sampleId?: number;
   format: ExportFormat;
   out: string;
+  /** Replace existing files (default false); `forceHint` says how in the refusal. */
+  overwrite?: boolean;
+  forceHint?: string;
 }
 
 export interface ExportResult { files: string[]; rows: number }
@@ -33,21 +38,23 @@ export async function exportData(store: Store, o: ExportOptions): Promise<Export
   if (!whats.includes(o.what)) throw badInput(`exportData: what must be one of ${whats.join(', ')}, got ${String(o.what)}`);
   if (!['parquet', 'csv', 'npy'].includes(o.format)) throw badInput(`exportData: format must be parquet, csv or npy, got ${String(o.format)}`);
   if (typeof o.out !== 'string' || o.out === '') throw badInput('exportData: out must be a file path');
-  if (!fs.existsSync(path.dirname(path.resolve(o.out)))) throw badInput(`exportData: the folder of ${o.out} does not exist`);
   const needsCk = o.what !== 'samples' || o.sampleId === undefined;
   if (needsCk && !Number.isInteger(o.checkpointId)) throw badInput(`exportData: checkpointId is required to export ${o.what}`);
   const ck = o.checkpointId!;
   if (o.what === 'activations' && !o.layer) throw badInput('exportData: layer is required to export activations');
+  if (o.format === 'npy' && o.what === 'samples') throw badInput('exportData: samples are a table; export them as parquet or csv');
+  const safe: SafeOutputOptions = { overwrite: o.overwrite, forceHint: o.forceHint, projects: [store.dir] };
   const out = path.resolve(o.out);
+  const idsFile = out.replace(/\.npy$/i, '') + '.item_ids.npy';
+  // Every file checked before any is written.
+  const targets = await checkOutputs(o.format === 'npy' ? [out, idsFile] : [out], safe);
 
   if (o.format === 'npy') {
-    if (o.what === 'samples') throw badInput('exportData: samples are a table; export them as parquet or csv');
     const m = o.what === 'latent' ? await getLatent(store, ck)
       : o.what === 'activations' ? await readActivations(store, ck, o.layer!)
         : await predictionMatrix(store, ck);
-    writeNpy(out, m.data, [m.rows, m.cols]);
-    const idsFile = out.replace(/\.npy$/i, '') + '.item_ids.npy';
-    writeNpy(idsFile, m.itemIds, [m.itemIds.length]);
+    await writeOutputWith(targets[0], (tmp) => writeNpyFile(tmp, m.data, [m.rows, m.cols]));
+    await writeOutputWith(targets[1], (tmp) => writeNpyFile(tmp, m.itemIds, [m.itemIds.length]));
     return { files: [out, idsFile], rows: m.rows };
   }
 
@@ -74,13 +81,17 @@ export async function exportData(store: Store, o: ExportOptions): Promise<Export
     sql = 'SELECT item_id, activations::FLOAT[] AS activations FROM export_activations ORDER BY item_id';
   }
   // CSV has no list type: DuckDB writes lists as list literals "[0.1, 0.2]", which read_csv parses back.
-  const r = await store.conn.runAndReadAll(`COPY (${sql}) TO ${sqlString(out)} (FORMAT ${o.format === 'csv' ? 'csv, HEADER true' : 'parquet'})`);
-  const rows = Number(r.getRowsJS()[0]?.[0] ?? 0);
-  if (o.what === 'activations') await store.conn.run('DROP TABLE IF EXISTS export_activations');
-  if (o.what === 'latent') await store.conn.run('DROP TABLE IF EXISTS export_latent');
-  if (rows === 0 && o.what !== 'samples') {
-    throw new MarginError('NOT_FOUND', `nothing to export: checkpoint ${ck} has no stored ${o.what}`);
-  }
+  // DuckDB writes the temporary file beside the target; it is renamed into place when complete.
+  const rows = await writeOutputWith(targets[0], async (tmp) => {
+    const r = await store.conn.runAndReadAll(`COPY (${sql}) TO ${sqlString(tmp)} (FORMAT ${o.format === 'csv' ? 'csv, HEADER true' : 'parquet'})`);
+    const n = Number(r.getRowsJS()[0]?.[0] ?? 0);
+    if (o.what === 'activations') await store.conn.run('DROP TABLE IF EXISTS export_activations');
+    if (o.what === 'latent') await store.conn.run('DROP TABLE IF EXISTS export_latent');
+    if (n === 0 && o.what !== 'samples') {
+      throw new MarginError('NOT_FOUND', `nothing to export: checkpoint ${ck} has no stored ${o.what}`);
+    }
+    return n;
+  });
   return { files: [out], rows };
 }
 

@@ -30,6 +30,19 @@ export function writeNpy(file: string, data: Float32Array | Int32Array, shape: n
   }
 }
 
+/** The same file as writeNpy, written asynchronously (header, then the data without a copy). */
+export async function writeNpyFile(file: string, data: Float32Array | Int32Array, shape: number[]): Promise<void> {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n !== data.length) throw badInput(`writeNpy: shape ${JSON.stringify(shape)} holds ${n} values, data has ${data.length}`);
+  const fh = await fs.promises.open(file, 'w');
+  try {
+    await fh.write(npyHeader(data instanceof Float32Array ? '<f4' : '<i4', shape));
+    await fh.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  } finally {
+    await fh.close();
+  }
+}
+
 export interface NpyHeader { descr: string; fortranOrder: boolean; shape: number[]; dataOffset: number }
 
 export function parseNpyHeader(bytes: Uint8Array): NpyHeader {

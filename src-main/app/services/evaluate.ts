@@ -8,12 +8,11 @@
  *      the shape the workbench's SamplersView parses) as soon as it finishes.
  * writeExperimentFiles turns runs into CSV, JSON and the paper's figures as SVG.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { E1Row, E2Row, E3Row, E4Row, Table4Row } from '../../experiments/index.ts';
 import type { ExperimentName, ExperimentWorkerData, ExperimentWorkerMessage } from '../../experiments/worker.ts';
 import { runWorkerTask } from '../workers/run-worker.ts';
-import { writeFileAtomic } from '../../reports/atomic-write.ts';
+import { checkOutputs, prepareOutputDir, writeOutput, type SafeOutputOptions } from '../../store/safe-output.ts';
 import { toCsv, type CsvValue } from '../../reports/csv.ts';
 import { fig4, fig5, fig6, fig7, table4Html } from '../../reports/svg-charts.ts';
 import type { EvaluationRunSummary } from '../../shared/api.ts';
@@ -231,46 +230,74 @@ const COLUMNS: Record<ExperimentName, string[]> = {
   table4: ['method', 'correct', 'incorrect', 'size'],
 };
 
+/** The files writeExperimentFiles writes for one experiment, in order. */
+export function experimentFileNames(e: ExperimentName): string[] {
+  const figures: Record<ExperimentName, string[]> = {
+    e1: ['e1-s1.svg', 'e1-s2.svg', 'e1-s3.svg'], e2: ['e2.svg'], e3: ['e3-s1.svg', 'e3-s2.svg', 'e3-s3.svg'], e4: ['e4.svg'], table4: ['table4.html'],
+  };
+  return [`${e}.csv`, `${e}.json`, ...figures[e]];
+}
+
+/**
+ * Checks an evaluation's output folder before the (long) run: not inside a project's own files, a
+ * folder (or missing: it is made when the files are written), none of the files of `experiments`
+ * there unless `overwrite`.
+ */
+export async function checkExperimentOutputs(experiments: readonly ExperimentName[], outDir: string, safe: SafeOutputOptions = {}): Promise<void> {
+  if (typeof outDir !== 'string' || outDir === '') throw badInput('outDir must be a folder path');
+  const dir = await prepareOutputDir(outDir, { ...safe, make: false });
+  await checkOutputs(experiments.flatMap((e) => experimentFileNames(e).map((f) => join(dir, f))), safe);
+}
+
 /**
  * Per run: `<experiment>.csv` and `<experiment>.json` (the rows), and its figure(s):
  * e1-s1/s2/s3.svg (Figure 4), e2.svg (Figure 5), e3-s1/s2/s3.svg (Figure 6), e4.svg (Figure 7),
- * table4.html (Table IV). Returns the paths written.
+ * table4.html (Table IV). Every file through the safe output path (all checked before the first
+ * is written; an existing one only replaced with `overwrite`). Returns the paths written.
  */
-export async function writeExperimentFiles(runs: ReadonlyArray<Pick<EvaluationRun, 'experiment' | 'rows'> & Partial<EvaluationRun>>, outDir: string): Promise<string[]> {
+export async function writeExperimentFiles(
+  runs: ReadonlyArray<Pick<EvaluationRun, 'experiment' | 'rows'> & Partial<EvaluationRun>>,
+  outDir: string,
+  safe: SafeOutputOptions = {},
+): Promise<string[]> {
   if (typeof outDir !== 'string' || outDir === '') throw badInput('outDir must be a folder path');
   if (!Array.isArray(runs) || runs.length === 0) throw badInput('runs is empty: run an experiment first');
-  await mkdir(outDir, { recursive: true });
-  const written: string[] = [];
-  const write = async (name: string, text: string) => {
-    const path = join(outDir, name);
-    await writeFileAtomic(path, text);
-    written.push(path);
-  };
-  for (const run of runs) {
-    const e: ExperimentName = run.experiment;
-    if (!EXPERIMENT_NAMES.includes(e)) throw badInput(`runs: unknown experiment ${JSON.stringify(e)}`);
-    const rows = run.rows as unknown as Array<Record<string, CsvValue>>;
-    await write(`${e}.csv`, toCsv(COLUMNS[e], rows.map((r) => COLUMNS[e].map((c) => r[c]))));
-    const meta = { experiment: e, model: run.model, checkpoint: run.checkpoint, seconds: run.seconds, rows: run.rows };
-    await write(`${e}.json`, JSON.stringify(meta, null, 1) + '\n');
-    if (e === 'e1') {
-      const c = fig4(run.rows as E1Row[]);
-      await write('e1-s1.svg', c.s1); await write('e1-s2.svg', c.s2); await write('e1-s3.svg', c.s3);
-    } else if (e === 'e2') {
-      await write('e2.svg', fig5(run.rows as E2Row[]));
-    } else if (e === 'e3') {
-      const c = fig6(run.rows as E3Row[]);
-      await write('e3-s1.svg', c.s1); await write('e3-s2.svg', c.s2); await write('e3-s3.svg', c.s3);
-    } else if (e === 'e4') {
-      await write('e4.svg', fig7(run.rows as E4Row[]));
-    } else {
-      const title = `Table IV${run.model ? ` — ${run.model}${run.checkpoint ? ` @ ${run.checkpoint}` : ''}` : ''}`;
-      await write('table4.html', `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+  for (const run of runs) if (!EXPERIMENT_NAMES.includes(run.experiment)) throw badInput(`runs: unknown experiment ${JSON.stringify(run.experiment)}`);
+  // Render everything first, check every path, then write.
+  const files: Array<{ name: string; text: string }> = [];
+  for (const run of runs) files.push(...experimentFiles(run));
+  const dir = await prepareOutputDir(outDir, safe);
+  const paths = files.map((f) => join(outDir, f.name));
+  const targets = await checkOutputs(files.map((f) => join(dir, f.name)), safe);
+  for (const [i, f] of files.entries()) await writeOutput(targets[i], f.text);
+  return paths;
+}
+
+function experimentFiles(run: Pick<EvaluationRun, 'experiment' | 'rows'> & Partial<EvaluationRun>): Array<{ name: string; text: string }> {
+  const e: ExperimentName = run.experiment;
+  const out: Array<{ name: string; text: string }> = [];
+  const write = (name: string, text: string) => out.push({ name, text });
+  const rows = run.rows as unknown as Array<Record<string, CsvValue>>;
+  write(`${e}.csv`, toCsv(COLUMNS[e], rows.map((r) => COLUMNS[e].map((c) => r[c]))));
+  const meta = { experiment: e, model: run.model, checkpoint: run.checkpoint, seconds: run.seconds, rows: run.rows };
+  write(`${e}.json`, JSON.stringify(meta, null, 1) + '\n');
+  if (e === 'e1') {
+    const c = fig4(run.rows as E1Row[]);
+    write('e1-s1.svg', c.s1); write('e1-s2.svg', c.s2); write('e1-s3.svg', c.s3);
+  } else if (e === 'e2') {
+    write('e2.svg', fig5(run.rows as E2Row[]));
+  } else if (e === 'e3') {
+    const c = fig6(run.rows as E3Row[]);
+    write('e3-s1.svg', c.s1); write('e3-s2.svg', c.s2); write('e3-s3.svg', c.s3);
+  } else if (e === 'e4') {
+    write('e4.svg', fig7(run.rows as E4Row[]));
+  } else {
+    const title = `Table IV${run.model ? ` — ${run.model}${run.checkpoint ? ` @ ${run.checkpoint}` : ''}` : ''}`;
+    write('table4.html', `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font-family:Helvetica,Arial,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px}td.num,th.num{text-align:right}caption{font-weight:bold;margin-bottom:.5em}</style>
 </head><body>\n${table4Html(run.rows as Table4Row[])}\n</body></html>\n`);
-    }
   }
-  return written;
+  return out;
 }
 
 function escape(s: string): string {

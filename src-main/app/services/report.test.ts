@@ -1,6 +1,6 @@
 import { mainLayers } from './layers.ts';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createProject } from '../../store/project.ts';
 import type { Store } from '../../store/project.ts';
@@ -10,6 +10,7 @@ import { insertSample, saveEvalRun, saveQueryResult } from '../../store/samples.
 import { runExtraction } from '../../store/extract-job.ts';
 import { FakeRunner, FAKE_CLASSES, FAKE_LAYERS, fakeDataset } from '../../store/test-support/fake-runner.ts';
 import { fakeClock, tmpDir } from '../../store/test-support/tmp.ts';
+import { folderSnapshot } from '../../store/test-support/snapshot.ts';
 import { requests } from '../../shared/api.ts';
 import { MarginError } from '../../shared/errors.ts';
 import { JobManager } from '../../jobs/job-manager.ts';
@@ -201,11 +202,16 @@ describe('exportReport', () => {
     const out = join(tmpDir('margin-report-out-'), 'sub', 'r.html');
     const printed: string[][] = [];
     const r = await exportReport(f.store, { model: 'fake', compare: 'other', out, pdf: true }, {
-      ...baseOpts(f), printPdf: async (h, p) => { printed.push([h, p]); return { pages: 3, bytes: 100 }; },
+      ...baseOpts(f), printPdf: async (h, p) => { printed.push([h, p]); writeFileSync(p, 'x'.repeat(100)); return { pages: 3, bytes: 100 }; },
     });
     expect(r.html).toBe(out);
     expect(r.pdf).toBe(out.replace(/\.html$/, '.pdf'));
-    expect(printed).toEqual([[out, r.pdf]]);
+    // The printer writes a temporary file beside the PDF, renamed into place when complete.
+    expect(printed).toHaveLength(1);
+    expect(printed[0][0]).toBe(realpathSync(out));
+    expect(dirname(printed[0][1])).toBe(dirname(realpathSync(out)));
+    expect(basename(printed[0][1])).toMatch(/^\.r\.pdf\.\d+\.[0-9a-f]+\.tmp$/);
+    expect(readFileSync(r.pdf!, 'utf8')).toBe('x'.repeat(100));
     expect(r.pages).toBe(3);
     const names = r.csv.map((p) => p.slice(out.length - 'r.html'.length));
     expect(names).toEqual(expect.arrayContaining(['r-layers.csv', 'r-confusion.csv', 'r-samples.csv', 'r-queries.csv', 'r-e1.csv', 'r-table4.csv', 'r-cka.csv', 'r-compare-a-learning.csv']));
@@ -245,5 +251,88 @@ describe('report.export handler', () => {
     expect(Object.keys(result as object).sort()).toEqual(['bytes', 'csv', 'html']);
     expect(result).toMatchObject({ html: out });
     expect(jobs.list()[0]).toMatchObject({ kind: 'report.export', title: 'Report of fake', state: 'done' });
+  });
+});
+
+describe('report outputs go through the safe output path', () => {
+  const forceOpts = (f: Fixture) => ({ ...baseOpts(f), printPdf: async (_h: string, p: string) => { writeFileSync(p, '%PDF-'); return { pages: 1, bytes: 5 }; } });
+
+  it('refuses the project\'s own files (store, WAL, metadata, activations/, models/, cache/) and leaves the project unchanged', async () => {
+    const f = await full();
+    const before = folderSnapshot(f.store.dir);
+    for (const d of ['activations', 'models', 'cache']) {
+      await expect(exportReport(f.store, { model: 'fake', out: join(f.store.dir, d, 'r.html'), pdf: true, overwrite: true }, forceOpts(f)))
+        .rejects.toThrow(`is inside the project's ${d}/ folder of the Margin project`);
+    }
+    // The store, its WAL and the metadata cannot be named .html/.pdf/.csv — but a link can point at them.
+    const links = tmpDir('margin-report-links-');
+    symlinkSync(join(f.store.dir, 'store.duckdb'), join(links, 'a.pdf'));
+    symlinkSync(join(f.store.dir, 'margin.json'), join(links, 'b.html'));
+    writeFileSync(join(f.store.dir, 'store.duckdb.wal.keep'), ''); // a name that starts like the WAL
+    symlinkSync(join(f.store.dir, 'store.duckdb.wal.keep'), join(links, 'c-layers.csv'));
+    const cases: Array<[Partial<{ out: string; pdf: boolean }>, RegExp]> = [
+      [{ out: join(links, 'a.html'), pdf: true }, /a\.pdf is inside the project store \(store\.duckdb and its WAL\)/],
+      [{ out: join(links, 'b.html') }, /b\.html is inside the project metadata \(margin\.json\)/],
+      [{ out: join(links, 'c.html') }, /c-layers\.csv is inside the project store/],
+    ];
+    const snap = folderSnapshot(f.store.dir);
+    for (const [p, re] of cases) {
+      await expect(exportReport(f.store, { model: 'fake', out: p.out!, pdf: p.pdf, overwrite: true }, forceOpts(f))).rejects.toThrow(re);
+    }
+    expect(readdirSync(links).sort()).toEqual(['a.pdf', 'b.html', 'c-layers.csv']); // checked before anything is written
+    expect(folderSnapshot(f.store.dir)).toEqual(snap);
+    rmSync(join(f.store.dir, 'store.duckdb.wal.keep'));
+    expect(folderSnapshot(f.store.dir)).toEqual(before);
+  });
+
+  it('refuses an existing HTML, PDF or CSV without overwrite (naming the file and --force), replaces them with it', async () => {
+    const f = await full();
+    const dir = tmpDir('margin-report-ow-');
+    const out = join(dir, 'r.html');
+    writeFileSync(out, 'MINE');
+    await expect(exportReport(f.store, { model: 'fake', out }, forceOpts(f))).rejects.toThrow(`${out} already exists: choose another path, or pass --force to replace it`);
+    expect(readFileSync(out, 'utf8')).toBe('MINE');
+    writeFileSync(join(dir, 'q.pdf'), 'MY PDF');
+    await expect(exportReport(f.store, { model: 'fake', out: join(dir, 'q.html'), pdf: true }, forceOpts(f))).rejects.toThrow(/q\.pdf already exists/);
+    writeFileSync(join(dir, 's-layers.csv'), 'MY CSV');
+    await expect(exportReport(f.store, { model: 'fake', out: join(dir, 's.html') }, forceOpts(f))).rejects.toThrow(/s-layers\.csv already exists/);
+    expect(readdirSync(dir).sort()).toEqual(['q.pdf', 'r.html', 's-layers.csv']);
+    const r = await exportReport(f.store, { model: 'fake', out, pdf: true, overwrite: true }, forceOpts(f));
+    expect(readFileSync(out, 'utf8')).toContain('Model summary');
+    expect(readFileSync(r.pdf!, 'utf8')).toBe('%PDF-');
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a PDF printer that fails leaves an existing PDF whole', async () => {
+    const f = await full();
+    const dir = tmpDir('margin-report-fail-');
+    writeFileSync(join(dir, 'r.pdf'), 'OLD PDF');
+    const failing = { ...baseOpts(f), printPdf: async (_h: string, p: string) => { writeFileSync(p, '%PDF-half'); throw new Error('printer crashed'); } };
+    await expect(exportReport(f.store, { model: 'fake', out: join(dir, 'r.html'), pdf: true, overwrite: true }, failing)).rejects.toThrow(/cannot write .*r\.pdf: printer crashed/);
+    expect(readFileSync(join(dir, 'r.pdf'), 'utf8')).toBe('OLD PDF');
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('report.export answers CONFLICT (details.kind output-exists, naming overwrite: true) before starting a job; overwrite: true replaces', async () => {
+    const f = await full();
+    const jobs = new JobManager({ now: fakeClock() });
+    const ctx: HandlerContext = { workspace: { requireStore: () => f.store } as unknown as Workspace, jobs, host: 'browser', now: () => T0 };
+    const out = join(tmpDir('margin-report-api-'), 'r.html');
+    writeFileSync(out, 'MINE');
+    const handler = reportHandlers(ctx)['report.export']!;
+    const err = await Promise.resolve(handler(requests['report.export'].params.parse({ model: 'fake', out, pdf: false }))).catch((e: unknown) => e as MarginError);
+    expect(err).toBeInstanceOf(MarginError);
+    expect((err as MarginError).code).toBe('CONFLICT');
+    expect((err as MarginError).message).toBe(`${out} already exists: choose another path, or pass overwrite: true to replace it`);
+    expect((err as MarginError).details).toEqual({ kind: 'output-exists', path: out });
+    expect(jobs.list()).toEqual([]);
+    const before = folderSnapshot(f.store.dir);
+    await expect(Promise.resolve(handler(requests['report.export'].params.parse({ model: 'fake', out: join(f.store.dir, 'models', 'r.html'), pdf: false, overwrite: true }))))
+      .rejects.toThrow(/inside the project's models\/ folder/);
+    expect(folderSnapshot(f.store.dir)).toEqual(before);
+    const { jobId } = await handler(requests['report.export'].params.parse({ model: 'fake', out, pdf: false, overwrite: true }));
+    await jobs.done(jobId);
+    expect(readFileSync(out, 'utf8')).toContain('Model summary');
+    expect(statSync(out).isFile()).toBe(true);
   });
 });

@@ -19,8 +19,7 @@ import { getPredictions } from '../../store/predictions.ts';
 import { listEvalRuns, listQueryResults } from '../../store/samples.ts';
 import type { CheckpointInfo, ModelDetail } from '../../store/models.ts';
 import type { Store } from '../../store/project.ts';
-import { writeReport } from '../../reports/index.ts';
-import { htmlToPdf } from '../../reports/pdf.ts';
+import { checkReportOutputs, writeReport, type PdfPrinter } from '../../reports/index.ts';
 import type {
   ReportComparedModel, ReportComparison, ReportConfusion, ReportDocument, ReportModel, ReportSample,
 } from '../../reports/report-document.ts';
@@ -271,14 +270,17 @@ export interface ExportRequest extends ReportRequest {
   out: string;
   /** true: a PDF beside the HTML (same name, .pdf); a string: that path; false/absent: none. */
   pdf?: boolean | string;
+  /** Replace existing files (default false: an existing file is refused, naming it). */
+  overwrite?: boolean;
 }
 
-/** Renders an HTML file to PDF: headless Chromium by default; the Electron host passes printToPDF. */
-export type PdfPrinter = (htmlPath: string, pdfPath: string) => Promise<{ pages: number; bytes: number }>;
+export type { PdfPrinter } from '../../reports/index.ts';
 
 export interface ExportOptions extends GatherOptions {
   printPdf?: PdfPrinter;
   chromiumPath?: string;
+  /** How the caller says overwrite, for the refusal: '--force' (CLI, the default), 'overwrite: true' (API). */
+  forceHint?: string;
 }
 
 /** ReportResult plus the PDF's page count (for the CLI). */
@@ -288,6 +290,30 @@ export interface ExportedReport extends ReportResult {
 
 /** Gathers the report and writes HTML + CSV, then the PDF when asked. */
 export async function exportReport(store: Store, params: ExportRequest, opts: ExportOptions = {}): Promise<ExportedReport> {
+  const { out, pdf } = reportTargets(params);
+  const safe = { overwrite: params.overwrite === true, forceHint: opts.forceHint ?? '--force', projects: [store.dir] };
+  // Checked before the (slow) gathering, so a refused path fails at once; checked again when written.
+  await checkReportOutputs(out, pdf, safe);
+
+  const progress = opts.onProgress;
+  // Gathering is most of the work; writing and printing are the last two steps.
+  const doc = await gatherReport(store, params, { ...opts, onProgress: (d, t, m) => progress?.(d, t + 2, m) });
+  const steps = (params.compare !== undefined ? 9 : 6) + 2;
+  if (opts.signal?.aborted) throw new MarginError('CANCELLED', 'report: cancelled');
+  progress?.(steps - 2, steps, 'writing HTML and CSV');
+  const written = await writeReport(doc, {
+    out, pdf, ...safe, printPdf: opts.printPdf, chromiumPath: opts.chromiumPath,
+    onPdf: () => {
+      if (opts.signal?.aborted) throw new MarginError('CANCELLED', 'report: cancelled');
+      progress?.(steps - 1, steps, 'printing the PDF');
+    },
+  });
+  progress?.(steps, steps, 'done');
+  return { html: written.html, csv: written.csv, bytes: written.bytes, ...(written.pdf !== undefined ? { pdf: written.pdf, pages: written.pages } : {}) };
+}
+
+/** The HTML and PDF paths of an export request (`pdf: true` puts the PDF beside the HTML). */
+export function reportTargets(params: Pick<ExportRequest, 'out' | 'pdf'>): { out: string; pdf?: string } {
   if (!params || typeof params.out !== 'string' || params.out.trim() === '') throw badInput('out: give the path of the .html report to write');
   if (!/^\.html?$/i.test(extname(params.out))) throw badInput(`out: ${params.out} must end in .html (the PDF and CSV files go beside it)`);
   const out = resolve(params.out);
@@ -298,26 +324,6 @@ export async function exportReport(store: Store, params: ExportRequest, opts: Ex
   } else if (params.pdf === true) {
     pdf = join(dirname(out), `${basename(out, extname(out))}.pdf`);
   }
-  // Checked before the (slow) gathering, so a bad path fails at once.
   if (pdf === out) throw badInput('pdf: the PDF path must differ from the HTML path');
-
-  const progress = opts.onProgress;
-  // Gathering is most of the work; writing and printing are the last two steps.
-  const doc = await gatherReport(store, params, { ...opts, onProgress: (d, t, m) => progress?.(d, t + 2, m) });
-  const steps = (params.compare !== undefined ? 9 : 6) + 2;
-  if (opts.signal?.aborted) throw new MarginError('CANCELLED', 'report: cancelled');
-  progress?.(steps - 2, steps, 'writing HTML and CSV');
-  const written = await writeReport(doc, { out });
-  const result: ExportedReport = { html: written.html, csv: written.csv, bytes: written.bytes };
-  if (pdf !== undefined) {
-    if (opts.signal?.aborted) throw new MarginError('CANCELLED', 'report: cancelled');
-    progress?.(steps - 1, steps, 'printing the PDF');
-    const print = opts.printPdf ?? ((h: string, p: string) => htmlToPdf(h, p, { chromiumPath: opts.chromiumPath }));
-    const r = await print(written.html, pdf);
-    result.pdf = pdf;
-    result.pages = r.pages;
-    result.bytes += r.bytes;
-  }
-  progress?.(steps, steps, 'done');
-  return result;
+  return pdf === undefined ? { out } : { out, pdf };
 }

@@ -8,10 +8,10 @@ const EXPERIMENTS = ['e1', 'e2', 'e3', 'e4', 'table4', 'all'] as const;
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: "Run the paper's experiments (E1–E4, Table IV) on a checkpoint: stored runs plus CSV, JSON and SVG figures",
-  usage: 'margin evaluate --project DIR --model NAME [--checkpoint C] --experiment e1|e2|e3|e4|table4|all --out OUTDIR [--seeds 10]',
+  usage: 'margin evaluate --project DIR --model NAME [--checkpoint C] --experiment e1|e2|e3|e4|table4|all --out OUTDIR [--seeds 10] [--force]',
   options: {
     project: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' },
-    experiment: { type: 'string' }, out: { type: 'string' }, seeds: { type: 'string' },
+    experiment: { type: 'string' }, out: { type: 'string' }, seeds: { type: 'string' }, force: { type: 'boolean' },
   },
   async run({ values }) {
     const model = requireOption(values, 'model', this.usage);
@@ -22,8 +22,11 @@ export const evaluateCommand: Command = {
     const out = requireOption(values, 'out', this.usage);
     const seeds = numberOption(values, 'seeds', 10)!;
     if (!Number.isInteger(seeds) || seeds < 1 || seeds > 50) throw new MarginError('BAD_REQUEST', `--seeds must be an integer from 1 to 50, got ${seeds}`);
-    const { runExperiment, summaryLine, writeExperimentFiles } = await import('../../app/services/evaluate.ts');
+    const { EXPERIMENT_NAMES, checkExperimentOutputs, runExperiment, summaryLine, writeExperimentFiles } = await import('../../app/services/evaluate.ts');
     return withProject(values, this.usage, async (store) => {
+      // The output folder is checked before the (minutes-long) run, and again when written.
+      const safe = { overwrite: values.force === true, forceHint: '--force', projects: [store.dir] };
+      await checkExperimentOutputs(experiment === 'all' ? EXPERIMENT_NAMES : [experiment as (typeof EXPERIMENT_NAMES)[number]], out, safe);
       const controller = new AbortController();
       const onSigint = () => {
         console.error('\ncancelling the evaluation (experiments already finished stay stored)…');
@@ -47,7 +50,7 @@ export const evaluateCommand: Command = {
             },
           },
         );
-        const files = await writeExperimentFiles(runs, out);
+        const files = await writeExperimentFiles(runs, out, safe);
         for (const run of runs) console.log(`${summaryLine(run)} [run ${run.id}]`);
         console.log(`${files.length} files in ${out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
         return 0;

@@ -3,7 +3,6 @@
  * model's samples, as Parquet / CSV (DuckDB's COPY … TO) or .npy (matrices only) — the store's
  * exportData, with the checks a user needs first (what exists, what fits which format).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.ts';
 import { requireOption } from '../command.ts';
@@ -23,6 +22,10 @@ export interface ExportRequest {
   /** Default: from the extension of `out` (.parquet, .csv, .npy). */
   format?: string;
   out: string;
+  /** Replace existing files (`--force`). */
+  overwrite?: boolean;
+  /** How the caller says overwrite, for the refusal (default '--force'). */
+  forceHint?: string;
 }
 
 export interface ExportOutcome { model: string; checkpoint: string; what: string; format: string; files: string[]; rows: number }
@@ -77,18 +80,17 @@ export async function exportFromProject(store: Store, r: ExportRequest): Promise
     }
   }
   const out = path.resolve(r.out);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  const res = await exportData(store, { what, checkpointId: checkpoint.id, layer, sampleId, format, out });
+  const res = await exportData(store, { what, checkpointId: checkpoint.id, layer, sampleId, format, out, overwrite: r.overwrite === true, forceHint: r.forceHint ?? '--force' });
   return { model: model.name, checkpoint: checkpoint.label, what, format, files: res.files, rows: res.rows };
 }
 
 export const exportCommand: Command = {
   name: 'export',
   summary: 'Export predictions, latent vectors, a layer\'s activations or samples as Parquet, CSV or .npy',
-  usage: 'margin export --project DIR --model NAME [--checkpoint C] --what predictions|latent|activations|samples [--layer L] [--sample NAME] [--format parquet|csv|npy] --out PATH [--json]',
+  usage: 'margin export --project DIR --model NAME [--checkpoint C] --what predictions|latent|activations|samples [--layer L] [--sample NAME] [--format parquet|csv|npy] --out PATH [--force] [--json]',
   options: {
     project: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' }, what: { type: 'string' }, layer: { type: 'string' },
-    sample: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    sample: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' },
   },
   async run({ values }) {
     const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
@@ -97,6 +99,7 @@ export const exportCommand: Command = {
       what: requireOption(values, 'what', this.usage),
       out: requireOption(values, 'out', this.usage),
       checkpoint: str('checkpoint'), layer: str('layer'), sample: str('sample'), format: str('format'),
+      overwrite: values.force === true,
     };
     return withProject(values, this.usage, async (store) => {
       const r = await exportFromProject(store, req);

@@ -5,10 +5,10 @@ import { progressPrinter, withProject } from '../project.ts';
 export const reportCommand: Command = {
   name: 'report',
   summary: 'Export the diagnosis of a model (optionally compared with another) as HTML + CSV, and PDF',
-  usage: 'margin report --project DIR --model NAME [--checkpoint C] [--compare NAME2] --out report.html [--pdf report.pdf] [--json]',
+  usage: 'margin report --project DIR --model NAME [--checkpoint C] [--compare NAME2] --out report.html [--pdf report.pdf] [--force] [--json]',
   options: {
     project: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' }, compare: { type: 'string' },
-    out: { type: 'string' }, pdf: { type: 'string' }, json: { type: 'boolean' },
+    out: { type: 'string' }, pdf: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' },
   },
   async run({ values }) {
     const model = requireOption(values, 'model', this.usage);
@@ -18,7 +18,8 @@ export const reportCommand: Command = {
     // Writable: a comparison may compute the activations Q7 needs for its items (lazily, as queries do).
     return withProject(values, this.usage, async (store) => {
       const progress = progressPrinter('report');
-      const r = await exportReport(store, { model, checkpoint: str('checkpoint'), compare: str('compare'), out, pdf: str('pdf') }, {
+      const r = await exportReport(store, { model, checkpoint: str('checkpoint'), compare: str('compare'), out, pdf: str('pdf'), overwrite: values.force === true }, {
+        forceHint: '--force',
         onProgress: (done, total, message) => progress(done, total, message),
       });
       if (values.json) {

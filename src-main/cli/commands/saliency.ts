@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.ts';
 import { numberOption, requireOption } from '../command.ts';
@@ -8,10 +7,10 @@ import { MarginError } from '../../shared/errors.ts';
 export const saliencyCommand: Command = {
   name: 'saliency',
   summary: 'Saliency maps (|gradient of the true-class logit w.r.t. the input|) of items as PNGs; stored in the project for the workbench',
-  usage: 'margin saliency --project DIR --model NAME [--checkpoint C] --items 1,2,3 --out DIR [--size 56] [--recompute]',
+  usage: 'margin saliency --project DIR --model NAME [--checkpoint C] --items 1,2,3 --out DIR [--size 56] [--recompute] [--force]',
   options: {
     project: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' }, items: { type: 'string' },
-    out: { type: 'string' }, size: { type: 'string' }, recompute: { type: 'boolean' },
+    out: { type: 'string' }, size: { type: 'string' }, recompute: { type: 'boolean' }, force: { type: 'boolean' },
   },
   async run({ values }) {
     const model = requireOption(values, 'model', this.usage);
@@ -25,15 +24,21 @@ export const saliencyCommand: Command = {
     if (!Number.isInteger(size) || size < 8 || size > 1024) throw new MarginError('BAD_REQUEST', `--size must be an integer in 8…1024 (pixels), got ${size}`);
     const { saliencyMaps, saliencyPng, disposeSaliencyModels } = await import('../../app/services/saliency.ts');
     const { resolveCheckpoint } = await import('../../app/services/models.ts');
+    const { checkOutputs, prepareOutputDir, writeOutput } = await import('../../store/safe-output.ts');
     return withProject(values, this.usage, async (store) => {
+      // Every PNG's path is checked before any map is computed or written.
+      const safe = { overwrite: values.force === true, forceHint: '--force', projects: [store.dir] };
+      const ids = [...new Set(items)];
+      const dir = await prepareOutputDir(out, { ...safe, make: false });
+      const targets = await checkOutputs(ids.map((id) => path.join(dir, `item-${id}.png`)), safe);
       const { model: m, checkpoint } = await resolveCheckpoint(store, model, typeof values.checkpoint === 'string' ? values.checkpoint : undefined);
       const t0 = performance.now();
       try {
-        const maps = await saliencyMaps(store, checkpoint.id, [...new Set(items)], { recompute: values.recompute === true });
-        fs.mkdirSync(out, { recursive: true });
+        const maps = await saliencyMaps(store, checkpoint.id, ids, { recompute: values.recompute === true });
+        await prepareOutputDir(out, safe);
         for (const map of maps) {
           const file = path.join(out, `item-${map.itemId}.png`);
-          fs.writeFileSync(file, saliencyPng(map, size));
+          await writeOutput(targets[ids.indexOf(map.itemId)], saliencyPng(map, size));
           console.log(`${file}${map.computed ? '' : ' (stored map)'}`);
         }
         const computed = maps.filter((x) => x.computed).length;
