@@ -9,6 +9,12 @@ export const FASHION_MNIST_CLASSES: readonly string[] = [
 /** '0' … '9'. */
 export const DIGIT_CLASSES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
+/**
+ * Most classes a data set may have (ImageNet-21k has 21,841). Bounds the class names made up
+ * from the largest label, so one stray label of 2e9 is an error, not 2e9 names.
+ */
+export const MAX_CLASSES = 100_000;
+
 /** How a caller names the classes: an explicit list or a known preset. */
 export type ClassNamesOption = string[] | 'digits' | 'fashion-mnist';
 
@@ -17,6 +23,7 @@ export type ClassNamesOption = string[] | 'digits' | 'fashion-mnist';
  * A list must be non-empty, of non-empty distinct strings.
  */
 export function resolveClassNames(option: ClassNamesOption | undefined, fallbackCount: number): string[] {
+  if (option === undefined && fallbackCount > MAX_CLASSES) throw badInput(`${fallbackCount} classes are more than the ${MAX_CLASSES.toLocaleString('en-US')} a data set may have; pass classNames or fix the labels.`);
   if (option === undefined) return Array.from({ length: fallbackCount }, (_, i) => String(i));
   if (option === 'digits') return [...DIGIT_CLASSES];
   if (option === 'fashion-mnist') return [...FASHION_MNIST_CLASSES];
@@ -24,6 +31,7 @@ export function resolveClassNames(option: ClassNamesOption | undefined, fallback
     throw badInput(`classNames must be an array of strings, 'digits' or 'fashion-mnist', got ${JSON.stringify(option)}.`);
   }
   if (option.length === 0) throw badInput('classNames is empty: give one name per class, in label order.');
+  if (option.length > MAX_CLASSES) throw badInput(`classNames lists ${option.length} names, more than the ${MAX_CLASSES.toLocaleString('en-US')} classes a data set may have.`);
   const seen = new Set<string>();
   option.forEach((name, i) => {
     if (typeof name !== 'string' || name.trim() === '') {
@@ -51,6 +59,21 @@ export function checkLabelRange(
       throw badInput(
         `${file}: label ${y} of ${itemName(i)} is outside 0…${classCount - 1} (${classCount} class names). ` +
           'Pass classNames with one name per class, or fix the labels.',
+      );
+    }
+  }
+}
+
+/**
+ * Without class names, the class count is inferred from the largest label. Throws BAD_INPUT
+ * naming `file` and the item when a label would make more than MAX_CLASSES classes.
+ */
+export function checkInferredClassCount(labels: Int32Array, file: string, itemName: (i: number) => string = (i) => `item ${i}`): void {
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] >= MAX_CLASSES) {
+      throw badInput(
+        `${file}: label ${labels[i]} of ${itemName(i)} would mean ${labels[i] + 1} classes, more than the ${MAX_CLASSES.toLocaleString('en-US')} a data set may have. ` +
+          'Labels are class indices 0…K−1: fix the labels, or pass classNames with one name per class.',
       );
     }
   }

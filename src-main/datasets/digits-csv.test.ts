@@ -22,12 +22,12 @@ describe('parseDigitsCsv', () => {
   it('names the line of a malformed row', async () => {
     await expectBadInput(() => parseDigitsCsv(`${line(1)}\n1,2,3\n`, 'd.csv'), /d\.csv: line 2 has 3 fields, expected 65/);
     const bad = line(1).replace(/^0,/, '17,');
-    await expectBadInput(() => parseDigitsCsv(bad, 'd.csv'), /d\.csv: line 1, field 1: "17" is not an integer pixel value in 0…16/);
+    await expectBadInput(() => parseDigitsCsv(bad, 'd.csv'), /d\.csv: line 1, field 1 is not an integer pixel value in 0…16/);
     const nan = line(1).replace(/^0,/, 'NaN,');
-    await expectBadInput(() => parseDigitsCsv(`${line(2)}\n${nan}`, 'd.csv'), /line 2, field 1: "NaN" is not an integer pixel value/);
+    await expectBadInput(() => parseDigitsCsv(`${line(2)}\n${nan}`, 'd.csv'), /line 2, field 1 is not an integer pixel value/);
     const empty = line(1).replace(/^0,/, ',');
-    await expectBadInput(() => parseDigitsCsv(empty, 'd.csv'), /line 1, field 1: "" is not an integer/);
-    await expectBadInput(() => parseDigitsCsv(line(1).replace(/,1$/, ',x'), 'd.csv'), /line 1, field 65: label "x" is not an integer/);
+    await expectBadInput(() => parseDigitsCsv(empty, 'd.csv'), /line 1, field 1 is not an integer/);
+    await expectBadInput(() => parseDigitsCsv(line(1).replace(/,1$/, ',x'), 'd.csv'), /line 1, field 65: the label is not an integer/);
   });
 });
 

@@ -31,6 +31,10 @@ export interface DigitsCsvImportOptions {
 const SIDE = 8;
 const PIXELS = SIDE * SIDE;
 const MAX_VALUE = 16;
+/** scikit-learn's digits.csv is ~0.5 MB (1,797 lines); a file past this is the wrong file. */
+const MAX_CSV_BYTES = 64 * 2 ** 20;
+/** 65 values of at most a few characters each: a longer line is not a digits line. */
+const MAX_LINE_CHARS = 4096;
 
 export interface ParsedDigits {
   pixels: Uint8Array;
@@ -47,6 +51,9 @@ export function parseDigitsCsv(text: string, file: string): ParsedDigits {
   const lines: number[] = [];
   let sawData = false;
   for (let ln = 0; ln < rawLines.length; ln++) {
+    if (rawLines[ln].length > MAX_LINE_CHARS) {
+      throw badInput(`${file}: line ${ln + 1} is ${rawLines[ln].length.toLocaleString('en-US')} characters long; a digits line (${PIXELS + 1} small integers) has at most ${MAX_LINE_CHARS}. Check that this is the digits CSV.`);
+    }
     const line = rawLines[ln].trim();
     if (line === '') continue;
     const fields = line.split(',');
@@ -63,14 +70,14 @@ export function parseDigitsCsv(text: string, file: string): ParsedDigits {
       const f = fields[k].trim();
       const v = Number(f);
       if (f === '' || !Number.isInteger(v) || v < 0 || v > MAX_VALUE) {
-        throw badInput(`${where}, field ${k + 1}: "${fields[k]}" is not an integer pixel value in 0…${MAX_VALUE}. Fix the line.`);
+        throw badInput(`${where}, field ${k + 1} is not an integer pixel value in 0…${MAX_VALUE}. Fix the line.`);
       }
       pixels.push(v);
     }
     const f = fields[PIXELS].trim();
     const y = Number(f);
     if (f === '' || !Number.isInteger(y)) {
-      throw badInput(`${where}, field ${PIXELS + 1}: label "${fields[PIXELS]}" is not an integer. Fix the line.`);
+      throw badInput(`${where}, field ${PIXELS + 1}: the label is not an integer. Fix the line.`);
     }
     labels.push(y);
     lines.push(ln + 1);
@@ -97,9 +104,11 @@ export async function importDigitsCsv(opts: DigitsCsvImportOptions): Promise<Imp
   if (testFraction !== undefined && !(testFraction > 0 && testFraction < 1)) {
     throw badInput(`digits-csv import: testFraction must be a number in (0, 1), got ${testFraction}. Leave it out to import every item into split 'all'.`);
   }
-  if (!Number.isFinite(seed)) throw badInput(`digits-csv import: seed must be a finite number, got ${seed}.`);
   const classNames = resolveClassNames(opts.classNames ?? 'digits', 10);
-  const text = readAllBytes(opts.file, 'digits CSV file').toString('utf8');
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 2 ** 31 - 1)) {
+    throw badInput(`digits-csv import: seed must be an integer in 0…${2 ** 31 - 1}, got ${seed}.`);
+  }
+  const text = (await readAllBytes(opts.file, 'digits CSV file', { maxBytes: MAX_CSV_BYTES, maxInflated: MAX_CSV_BYTES })).toString('utf8');
   const parsed = parseDigitsCsv(text, opts.file);
   const n = parsed.labels.length;
   if (n === 0) throw badInput(`${opts.file}: the CSV holds no data lines (empty data set). Give a file with one image per line.`);

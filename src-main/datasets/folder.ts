@@ -11,6 +11,8 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { badInput } from '../shared/errors.ts';
 import { requireDir } from './file-bytes.ts';
+import { readImageHeader } from './image-header.ts';
+import { formatBytes, readInputFile } from '../system/input-file.ts';
 import type { ImportedDataset, ImportedSplit } from './types.ts';
 import { validateDataset } from './validate.ts';
 
@@ -26,21 +28,39 @@ export interface FolderImportOptions {
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
 
-/** RGBA pixels of a PNG or JPEG, chosen by the file's magic bytes. */
+/**
+ * Largest image accepted, in pixels (4096 × 4096): data-set images are model inputs, and the
+ * size is read from the header before decoding, so a PNG claiming 100000×100000 costs nothing.
+ */
+export const MAX_IMAGE_PIXELS = 4096 * 4096;
+/** Largest image file read (an uncompressed 4096² RGBA PNG is 64 MB). */
+const MAX_IMAGE_FILE_BYTES = 80 * 2 ** 20;
+/** Largest pixel buffer of one split (RGB, before the grey check). */
+const MAX_SPLIT_BYTES = 2 ** 31 - 1;
+
+/** RGBA pixels of a PNG or JPEG, chosen by the file's magic bytes; the size is checked from the header first. */
 export function decodeImage(file: string, bytes: Buffer): { width: number; height: number; rgba: Uint8Array } {
+  const header = readImageHeader(bytes);
+  if ('error' in header) throw badInput(`${file}: the image cannot be decoded: ${header.error}. Replace or remove the file.`);
+  const { width, height, format } = header;
+  if (width === 0 || height === 0) throw badInput(`${file}: the ${format.toUpperCase()} header gives a size of ${width}×${height} pixels; an image needs at least one pixel. Replace or remove the file.`);
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw badInput(
+      `${file}: the ${format.toUpperCase()} header gives ${width}×${height} pixels (width×height), more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} ` +
+        'pixels (4096×4096) an image of a data set may have. Resize the images to the model\'s input size first.',
+    );
+  }
   try {
-    if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) {
+    if (format === 'png') {
       const png = PNG.sync.read(bytes);
       return { width: png.width, height: png.height, rgba: png.data };
     }
-    if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
-      return { width: img.width, height: img.height, rgba: img.data };
-    }
-  } catch (err) {
-    throw badInput(`${file}: the image cannot be decoded (${(err as Error).message}). Replace or remove the file.`);
+    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 256 });
+    return { width: img.width, height: img.height, rgba: img.data };
+  } catch {
+    // The decoders' messages can quote bytes of the file, so they are not passed on.
+    throw badInput(`${file}: the image cannot be decoded: the ${format.toUpperCase()} data is corrupt or cut short. Replace or remove the file.`);
   }
-  throw badInput(`${file}: the image cannot be decoded: it is neither PNG nor JPEG despite its name. Replace or remove the file.`);
 }
 
 function listClassFolders(dir: string): Map<string, string[]> {
@@ -88,9 +108,7 @@ async function decodeSplit(split: string, files: Array<[string, number]>, size: 
   // Read the next file while this one decodes; the no-op catch keeps an early error from
   // leaving the prefetch as an unhandled rejection.
   const read = (i: number): Promise<Buffer> => {
-    const p = fs.promises.readFile(files[i][0]).catch((err: Error) => {
-      throw badInput(`${files[i][0]}: the image cannot be read (${err.message}).`);
-    });
+    const p = readInputFile(files[i][0], 'image', { maxBytes: MAX_IMAGE_FILE_BYTES });
     p.catch(() => undefined);
     return p;
   };
@@ -106,7 +124,12 @@ async function decodeSplit(split: string, files: Array<[string, number]>, size: 
       throw badInput(`${file}: image is ${img.width}×${img.height} (width×height) but ${ref.file} is ${ref.width}×${ref.height}. All images must share one size; resize them first.`);
     }
     const hw = ref.height * ref.width;
-    rgb ??= new Uint8Array(n * hw * 3);
+    if (rgb === null) {
+      if (n * hw * 3 > MAX_SPLIT_BYTES) {
+        throw badInput(`${file}: ${n.toLocaleString('en-US')} images of ${ref.width}×${ref.height} pixels need ${formatBytes(n * hw * 3)}, more than the ${formatBytes(MAX_SPLIT_BYTES)} one split may hold. Resize the images or import fewer per split.`);
+      }
+      rgb = new Uint8Array(n * hw * 3);
+    }
     const src = img.rgba;
     const off = i * hw * 3;
     for (let p = 0; p < hw; p++) {

@@ -51,7 +51,7 @@ describe('readIdxUint8', () => {
   it('rejects trailing bytes beyond the announced size', async () => {
     const dir = tempDir();
     const f = writeFile(dir, 'long', Buffer.concat([encodeIdxUint8([1], labels(3)), Buffer.from([9])]));
-    await expectBadInput(() => readIdxUint8(f, 0x801, 'labels'), /long: the file is longer than its header says: more than 9 bytes/);
+    await expectBadInput(() => readIdxUint8(f, 0x801, 'labels'), /long: the file is longer than its header says: 10 bytes, more than the 9 bytes for dimensions \[1\]/);
   });
 
   it('rejects a missing file and corrupt gzip', async () => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../shared/errors.ts';
 import { checkLabelRange, resolveClassNames, type ClassNamesOption } from './class-names.ts';
-import { requireDir, streamBytes } from './file-bytes.ts';
+import { readDeclared, requireDir } from './file-bytes.ts';
 import type { ImportedDataset, ImportedSplit } from './types.ts';
 import { validateDataset } from './validate.ts';
 
@@ -49,60 +49,32 @@ function describeMagic(magic: number): string {
 
 /**
  * Reads an unsigned-byte IDX file whose magic number must be `magic`, streaming (and
- * gunzipping) straight into one Uint8Array of the size the header announces.
+ * gunzipping) into one Uint8Array of the size the header announces — allocated only once the
+ * announcement is checked against the file (readDeclared).
  */
 export async function readIdxUint8(file: string, magic: number, what: string): Promise<IdxUint8Array> {
   const expectedDims = magic & 0xff;
-  let header: Buffer = Buffer.alloc(0);
-  let headerLen = -1;
+  const headerLen = 4 + 4 * expectedDims;
   let dims: number[] = [];
-  let data: Uint8Array | null = null;
-  let received = 0;
-  for await (let chunk of streamBytes(file, what)) {
-    if (data === null) {
-      header = header.length === 0 ? chunk : Buffer.concat([header, chunk]);
-      if (header.length < 4) continue;
-      const got = header.readUInt32BE(0);
+  const { body } = await readDeclared(file, what, {
+    maxBytes: MAX_IDX_BYTES,
+    parseHead: (head) => {
+      if (head.length < 4) return null;
+      const got = head.readUInt32BE(0);
       if (got !== magic) {
         throw badInput(
           `${file}: wrong magic number 0x${got.toString(16).padStart(8, '0')}, expected 0x${magic.toString(16).padStart(8, '0')} ` +
             `(${describeMagic(magic)}). Check that this is the ${what} (images and labels files may be swapped).`,
         );
       }
-      headerLen = 4 + 4 * expectedDims;
-      if (header.length < headerLen) continue;
+      if (head.length < headerLen) return null;
       dims = [];
-      for (let d = 0; d < expectedDims; d++) dims.push(header.readUInt32BE(4 + 4 * d));
-      const total = dims.reduce((a, b) => a * b, 1);
-      if (total > MAX_IDX_BYTES) {
-        throw badInput(`${file}: the header announces dimensions [${dims.join(', ')}] (${total} bytes), more than any IDX file holds; the file is corrupt or not IDX.`);
-      }
-      data = new Uint8Array(total);
-      chunk = header.subarray(headerLen);
-    }
-    if (received + chunk.length > data.length) {
-      throw badInput(
-        `${file}: the file is longer than its header says: more than ${headerLen + data.length} bytes ` +
-          `for dimensions [${dims.join(', ')}]. The header or the data is corrupt; get the file again.`,
-      );
-    }
-    data.set(chunk, received);
-    received += chunk.length;
-  }
-  if (data === null) {
-    const have = header.length;
-    throw badInput(
-      `${file}: truncated: ${have} bytes present, but an IDX header alone needs ${headerLen > 0 ? headerLen : 4}. ` +
-        'The file is empty or cut short; get it again.',
-    );
-  }
-  if (received < data.length) {
-    throw badInput(
-      `${file}: truncated: ${headerLen + received} bytes present (after gunzip), expected ${headerLen + data.length} ` +
-        `for dimensions [${dims.join(', ')}]. The file was cut short; get it again.`,
-    );
-  }
-  return { dims, data };
+      for (let d = 0; d < expectedDims; d++) dims.push(head.readUInt32BE(4 + 4 * d));
+      return { headerLen, bodyBytes: dims.reduce((a, b) => a * b, 1), describe: `dimensions [${dims.join(', ')}]` };
+    },
+    truncatedHead: (have) => `${file}: truncated: ${have} bytes present, but an IDX header alone needs ${have < 4 ? 4 : headerLen}. The file is empty or cut short; get it again.`,
+  });
+  return { dims, data: body };
 }
 
 /** Images + labels of one split, checked against each other. */

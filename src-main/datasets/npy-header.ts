@@ -29,7 +29,7 @@ export function hasNpyMagic(bytes: Uint8Array): boolean {
 export function parsePyLiteral(text: string): PyLiteral {
   let pos = 0;
   const fail = (what: string): never => {
-    throw new Error(`${what} at character ${pos} of ${JSON.stringify(text)}`);
+    throw new Error(`${what} at character ${pos}`);
   };
   const skipWs = () => {
     while (pos < text.length && /\s/.test(text[pos])) pos++;
@@ -113,15 +113,18 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
     throw badInput(`${file}: the .npy header is not a valid Python dict literal (${(err as Error).message}).`);
   }
   if (dict === null || typeof dict !== 'object' || Array.isArray(dict)) {
-    throw badInput(`${file}: the .npy header is not a dict: ${text.trim()}`);
+    throw badInput(`${file}: the .npy header is not a dict. Save the array with numpy.save.`);
   }
   const { descr, fortran_order: fortran, shape } = dict;
   if (typeof descr !== 'string') {
-    throw badInput(`${file}: unsupported .npy dtype ${JSON.stringify(descr)} (structured arrays are not images). Save a plain numeric array.`);
+    throw badInput(`${file}: unsupported .npy dtype (not a plain type code: structured arrays are not images). Save a plain numeric array.`);
   }
   if (typeof fortran !== 'boolean') throw badInput(`${file}: the .npy header lacks a boolean 'fortran_order'.`);
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
-    throw badInput(`${file}: the .npy header's 'shape' must be a tuple of non-negative integers, got ${JSON.stringify(shape)}.`);
+    throw badInput(`${file}: the .npy header's 'shape' must be a tuple of non-negative integers.`);
+  }
+  if (shape.length > 8) {
+    throw badInput(`${file}: the .npy array has ${shape.length} dimensions; images have 3 or 4 and labels 1 or 2.`);
   }
   return { version, descr, fortranOrder: fortran, shape: shape as number[], dataOffset };
 }

@@ -7,8 +7,8 @@
  */
 import path from 'node:path';
 import { badInput } from '../shared/errors.ts';
-import { checkLabelRange, maxLabel, resolveClassNames, type ClassNamesOption } from './class-names.ts';
-import { readAllBytes } from './file-bytes.ts';
+import { checkInferredClassCount, checkLabelRange, maxLabel, resolveClassNames, type ClassNamesOption } from './class-names.ts';
+import { readAllBytes, readDeclared } from './file-bytes.ts';
 import { hasNpyMagic, parseNpyHeader, type NpyHeader } from './npy-header.ts';
 import type { ImportedDataset, ImportedSplit } from './types.ts';
 import { validateDataset } from './validate.ts';
@@ -34,16 +34,42 @@ interface NpyArray {
   /** Type letter and byte width from the dtype, e.g. 'f' and 4 for '<f4'. */
   kind: string;
   size: number;
-  /** A copy of the data bytes, starting at offset 0 (so typed views are aligned). */
+  /** The data bytes, starting at offset 0 (so typed views are aligned). */
   data: ArrayBuffer;
   count: number;
 }
 
-/** Reads and checks a .npy file: known byte order, C order, and exactly the bytes its shape needs. */
-export function readNpy(file: string, what: string, bytes: Buffer = readAllBytes(file, what)): NpyArray {
-  const header = parseNpyHeader(bytes, file);
+/** Larger than any .npy Margin imports in one piece. */
+const MAX_NPY_BYTES = 2 ** 31 - 1;
+/** Label files (text or .npy) are far smaller than images; a bigger one is the wrong file. */
+const MAX_LABEL_FILE_BYTES = 256 * 2 ** 20;
+/** NumPy itself refuses headers past 10,000 bytes by default. */
+const MAX_NPY_HEADER_BYTES = 1 << 20;
+
+/** A dtype for a message: the header's own text only when it is a short dtype code. */
+function dtypeText(descr: string): string {
+  return /^[<>|=]?[A-Za-z]\d{0,3}$/.test(descr) ? `'${descr}'` : 'of an unsupported kind';
+}
+
+/**
+ * What an .npy header announces, from the first bytes of the file: null while more bytes are
+ * needed. Checks the dtype (known kind, little-endian), C order and the header's own length, so
+ * a bad array is refused before its data is read.
+ */
+export function npyDeclared(head: Buffer, file: string): { header: NpyHeader; kind: string; size: number; count: number; headerLen: number; bodyBytes: number; describe: string } | null {
+  if (head.length < 6) return null;
+  if (!hasNpyMagic(head)) parseNpyHeader(head, file); // throws "not a NumPy .npy file"
+  if (head.length < 12) return null;
+  const version = head[6];
+  const lenBytes = version === 1 ? 2 : 4;
+  const headerLen = version === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
+  if (version >= 1 && version <= 3 && headerLen > MAX_NPY_HEADER_BYTES) {
+    throw badInput(`${file}: the .npy header claims to be ${headerLen} bytes long, more than any NumPy header; the file is corrupt.`);
+  }
+  if (version >= 1 && version <= 3 && head.length < 8 + lenBytes + headerLen) return null;
+  const header = parseNpyHeader(head, file);
   const m = /^([<>|=]?)([uifb])(\d+)$/.exec(header.descr);
-  if (!m) throw badInput(`${file}: unsupported .npy dtype '${header.descr}'. Save the array as uint8, float32 or an integer type.`);
+  if (!m) throw badInput(`${file}: the .npy dtype is ${dtypeText(header.descr)}, which is not supported. Save the array as uint8, float32 or an integer type.`);
   const [, order, kind, sizeText] = m;
   const size = Number(sizeText);
   if (order === '>' && size > 1) {
@@ -53,16 +79,35 @@ export function readNpy(file: string, what: string, bytes: Buffer = readAllBytes
     throw badInput(`${file}: the array is stored in Fortran order, which is not supported. Save it in C order: numpy.save(path, numpy.ascontiguousarray(arr)).`);
   }
   const count = header.shape.reduce((a, b) => a * b, 1);
-  const expected = header.dataOffset + count * size;
+  return { header, kind, size, count, headerLen: header.dataOffset, bodyBytes: count * size, describe: `shape (${header.shape.join(', ')}) of '${header.descr}'` };
+}
+
+/** Reads and checks a .npy file: known byte order, C order, and exactly the bytes its shape needs (checked before allocation). */
+export async function readNpy(file: string, what: string): Promise<NpyArray> {
+  let decl: ReturnType<typeof npyDeclared> = null;
+  const { body } = await readDeclared(file, what, {
+    maxBytes: MAX_NPY_BYTES,
+    parseHead: (head) => (decl = npyDeclared(head, file)),
+    truncatedHead: (have) => `${file}: truncated: ${have} bytes present, not even a whole .npy header. The file is empty or cut short; save it again.`,
+  });
+  const d = decl!;
+  return { header: d.header, kind: d.kind, size: d.size, data: body.buffer as ArrayBuffer, count: d.count };
+}
+
+/** The same checks on bytes already in memory (a labels file read whole). */
+function decodeNpy(bytes: Buffer, file: string): NpyArray {
+  const d = npyDeclared(bytes, file);
+  if (d === null) throw badInput(`${file}: truncated: ${bytes.length} bytes present, not even a whole .npy header. Save the file again.`);
+  const expected = d.headerLen + d.bodyBytes;
   if (bytes.length < expected) {
-    throw badInput(`${file}: truncated: ${bytes.length} bytes present, expected ${expected} for shape (${header.shape.join(', ')}) of '${header.descr}'. Save the file again.`);
+    throw badInput(`${file}: truncated: ${bytes.length} bytes present, expected ${expected} for ${d.describe}. Save the file again.`);
   }
   if (bytes.length > expected) {
-    throw badInput(`${file}: ${bytes.length} bytes, but shape (${header.shape.join(', ')}) of '${header.descr}' needs ${expected}: the file is corrupt or not one array (an .npz?).`);
+    throw badInput(`${file}: ${bytes.length} bytes, but ${d.describe} needs ${expected}: the file is corrupt or not one array (an .npz?).`);
   }
-  const start = bytes.byteOffset + header.dataOffset;
-  const data = bytes.buffer.slice(start, start + count * size) as ArrayBuffer;
-  return { header, kind, size, data, count };
+  const start = bytes.byteOffset + d.headerLen;
+  const data = bytes.buffer.slice(start, start + d.bodyBytes) as ArrayBuffer;
+  return { header: d.header, kind: d.kind, size: d.size, data, count: d.count };
 }
 
 interface NpyImages {
@@ -73,8 +118,8 @@ interface NpyImages {
   channels: number;
 }
 
-export function readNpyImages(file: string): NpyImages {
-  const a = readNpy(file, 'images .npy file');
+export async function readNpyImages(file: string): Promise<NpyImages> {
+  const a = await readNpy(file, 'images .npy file');
   const shape = a.header.shape;
   if (shape.length !== 3 && shape.length !== 4) {
     throw badInput(`${file}: images of shape (${shape.join(', ')}); expected [N, H, W] or [N, H, W, C] (channels last).`);
@@ -89,7 +134,7 @@ export function readNpyImages(file: string): NpyImages {
   if (a.kind === 'u' && a.size === 1) pixels = new Uint8Array(a.data);
   else if (a.kind === 'f' && a.size === 4) pixels = new Float32Array(a.data);
   else if (a.kind === 'f' && a.size === 8) pixels = Float32Array.from(new Float64Array(a.data));
-  else throw badInput(`${file}: unsupported images dtype '${a.header.descr}'. Save the images as uint8 (|u1) or float32 (<f4).`);
+  else throw badInput(`${file}: unsupported images dtype ${dtypeText(a.header.descr)}. Save the images as uint8 (|u1) or float32 (<f4).`);
   if (pixels instanceof Float32Array) {
     const itemSize = height * width * channels;
     for (let k = 0; k < pixels.length; k++) {
@@ -102,10 +147,10 @@ export function readNpyImages(file: string): NpyImages {
 }
 
 /** Integer labels from a .npy or a text file (one integer per line), decided by the file's content. */
-export function readLabels(file: string): Int32Array {
-  const bytes = readAllBytes(file, 'labels file');
+export async function readLabels(file: string): Promise<Int32Array> {
+  const bytes = await readAllBytes(file, 'labels file', { maxBytes: MAX_LABEL_FILE_BYTES, maxInflated: MAX_LABEL_FILE_BYTES });
   if (!hasNpyMagic(bytes)) return parseTextLabels(bytes.toString('utf8'), file);
-  const a = readNpy(file, 'labels .npy file', bytes);
+  const a = decodeNpy(bytes, file);
   const shape = a.header.shape;
   if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1))) {
     throw badInput(`${file}: labels of shape (${shape.join(', ')}); expected [N] or [N, 1]. For one-hot labels save labels.argmax(1).`);
@@ -122,7 +167,7 @@ export function readLabels(file: string): Int32Array {
     const big = key === 'i8' ? new BigInt64Array(a.data) : new BigUint64Array(a.data);
     values = Array.from(big, (v) => (v > 2147483647n || v < -2147483648n ? Number.NaN : Number(v)));
   } else {
-    throw badInput(`${file}: unsupported labels dtype '${a.header.descr}'; labels must be integers. Save them with labels.astype('int64').`);
+    throw badInput(`${file}: unsupported labels dtype ${dtypeText(a.header.descr)}; labels must be integers. Save them with labels.astype('int64').`);
   }
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -141,7 +186,7 @@ export function parseTextLabels(text: string, file: string): Int32Array {
     const t = lines[i].trim();
     const v = Number(t);
     if (t === '' || !Number.isInteger(v) || Math.abs(v) > 2147483647) {
-      throw badInput(`${file}: line ${i + 1}: "${lines[i].trim()}" is not an integer label. Write one class index per line.`);
+      throw badInput(`${file}: line ${i + 1} is not an integer label. Write one class index per line.`);
     }
     out[i] = v;
   }
@@ -159,8 +204,8 @@ export async function importNpy(opts: NpyImportOptions): Promise<ImportedDataset
     if (!files || typeof files.images !== 'string' || typeof files.labels !== 'string') {
       throw badInput(`npy import: splits.${name} must be {images: path, labels: path}.`);
     }
-    const images = readNpyImages(files.images);
-    const labels = readLabels(files.labels);
+    const images = await readNpyImages(files.images);
+    const labels = await readLabels(files.labels);
     if (labels.length !== images.n) {
       throw badInput(`${files.labels}: ${labels.length} labels for ${images.n} images in ${files.images}. Both files must describe the same items.`);
     }
@@ -177,6 +222,7 @@ export async function importNpy(opts: NpyImportOptions): Promise<ImportedDataset
     }
     loaded.push({ name, files, images, labels });
   }
+  if (opts.classNames === undefined) for (const l of loaded) checkInferredClassCount(l.labels, l.files.labels);
   const largest = Math.max(...loaded.map((l) => maxLabel(l.labels)));
   const classNames = resolveClassNames(opts.classNames, Math.max(largest + 1, 1));
   for (const l of loaded) checkLabelRange(l.labels, classNames.length, l.files.labels);

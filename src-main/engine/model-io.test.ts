@@ -52,7 +52,7 @@ describe('saveModel / loadModel', () => {
   });
 
   it('rejects a missing file, non-JSON, malformed JSON, a missing and a short weight file', async () => {
-    await expectBadInput(loadModel(path.join(tmp, 'nope', 'model.json')), /model file .*nope\/model\.json cannot be read \(ENOENT\)/);
+    await expectBadInput(loadModel(path.join(tmp, 'nope', 'model.json')), /nope\/model\.json: TF\.js model\.json not found/);
     const bad = path.join(tmp, 'bad');
     await fs.mkdir(bad, { recursive: true });
     await fs.writeFile(path.join(bad, 'model.json'), 'not json {');

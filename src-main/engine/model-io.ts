@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { badInput } from '../shared/errors.ts';
+import { badInput, MarginError } from '../shared/errors.ts';
+import { checkInputFile, readInputFile } from '../system/input-file.ts';
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, complex64: 8 };
 
@@ -45,28 +46,45 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<str
   return modelJsonPath;
 }
 
-/** Bytes a weight takes in its shard, honouring quantisation. */
-function specBytes(spec: tf.io.WeightsManifestEntry): number {
+/** model.json holds the topology and the manifest; a bigger one is not a model.json. */
+const MAX_MODEL_JSON_BYTES = 64 * 2 ** 20;
+/** Weights of one checkpoint, all shards together. */
+export const MAX_WEIGHT_BYTES = 2 ** 31 - 1;
+
+/** Bytes a weight takes in its shard, honouring quantisation; BAD_INPUT for a malformed entry. */
+function specBytes(spec: tf.io.WeightsManifestEntry, modelJsonPath: string): number {
+  const where = `model file ${modelJsonPath}: weightsManifest entry ${typeof spec?.name === 'string' ? printableName(spec.name) : '(unnamed)'}`;
+  if (!spec || typeof spec !== 'object' || typeof spec.name !== 'string') throw badInput(`model file ${modelJsonPath}: a weightsManifest entry has no name; re-export the model`);
+  if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw badInput(`${where} has a shape that is not a list of non-negative integers; re-export the model`);
+  }
   const n = spec.shape.reduce((a, b) => a * b, 1);
   const dtype = spec.quantization?.dtype ?? spec.dtype;
-  const per = BYTES[dtype];
-  if (per === undefined) throw new Error(`unsupported weight dtype ${dtype}`);
+  const per = typeof dtype === 'string' ? BYTES[dtype] : undefined;
+  if (per === undefined) throw badInput(`${where} has an unsupported dtype; TF.js weights are float32, int32, bool, or quantised uint8/uint16/float16`);
   return n * per;
 }
 
-/** Reads and validates model.json and its weight shards; returns the artifacts to build a model from. */
+/** A shard path from the manifest: relative, inside the model's folder. */
+function shardPath(dir: string, p: unknown, modelJsonPath: string): string {
+  if (typeof p !== 'string' || p === '' || p.length > 1000) throw badInput(`model file ${modelJsonPath}: a weightsManifest path is not a file name; re-export the model`);
+  if (path.isAbsolute(p) || p.split(/[\\/]/).includes('..')) throw badInput(`model file ${modelJsonPath}: weight path ${p} leaves the model folder; keep shards beside model.json`);
+  return path.resolve(dir, p);
+}
+
+/**
+ * Reads and validates model.json and its weight shards; returns the artifacts to build a model
+ * from. Every file is opened through the safe input path (regular files only), and the shards'
+ * sizes are checked against the manifest BEFORE any of them is read.
+ */
 export async function readModelArtifacts(modelJsonPath: string): Promise<tf.io.ModelArtifacts> {
-  let text: string;
-  try {
-    text = await fs.readFile(modelJsonPath, 'utf8');
-  } catch (err) {
-    throw badInput(`model file ${modelJsonPath} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give the path of a TF.js model.json`);
-  }
+  const text = (await readInputFile(modelJsonPath, 'TF.js model.json', { maxBytes: MAX_MODEL_JSON_BYTES })).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (err) {
-    throw badInput(`model file ${modelJsonPath} is not JSON (${(err as Error).message}); give the model.json written by tensorflowjs_converter or Margin`);
+  } catch {
+    // JSON.parse's message quotes the text around the error, so it is not passed on.
+    throw badInput(`model file ${modelJsonPath} is not JSON; give the model.json written by tensorflowjs_converter or Margin`);
   }
   const mj = json as Partial<tf.io.ModelJSON> | null;
   if (!mj || typeof mj !== 'object' || !mj.modelTopology || typeof mj.modelTopology !== 'object') {
@@ -77,31 +95,49 @@ export async function readModelArtifacts(modelJsonPath: string): Promise<tf.io.M
     throw badInput(`model file ${modelJsonPath} has no valid weightsManifest (a list of {paths, weights}); re-export the model in TF.js layers format`);
   }
   const dir = path.dirname(modelJsonPath);
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Uint8Array[] = [];
+  // First the sizes: the manifest's bytes per group against the shards' sizes on disk.
+  const plan: Array<{ files: string[]; sizes: number[]; expected: number }> = [];
+  let total = 0;
   for (const group of manifest) {
     let expected = 0;
-    for (const w of group.weights) expected += specBytes(w);
-    const shards: Uint8Array[] = [];
-    for (const p of group.paths) {
-      const file = path.resolve(dir, p);
+    for (const w of group.weights) expected += specBytes(w, modelJsonPath);
+    const files = group.paths.map((p) => shardPath(dir, p, modelJsonPath));
+    if (files.length === 0 && expected > 0) throw badInput(`model file ${modelJsonPath} lists ${expected} bytes of weights but no weight file; re-export the model`);
+    const sizes: number[] = [];
+    for (const file of files) {
       try {
-        shards.push(new Uint8Array(await fs.readFile(file)));
-      } catch {
-        throw badInput(`weight file ${file} listed in ${modelJsonPath} is missing; copy it next to model.json`);
+        sizes.push(await checkInputFile(file, `weight file listed in ${modelJsonPath}`, { maxBytes: MAX_WEIGHT_BYTES }));
+      } catch (err) {
+        if (err instanceof MarginError && / not found\./.test(err.message)) {
+          throw badInput(`weight file ${file} listed in ${modelJsonPath} is missing; copy it next to model.json`);
+        }
+        throw err;
       }
     }
-    const got = shards.reduce((a, s) => a + s.byteLength, 0);
+    const got = sizes.reduce((a, b) => a + b, 0);
     if (got < expected) {
-      throw badInput(`weight file ${path.resolve(dir, group.paths[group.paths.length - 1] ?? '')} is truncated: ${modelJsonPath} lists ${expected} bytes of weights but the shards hold ${got}; re-export or re-copy the model`);
+      throw badInput(`weight file ${files[files.length - 1] ?? dir} is truncated: ${modelJsonPath} lists ${expected} bytes of weights but the shards hold ${got}; re-export or re-copy the model`);
     }
-    specs.push(...group.weights);
-    buffers.push(...shards.map((s, i) => (i === shards.length - 1 ? s.subarray(0, s.byteLength - (got - expected)) : s)));
+    if (got > expected) {
+      throw badInput(`weight files of ${modelJsonPath} hold ${got} bytes but its weightsManifest lists ${expected}: the manifest does not describe these shards; re-export or re-copy the model`);
+    }
+    total += expected;
+    if (total > MAX_WEIGHT_BYTES) throw badInput(`model file ${modelJsonPath} lists ${total} bytes of weights, more than a model Margin loads (${MAX_WEIGHT_BYTES}); the manifest is corrupt`);
+    plan.push({ files, sizes, expected });
   }
-  const total = buffers.reduce((a, b) => a + b.byteLength, 0);
+  // Then the bytes, straight into one buffer of the size checked above.
   const weightData = new Uint8Array(total);
+  const specs: tf.io.WeightsManifestEntry[] = [];
   let off = 0;
-  for (const b of buffers) { weightData.set(b, off); off += b.byteLength; }
+  for (let g = 0; g < plan.length; g++) {
+    for (let i = 0; i < plan[g].files.length; i++) {
+      const bytes = await readInputFile(plan[g].files[i], `weight file listed in ${modelJsonPath}`, { maxBytes: plan[g].sizes[i] });
+      if (bytes.length !== plan[g].sizes[i]) throw badInput(`weight file ${plan[g].files[i]} changed while it was read; try again`);
+      weightData.set(bytes, off);
+      off += bytes.length;
+    }
+    specs.push(...manifest[g].weights);
+  }
   return {
     modelTopology: mj.modelTopology,
     weightSpecs: specs,
@@ -113,9 +149,61 @@ export async function readModelArtifacts(modelJsonPath: string): Promise<tf.io.M
   };
 }
 
+/**
+ * Weights that hold NaN or ±Infinity, with how many such values each has. Quantised weights
+ * are integers and cannot be non-finite; float16 is decoded by its exponent bits.
+ */
+export function nonFiniteWeights(artifacts: tf.io.ModelArtifacts): Array<{ name: string; count: number; total: number }> {
+  const out: Array<{ name: string; count: number; total: number }> = [];
+  const data = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+  let off = 0;
+  for (const spec of artifacts.weightSpecs ?? []) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    const dtype = spec.quantization?.dtype ?? spec.dtype;
+    const bytes = n * (BYTES[dtype] ?? 0);
+    let count = 0;
+    if (dtype === 'float32' && !spec.quantization) {
+      const v = new Float32Array(data.slice(off, off + bytes));
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) count++;
+    } else if (dtype === 'float16') {
+      const v = new Uint16Array(data.slice(off, off + bytes));
+      for (let i = 0; i < v.length; i++) if ((v[i] & 0x7c00) === 0x7c00) count++;
+    }
+    if (count > 0) out.push({ name: spec.name, count, total: n });
+    off += bytes;
+  }
+  return out;
+}
+
+/** A tensor name for a message: itself when short and printable, else a placeholder. */
+function printableName(name: string): string {
+  return name.length <= 120 && /^[\x20-\x7e]*$/.test(name) ? name : '(a tensor with a long or unprintable name)';
+}
+
+/** The warning an import carries for non-finite weights (empty when every weight is finite). */
+export function nonFiniteWarning(file: string, bad: Array<{ name: string; count: number; total: number }>): string[] {
+  if (bad.length === 0) return [];
+  const count = bad.reduce((a, b) => a + b.count, 0);
+  const names = bad.slice(0, 3).map((b) => `${printableName(b.name)} (${b.count.toLocaleString('en-US')} of ${b.total.toLocaleString('en-US')})`).join(', ');
+  return [
+    `${file}: ${count.toLocaleString('en-US')} weight value(s) are NaN or infinite, in ${bad.length} tensor(s): ${names}${bad.length > 3 ? ', …' : ''}. ` +
+      'The model\'s outputs will be non-finite and its accuracy at chance; check the training run that produced it.',
+  ];
+}
+
 /** Loads a TF.js layers model from the path of its model.json. */
 export async function loadModel(modelJsonPath: string): Promise<tf.LayersModel> {
+  return (await loadModelChecked(modelJsonPath)).model;
+}
+
+/** Loads a TF.js layers model, with warnings about its weights (non-finite values) for an import to pass on. */
+export async function loadModelChecked(modelJsonPath: string): Promise<{ model: tf.LayersModel; warnings: string[] }> {
   const artifacts = await readModelArtifacts(modelJsonPath);
+  const warnings = nonFiniteWarning(modelJsonPath, nonFiniteWeights(artifacts));
+  return { model: await buildModel(modelJsonPath, artifacts), warnings };
+}
+
+async function buildModel(modelJsonPath: string, artifacts: tf.io.ModelArtifacts): Promise<tf.LayersModel> {
   try {
     return await tf.loadLayersModel({ load: async () => artifacts });
   } catch (err) {

@@ -6,3 +6,4 @@ export type { OnnxRunner, OnnxRunnerOptions } from './onnx-runner.ts';
 export { nodeOutputNames, withExposedOutputs, withNhwcOutputs, createSession, createSessionWithOutputs } from './expose-outputs.ts';
 export { layersModelToOnnx, checkTranslation, translateModelFile, SUPPORTED_LAYERS } from './from-layers-model.ts';
 export type { Translation, CheckResult, TranslateFileOptions } from './from-layers-model.ts';
+export { nonFiniteInitializers } from './weights-check.ts';

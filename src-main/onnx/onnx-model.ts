@@ -12,6 +12,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { LayerInfo } from '../core/extraction-types.ts';
 import { badInput } from '../shared/errors.ts';
+import { readInputFile } from '../system/input-file.ts';
 import { createSession, createSessionWithOutputs, nodeOutputNames, withoutInitializerInputs } from './expose-outputs.ts';
 import { decodeModel, encodeModel, toNum, FLOAT, type ModelProto, type IValueInfoProto, type INodeProto } from './proto.ts';
 
@@ -130,14 +131,11 @@ function nodeParamsAndFlops(node: INodeProto, inits: Map<string, number[]>, shap
 
 /** Reads and decodes the file (BAD_INPUT if unreadable or not ONNX). */
 export async function readOnnxModel(file: string): Promise<ModelProto> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (err) {
-    throw badInput(`model file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give the path of an .onnx file`);
-  }
-  return decodeModel(bytes, file);
+  return decodeModel(await readInputFile(file, 'ONNX model file', { maxBytes: MAX_ONNX_BYTES }), file);
 }
+
+/** Protobuf's own limit for one message; bigger models keep their weights in external files, which Margin does not read. */
+export const MAX_ONNX_BYTES = 2 ** 31 - 1;
 
 /** Parses `file`, loads it into ONNX Runtime (opset check) and probes every node output's shape. */
 /**
@@ -189,7 +187,7 @@ async function describeUncached(file: string, opts: DescribeOptions): Promise<On
   // Loading the unmodified model first gives the clearest error for an opset the runtime refuses.
   // (Weights listed as graph inputs are left out, as in every session Margin makes: see expose-outputs.ts.)
   const inputs = withoutInitializerInputs(model);
-  const plainBytes = inputs?.length === graph.input?.length ? await fs.readFile(file) : encodeModel({ ...model, graph: { ...graph, input: inputs } });
+  const plainBytes = inputs?.length === graph.input?.length ? await readInputFile(file, 'ONNX model file', { maxBytes: MAX_ONNX_BYTES }) : encodeModel({ ...model, graph: { ...graph, input: inputs } });
   const plain = await createSession(plainBytes, { file, threads: 1 });
   await plain.release();
 

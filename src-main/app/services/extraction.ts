@@ -13,6 +13,7 @@ import { predictedItems } from '../../store/predictions.ts';
 import { getSample, listSamples } from '../../store/samples.ts';
 import type { Store } from '../../store/project.ts';
 import type { CheckpointInfo, ModelDetail } from '../../store/models.ts';
+import { clampWorkers } from '../../system/workers.ts';
 import { MarginError } from '../../shared/errors.ts';
 import { checkpointModelPath } from './model-import.ts';
 import { resolveCheckpoint } from './models.ts';
@@ -41,6 +42,8 @@ export interface ExtractOutcome extends ExtractionResult {
   checkpoint: string;
   layers: string[];
   engine: string;
+  /** What was adjusted rather than refused, e.g. workers clamped to the cores available. */
+  notes: string[];
 }
 
 export function modelDataset(model: ModelDetail): { datasetId: number; split: string } {
@@ -109,6 +112,7 @@ export async function extractItems(
 }
 
 export async function extract(store: Store, r: ExtractRequest, opts: { onProgress?: (p: ExtractProgress) => void; signal?: AbortSignal } = {}): Promise<ExtractOutcome> {
+  const { workers, note } = clampWorkers(r.workers);
   const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
   const layers = resolveLayers(model.layers, r.layers ?? 'main');
   let itemIds: Int32Array | undefined;
@@ -117,8 +121,8 @@ export async function extract(store: Store, r: ExtractRequest, opts: { onProgres
     if (!s) throw new MarginError('NOT_FOUND', `sample: model "${r.model}" has no sample "${r.sample}"`);
     itemIds = (await getSample(store, s.id)).memberIds;
   }
-  const res = await extractItems(store, model, checkpoint, layers, itemIds, { ...r, ...opts });
-  return { ...res, model: model.name, checkpoint: checkpoint.label, layers };
+  const res = await extractItems(store, model, checkpoint, layers, itemIds, { ...r, workers, ...opts });
+  return { ...res, model: model.name, checkpoint: checkpoint.label, layers, notes: note ? [note] : [] };
 }
 
 /**

@@ -11,7 +11,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadModel, checkInputShape } from '../../engine/model-io.ts';
+import { loadModelChecked, checkInputShape, nonFiniteWarning } from '../../engine/model-io.ts';
 import { describeModel } from '../../engine/inspect.ts';
 import { initBackend } from '../../engine/backend.ts';
 import { getDataset, getSplit, listDatasets, type DatasetSummary } from '../../store/datasets.ts';
@@ -59,6 +59,8 @@ export interface ModelImportResult {
   translationSeconds: number | null;
   /** ONNX imports: how the data set's images map onto the model's input, in words. */
   inputMapping: string | null;
+  /** What the import found suspicious but did not refuse, e.g. NaN or infinite weights. */
+  warnings: string[];
 }
 
 /** Knobs for tests: the translation check's tolerance and batch (defaults 1e-4 and 64 images). */
@@ -97,7 +99,7 @@ export async function importModel(store: Store, r: ModelImportRequest, opts: Mod
   }
   await initBackend();
   const src = path.resolve(r.path);
-  const model = await loadModel(src); // validates model.json and weights, with errors naming the file
+  const { model, warnings } = await loadModelChecked(src); // validates model.json and weights, with errors naming the file
   const architecture = r.architecture ?? (model.name || 'custom');
   let desc: ReturnType<typeof describeModel>;
   let resolved: Awaited<ReturnType<typeof resolveDataset>>;
@@ -143,6 +145,7 @@ export async function importModel(store: Store, r: ModelImportRequest, opts: Mod
     return {
       modelId, checkpointId, checkpoint: label, created: !plan.existing, layers: desc.layers.length, totalParams: desc.totalParams,
       flopsPerItem: desc.flopsPerItem, engine: tr.onnxTmp ? 'onnxruntime' : 'tfjs', engineNote: tr.note, translationSeconds: tr.seconds, inputMapping: null,
+      warnings,
     };
   } finally {
     if (tr.onnxTmp) await fs.rm(path.dirname(tr.onnxTmp), { recursive: true, force: true });
@@ -223,9 +226,10 @@ async function resolveDataset(store: Store, name: string | undefined, splitWante
  * data set's images here and recorded with the model.
  */
 async function importOnnxModel(store: Store, r: ModelImportRequest): Promise<ModelImportResult> {
-  const { describeOnnxModel } = await import('../../onnx/index.ts');
+  const { describeOnnxModel, readOnnxModel, nonFiniteInitializers } = await import('../../onnx/index.ts');
   const src = path.resolve(r.path);
   const { ds, split, classNames } = await resolveDataset(store, r.dataset, r.split);
+  const warnings = nonFiniteWarning(src, nonFiniteInitializers(await readOnnxModel(src)));
   const desc = await describeOnnxModel(src, { height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale, latentLayer: r.latentLayer });
   checkClassCount(src, desc.numClasses, ds.name, classNames.length);
   const plan = await planTarget(store, r, ds.id, 'onnxruntime');
@@ -253,6 +257,7 @@ async function importOnnxModel(store: Store, r: ModelImportRequest): Promise<Mod
     modelId, checkpointId, checkpoint: label, created: !plan.existing, layers: desc.layers.length, totalParams: desc.totalParams,
     flopsPerItem: desc.flopsPerItem, engine: 'onnxruntime', engineNote: null, translationSeconds: null,
     inputMapping: mappingText(desc.mapping, desc.inputName),
+    warnings,
   };
 }
 

@@ -33,6 +33,7 @@ export const extractCommand: Command = {
           { model, checkpoint, layers, sample: typeof values.sample === 'string' ? values.sample : undefined, dtype, workers: numberOption(values, 'workers') },
           { signal: controller.signal, onProgress: (p) => print(p.done, p.total, p.itemsPerSecond ? `${Math.round(p.itemsPerSecond)} items/s` : '') },
         );
+        for (const n of r.notes) console.error(`note: ${n}`);
         console.log(`${r.model} @ ${r.checkpoint}: ${r.computed.toLocaleString()} items computed, ${r.skipped.toLocaleString()} already stored, layers ${r.layers.join(', ')} (${r.engine}, ${r.seconds.toFixed(1)} s${r.seconds > 0 && r.computed > 0 ? `, ${Math.round(r.computed / r.seconds)} items/s` : ''})`);
       }
       return 0;

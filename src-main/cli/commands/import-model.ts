@@ -33,6 +33,7 @@ export const importModelCommand: Command = {
       const tr = r.translationSeconds === null ? '' : ` (translation and check ${r.translationSeconds.toFixed(2)} s)`;
       console.log(`  engine: ${r.engine}${r.engineNote ? ` — ${r.engineNote}` : ''}${tr}`);
       if (r.inputMapping) console.log(`  ${r.inputMapping}`);
+      for (const w of r.warnings) console.error(`warning: ${w}`);
       return 0;
     });
   },
