@@ -10,6 +10,7 @@ import { initCommand } from './commands/init.ts';
 import { importDataCommand } from './commands/import-data.ts';
 import { importModelCommand } from './commands/import-model.ts';
 import { extractCommand } from './commands/extract.ts';
+import { extractShardCommand } from './commands/extract-shard.ts';
 import { sampleCommand, samplesCommand } from './commands/sample.ts';
 import { demoCommand } from './commands/demo.ts';
 import { reportCommand } from './commands/report.ts';
@@ -20,7 +21,7 @@ import { exportCommand } from './commands/export.ts';
 import { saliencyCommand } from './commands/saliency.ts';
 
 export const COMMANDS: Command[] = [
-  initCommand, demoCommand, importDataCommand, importModelCommand, extractCommand, trainCommand, sampleCommand, samplesCommand, queryCommand, evaluateCommand, saliencyCommand, exportCommand, reportCommand, serveCommand, infoCommand,
+  initCommand, demoCommand, importDataCommand, importModelCommand, extractCommand, extractShardCommand, trainCommand, sampleCommand, samplesCommand, queryCommand, evaluateCommand, saliencyCommand, exportCommand, reportCommand, serveCommand, infoCommand,
 ];
 
 function help(): string {

@@ -20,7 +20,7 @@ import { MarginError } from '../shared/errors.ts';
 import { concatTyped } from '../core/typed-arrays.ts';
 import { BIGINT, INTEGER, TIMESTAMP, VARCHAR, timestampValue } from '@duckdb/node-api';
 import { appendRows, intListColumn, queryRows } from './db.ts';
-import { encodeRows, layerFileName, type ActivationDtype, type ChunkRecord } from './activation-files.ts';
+import { bytesPerValue, encodeRows, layerFileName, type ActivationDtype, type ChunkRecord } from './activation-files.ts';
 import type { Store } from './project.ts';
 
 export interface ChunkPart {
@@ -91,10 +91,22 @@ export class ActivationAppender {
 
   /** Starts writing rows of a layer at the end of its file; returns where they go and when they are written. */
   append(part: ChunkPart): AppendedPiece {
-    if (this.closed) throw new MarginError('INTERNAL', 'ActivationAppender.append: the appender is closed');
     const { layer, units, itemIds, data } = part;
     if (data.length !== itemIds.length * units) {
       throw new MarginError('INTERNAL', `layer ${layer}: ${data.length} values for ${itemIds.length} items × ${units} units`);
+    }
+    return this.appendEncoded({ layer, units, itemIds, bytes: encodeRows(data, this.dtype) });
+  }
+
+  /**
+   * The same with rows already in the file's byte form (this appender's dtype): a cluster
+   * shard's layer file (src-main/cluster/) is appended as it was written by the worker.
+   */
+  appendEncoded(part: { layer: string; units: number; itemIds: Int32Array; bytes: Uint8Array }): AppendedPiece {
+    if (this.closed) throw new MarginError('INTERNAL', 'ActivationAppender.append: the appender is closed');
+    const { layer, units, itemIds, bytes } = part;
+    if (bytes.byteLength !== itemIds.length * units * bytesPerValue(this.dtype)) {
+      throw new MarginError('INTERNAL', `layer ${layer}: ${bytes.byteLength} bytes for ${itemIds.length} items × ${units} units of ${this.dtype}`);
     }
     const prev = this.layers.get(layer);
     if (prev && prev.units !== units) {
@@ -103,7 +115,6 @@ export class ActivationAppender {
     if (!prev) this.layers.set(layer, { last: -1, units });
     const file = layerFileName(this.checkpointId, layer, this.dtype);
     const f = this.openFile(file);
-    const bytes = encodeRows(data, this.dtype);
     const offset = f.end;
     f.end += bytes.byteLength;
     const written = writeAll(f.fd, bytes, offset);

@@ -69,7 +69,7 @@ export interface ExtractionResult {
   writeSeconds: number;
 }
 
-interface WorkItem { itemId: number; index: number; label: number }
+export interface WorkItem { itemId: number; index: number; label: number }
 
 export async function runExtraction(o: ExtractionOptions): Promise<ExtractionResult> {
   const { store, checkpointId, runner, layers, dtype, batchSize } = o;
@@ -272,7 +272,7 @@ async function workList(store: Store, datasetId: number, split: string, itemIds?
  * sample's members) go as one runItems() call when the runner has it, else one run() per
  * contiguous range. Returns the pieces with their items, in batch order.
  */
-async function runBatch(runner: BatchRunner, batch: WorkItem[], layers: string[], numClasses: number, parallel: number): Promise<Array<{ items: WorkItem[]; out: BatchOutput }>> {
+export async function runBatch(runner: BatchRunner, batch: WorkItem[], layers: string[], numClasses: number, parallel: number): Promise<Array<{ items: WorkItem[]; out: BatchOutput }>> {
   const pieceSize = Math.ceil(batch.length / Math.max(1, parallel));
   const calls: Array<{ items: WorkItem[]; call: () => Promise<BatchOutput> }> = [];
   for (let p = 0; p < batch.length; p += pieceSize) {
@@ -332,7 +332,7 @@ function pick(src: Float32Array | Int32Array, sel: Int32Array, width: number): F
 }
 
 /** When a checkpoint has predictions for the whole test split, record its accuracy. */
-async function updateTestAccuracy(store: Store, checkpointId: number, datasetId: number): Promise<void> {
+export async function updateTestAccuracy(store: Store, checkpointId: number, datasetId: number): Promise<void> {
   await store.lock.run(async () => {
     const r = await queryOne(store.conn,
       `SELECT (SELECT count(*) FROM items WHERE dataset_id = $2 AND split = 'test')::INTEGER AS n,

@@ -110,6 +110,17 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE model_id IN (SELECT id FROM models WHERE engine = 'tfjs')`,
     ],
   },
+  {
+    version: 4,
+    name: 'shards of cluster extractions committed (a shard delivered twice is committed once)',
+    sql: [
+      `CREATE TABLE extraction_shards (
+        job VARCHAR NOT NULL, shard INTEGER NOT NULL, checkpoint_id INTEGER NOT NULL,
+        first_item INTEGER NOT NULL, last_item INTEGER NOT NULL, item_count INTEGER NOT NULL,
+        worker VARCHAR, seconds DOUBLE, committed TIMESTAMP NOT NULL,
+        PRIMARY KEY (job, shard))`,
+    ],
+  },
 ];
 
 /** The newest schema this build understands. */

@@ -12,6 +12,7 @@ import { extractedItems } from '../../store/activations.ts';
 import { predictedItems } from '../../store/predictions.ts';
 import { getSample, listSamples } from '../../store/samples.ts';
 import type { Store } from '../../store/project.ts';
+import type { BatchRunner } from '../../core/extraction-types.ts';
 import type { CheckpointInfo, ModelDetail } from '../../store/models.ts';
 import { clampWorkers } from '../../system/workers.ts';
 import { MarginError } from '../../shared/errors.ts';
@@ -28,6 +29,12 @@ export interface ExtractRequest {
   dtype?: 'float32' | 'float16';
   workers?: number;
   batchSize?: number;
+  /** Run it on a Dask cluster (`local:N` or a scheduler address), one task per shard of items. */
+  cluster?: string;
+  /** Items per shard (default from the model's cost). */
+  shardSize?: number;
+  /** Folder shared with the cluster's workers (default `<project>/cluster`). */
+  sharedDir?: string;
 }
 
 export interface ExtractProgress {
@@ -35,6 +42,8 @@ export interface ExtractProgress {
   total: number;
   itemsPerSecond: number;
   etaSeconds: number;
+  /** Cluster runs: shards committed of all ("shard 3/5 committed"). */
+  message?: string;
 }
 
 export interface ExtractOutcome extends ExtractionResult {
@@ -73,22 +82,9 @@ export async function extractItems(
   if (wanted.every((id) => predicted.has(id) && stored.every((s) => s.has(id)))) {
     return { total: wanted.length, skipped: wanted.length, computed: 0, batches: 0, seconds: 0, waitSeconds: 0, writeSeconds: 0, engine: 'none (already stored)' };
   }
-  // A native ONNX model's file is its .onnx; a TF.js checkpoint translated at import has one beside its model.json.
-  const modelPath = checkpointModelPath(store, checkpoint.path);
-  const onnxPath = model.engine === 'onnxruntime' ? modelPath : checkpoint.onnxPath ? checkpointModelPath(store, checkpoint.onnxPath) : null;
-  const onnx = onnxPath !== null;
-  // ONNX Runtime runs synchronously in this thread on one native thread, in runs of 128 items
-  // (fastest measured, see src-main/onnx/README.md), while the previous batch is written. Compute
-  // batches of 512 are gathered into transactions of ≥ 2,048 items: small batches keep little
-  // memory in flight (the first extraction of a process first-touches it: 1.45 → 1.0 s for 10,000
-  // items against batches of 2,000), few commits keep DuckDB's share down. TF.js uses worker threads.
-  const runnerBatch = opts.batchSize ?? (onnx ? 512 : 256);
-  const commitItems = opts.commitItems ?? COMMIT_ITEMS;
-  const workers = onnx ? 1 : (opts.workers ?? (itemIds && itemIds.length <= runnerBatch ? 0 : 2));
-  const common = { pixels: data.pixels, height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale, latentLayer: model.latentLayer };
-  const runner = onnx
-    ? await (await import('../../onnx/index.ts')).createOnnxRunner({ ...common, modelPath: onnxPath })
-    : await createRunner({ ...common, modelJsonPath: modelPath, batchSize: runnerBatch, workers });
+  const plan = runnerPlan(store.dir, model, checkpoint, { ...opts, itemCount: itemIds?.length });
+  const runner = await openRunner(plan, { pixels: data.pixels, height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale, latentLayer: model.latentLayer });
+  const commitItems = plan.commitItems;
   try {
     const result = await runExtraction({
       store,
@@ -99,8 +95,8 @@ export async function extractItems(
       layers,
       itemIds,
       dtype: opts.dtype ?? 'float32',
-      batchSize: runnerBatch * Math.max(1, workers),
-      parallel: Math.max(1, workers),
+      batchSize: plan.batchSize,
+      parallel: plan.parallel,
       commitItems,
       onProgress: opts.onProgress,
       signal: opts.signal,
@@ -109,6 +105,54 @@ export async function extractItems(
   } finally {
     await runner.close();
   }
+}
+
+/** How a checkpoint runs: its engine's model file and the batch sizes of an extraction. */
+export interface RunnerPlan {
+  /** The .onnx file when it runs on ONNX Runtime (native ONNX, or a TF.js checkpoint translated at import), else null. */
+  onnxPath: string | null;
+  /** The TF.js model.json (or the .onnx of a native ONNX model). */
+  modelPath: string;
+  /** Items per forward pass of the runner. */
+  runnerBatch: number;
+  /** TF.js worker threads (ONNX Runtime: 1). */
+  workers: number;
+  /** Items per compute batch of the extraction job, and runner calls issued at once per batch. */
+  batchSize: number;
+  parallel: number;
+  /** Items per transaction. */
+  commitItems: number;
+}
+
+/**
+ * The engine and batch sizes of an extraction of `checkpoint`: one place, so that a cluster
+ * shard (src-main/cluster/) runs exactly the batches a local extraction runs.
+ */
+export function runnerPlan(projectDir: string, model: ModelDetail, checkpoint: CheckpointInfo,
+  opts: { workers?: number; batchSize?: number; commitItems?: number; itemCount?: number } = {}): RunnerPlan {
+  // A native ONNX model's file is its .onnx; a TF.js checkpoint translated at import has one beside its model.json.
+  const modelPath = checkpointModelPath({ dir: projectDir }, checkpoint.path);
+  const onnxPath = model.engine === 'onnxruntime' ? modelPath : checkpoint.onnxPath ? checkpointModelPath({ dir: projectDir }, checkpoint.onnxPath) : null;
+  const onnx = onnxPath !== null;
+  // ONNX Runtime runs synchronously in this thread on one native thread, in runs of 128 items
+  // (fastest measured, see src-main/onnx/README.md), while the previous batch is written. Compute
+  // batches of 512 are gathered into transactions of ≥ 2,048 items: small batches keep little
+  // memory in flight (the first extraction of a process first-touches it: 1.45 → 1.0 s for 10,000
+  // items against batches of 2,000), few commits keep DuckDB's share down. TF.js uses worker threads.
+  const runnerBatch = opts.batchSize ?? (onnx ? 512 : 256);
+  const workers = onnx ? 1 : (opts.workers ?? (opts.itemCount !== undefined && opts.itemCount <= runnerBatch ? 0 : 2));
+  return {
+    onnxPath, modelPath, runnerBatch, workers,
+    batchSize: runnerBatch * Math.max(1, workers), parallel: Math.max(1, workers),
+    commitItems: opts.commitItems ?? COMMIT_ITEMS,
+  };
+}
+
+/** Starts the plan's engine over a split's pixels. */
+export async function openRunner(plan: RunnerPlan, common: { pixels: Uint8Array | Float32Array; height: number; width: number; channels: number; pixelScale: number; latentLayer: string }): Promise<BatchRunner> {
+  return plan.onnxPath !== null
+    ? (await import('../../onnx/index.ts')).createOnnxRunner({ ...common, modelPath: plan.onnxPath })
+    : createRunner({ ...common, modelJsonPath: plan.modelPath, batchSize: plan.runnerBatch, workers: plan.workers });
 }
 
 export async function extract(store: Store, r: ExtractRequest, opts: { onProgress?: (p: ExtractProgress) => void; signal?: AbortSignal } = {}): Promise<ExtractOutcome> {
@@ -120,6 +164,15 @@ export async function extract(store: Store, r: ExtractRequest, opts: { onProgres
     const s = (await listSamples(store, model.id)).find((x) => x.name === r.sample);
     if (!s) throw new MarginError('NOT_FOUND', `sample: model "${r.model}" has no sample "${r.sample}"`);
     itemIds = (await getSample(store, s.id)).memberIds;
+  }
+  if (r.cluster) {
+    if (itemIds) throw new MarginError('BAD_INPUT', 'cluster: a cluster extraction runs a whole split; extract a sample\'s members locally');
+    const { extractOnCluster } = await import('../../cluster/extract.ts');
+    const res = await extractOnCluster(store, model, checkpoint, layers, {
+      cluster: r.cluster, shardSize: r.shardSize, sharedDir: r.sharedDir, dtype: r.dtype, signal: opts.signal,
+      onProgress: (p) => opts.onProgress?.({ done: p.done, total: p.total, itemsPerSecond: p.itemsPerSecond, etaSeconds: p.etaSeconds, message: `shards ${p.shardsDone}/${p.shards}: ${p.message}` }),
+    });
+    return { ...res, model: model.name, checkpoint: checkpoint.label, layers, notes: note ? [note] : [] };
   }
   const res = await extractItems(store, model, checkpoint, layers, itemIds, { ...r, workers, ...opts });
   return { ...res, model: model.name, checkpoint: checkpoint.label, layers, notes: note ? [note] : [] };

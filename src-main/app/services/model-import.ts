@@ -203,7 +203,7 @@ async function tryTranslation(
 }
 
 /** Absolute path of a checkpoint's model.json inside the project. */
-export function checkpointModelPath(store: Store, storedPath: string | null): string {
+export function checkpointModelPath(store: Pick<Store, 'dir'>, storedPath: string | null): string {
   if (!storedPath) throw new MarginError('NOT_FOUND', 'this checkpoint has no model file recorded: re-import it with `margin import-model`');
   return path.isAbsolute(storedPath) ? storedPath : path.join(store.dir, storedPath);
 }

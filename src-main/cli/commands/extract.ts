@@ -6,10 +6,12 @@ import { MarginError } from '../../shared/errors.ts';
 export const extractCommand: Command = {
   name: 'extract',
   summary: 'Run a checkpoint over its data set: predictions and latent vectors always, activations of chosen layers (resumable)',
-  usage: 'margin extract --project DIR --model NAME [--checkpoint C|--all-checkpoints] [--layers main|all|a,b] [--sample NAME] [--dtype float32|float16] [--workers N]',
+  usage: 'margin extract --project DIR --model NAME [--checkpoint C|--all-checkpoints] [--layers main|all|a,b] [--sample NAME] [--dtype float32|float16] [--workers N]\n'
+    + '       [--cluster local:N|tcp://HOST:PORT [--shard-size K] [--shared-dir DIR]]   run it as Dask tasks, one per shard of items (docs/cluster.md)',
   options: {
     project: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' }, 'all-checkpoints': { type: 'boolean' },
     layers: { type: 'string' }, sample: { type: 'string' }, dtype: { type: 'string' }, workers: { type: 'string' },
+    cluster: { type: 'string' }, 'shard-size': { type: 'string' }, 'shared-dir': { type: 'string' },
   },
   async run({ values }) {
     const model = requireOption(values, 'model', this.usage);
@@ -17,6 +19,11 @@ export const extractCommand: Command = {
     if (dtype !== 'float32' && dtype !== 'float16') throw new MarginError('BAD_REQUEST', `--dtype must be float32 or float16, got ${dtype}`);
     const l = typeof values.layers === 'string' ? values.layers : 'main';
     const layers = l === 'all' || l === 'main' ? l : l.split(',').map((s) => s.trim()).filter(Boolean);
+    const cluster = typeof values.cluster === 'string' ? values.cluster : undefined;
+    if (!cluster && (values['shard-size'] !== undefined || values['shared-dir'] !== undefined)) {
+      throw new MarginError('BAD_REQUEST', `--shard-size and --shared-dir go with --cluster\nusage: ${this.usage}`);
+    }
+    if (cluster && typeof values.sample === 'string') throw new MarginError('BAD_REQUEST', '--cluster extracts a whole split; a sample\'s members are extracted locally (drop --cluster)');
     const { extract } = await import('../../app/services/extraction.ts');
     const { resolveModel } = await import('../../app/services/models.ts');
     return withProject(values, this.usage, async (store) => {
@@ -30,8 +37,11 @@ export const extractCommand: Command = {
         const print = progressPrinter(`extract ${model}${checkpoint ? ` @ ${checkpoint}` : ''}`);
         const r = await extract(
           store,
-          { model, checkpoint, layers, sample: typeof values.sample === 'string' ? values.sample : undefined, dtype, workers: numberOption(values, 'workers') },
-          { signal: controller.signal, onProgress: (p) => print(p.done, p.total, p.itemsPerSecond ? `${Math.round(p.itemsPerSecond)} items/s` : '') },
+          {
+            model, checkpoint, layers, sample: typeof values.sample === 'string' ? values.sample : undefined, dtype, workers: numberOption(values, 'workers'),
+            cluster, shardSize: numberOption(values, 'shard-size'), sharedDir: typeof values['shared-dir'] === 'string' ? values['shared-dir'] : undefined,
+          },
+          { signal: controller.signal, onProgress: (p) => print(p.done, p.total, [p.itemsPerSecond ? `${Math.round(p.itemsPerSecond)} items/s` : '', p.etaSeconds > 0 && Number.isFinite(p.etaSeconds) ? `ETA ${Math.ceil(p.etaSeconds)} s` : '', p.message ?? ''].filter(Boolean).join(', ')) },
         );
         for (const n of r.notes) console.error(`note: ${n}`);
         console.log(`${r.model} @ ${r.checkpoint}: ${r.computed.toLocaleString()} items computed, ${r.skipped.toLocaleString()} already stored, layers ${r.layers.join(', ')} (${r.engine}, ${r.seconds.toFixed(1)} s${r.seconds > 0 && r.computed > 0 ? `, ${Math.round(r.computed / r.seconds)} items/s` : ''})`);

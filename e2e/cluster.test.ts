@@ -1,0 +1,142 @@
+/**
+ * Issue 14: a checkpoint's extraction as Dask tasks on a 2-worker LocalCluster (started once and
+ * reused through its address, the path of an existing scheduler), committed into a project whose
+ * activation files, chunk index and predictions equal a local extraction's byte for byte; the
+ * same with one worker killed mid-shard. Skipped (with the reason) when no Python on this machine
+ * has Dask (python3-distributed).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DASK_SCRIPT, findDaskPython } from '../src-main/cluster/dask-client.ts';
+import { openProject, type Store } from '../src-main/store/project.ts';
+import { queryRows } from '../src-main/store/db.ts';
+import { getModel } from '../src-main/store/models.ts';
+import { extract } from '../src-main/app/services/extraction.ts';
+import { freshDir, makeDemo } from './support/browser.ts';
+
+const py = findDaskPython();
+if (!py) console.warn('e2e/cluster.test.ts skipped: no Python with Dask (apt-get install python3-distributed, or set MARGIN_PYTHON)');
+
+const MODEL = 'lenet5-bn';
+// A small layer set keeps the test fast; the byte-for-byte property does not depend on which layers.
+const LAYERS = ['pool2', 'relu3'];
+
+describe.skipIf(!py)('extraction on a Dask cluster', () => {
+  let root = '';
+  let base = '';
+  let cluster: ChildProcess | null = null;
+  let address = '';
+  let local: Store | null = null;
+  let ckId = 0;
+
+  /** A copy of the demo project without any extraction (so both paths start from the same state). */
+  async function freshProject(name: string): Promise<Store> {
+    const dir = path.join(root, name);
+    fs.cpSync(base, dir, { recursive: true, filter: (src) => !/[\\/](activations|cluster)$/.test(src) });
+    const store = await openProject(dir);
+    for (const t of ['predictions', 'latents', 'activation_chunks', 'extraction_batches', 'extraction_shards']) await store.conn.run(`DELETE FROM ${t}`);
+    await store.conn.run('UPDATE checkpoints SET test_accuracy = NULL');
+    return store;
+  }
+
+  async function expectSameAsLocal(store: Store): Promise<void> {
+    const rel = `activations/ckpt-${ckId}`;
+    const files = fs.readdirSync(path.join(local!.dir, rel)).sort();
+    expect(fs.readdirSync(path.join(store.dir, rel)).sort()).toEqual(files);
+    for (const f of files) {
+      const a = fs.readFileSync(path.join(local!.dir, rel, f));
+      const b = fs.readFileSync(path.join(store.dir, rel, f));
+      expect(b.byteLength, f).toBe(a.byteLength);
+      expect(Buffer.compare(a, b), `${f} differs from the local extraction's`).toBe(0);
+    }
+    const index = `SELECT checkpoint_id, layer, chunk_no, file, dtype, units, item_ids::VARCHAR AS ids, row_count, byte_offset, byte_length
+                   FROM activation_chunks ORDER BY ALL`;
+    const preds = `SELECT checkpoint_id, item_id, predicted, correct, confidence, probs::VARCHAR AS p, logits::VARCHAR AS l FROM predictions ORDER BY item_id`;
+    const acc = 'SELECT id, test_accuracy FROM checkpoints ORDER BY id';
+    const text = (rows: unknown) => JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    for (const q of [index, preds, acc]) expect(text(await queryRows(store.conn, q))).toBe(text(await queryRows(local!.conn, q)));
+  }
+
+  beforeAll(async () => {
+    root = freshDir('margin-e2e-cluster-');
+    base = process.env.MARGIN_E2E_DEMO_DIR ?? path.join(root, 'demo');
+    const started = new Promise<string>((resolve, reject) => {
+      cluster = spawn(py!.python, [DASK_SCRIPT, '--serve-local', '2'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      cluster.on('error', reject);
+      cluster.on('exit', (code) => reject(new Error(`the LocalCluster exited with ${code}`)));
+      readline.createInterface({ input: cluster.stdout! }).on('line', (l) => {
+        try { const e = JSON.parse(l); if (e.event === 'serving') resolve(e.scheduler); } catch { /* not ours */ }
+      });
+    });
+    if (!process.env.MARGIN_E2E_DEMO_DIR) await makeDemo(base);
+    address = await started;
+    local = await freshProject('local');
+    const model = await getModel(local, MODEL);
+    ckId = model.checkpoints[model.checkpoints.length - 1].id;
+    const r = await extract(local, { model: MODEL, layers: LAYERS });
+    expect(r.computed).toBe(10_000);
+  }, 600_000);
+
+  afterAll(async () => {
+    await local?.close();
+    cluster?.stdin?.end();
+    if (cluster && cluster.exitCode === null) await new Promise((r) => cluster!.once('exit', r));
+  });
+
+  it('extracts the 10,000 test items in 5 shards into files and an index equal to a local extraction\'s', async () => {
+    const store = await freshProject('cluster');
+    try {
+      const progress: string[] = [];
+      const r = await extract(store, { model: MODEL, layers: LAYERS, cluster: address, shardSize: 2048 },
+        { onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.message ?? ''}`) });
+      expect(r).toMatchObject({ computed: 10_000, skipped: 0, total: 10_000 });
+      expect((r as unknown as { shards: number }).shards).toBe(5);
+      expect(progress.at(-1)).toMatch(/^10000\/10000 shards 5\/5/);
+      await expectSameAsLocal(store);
+      const shards = await queryRows(store.conn, 'SELECT shard, item_count FROM extraction_shards ORDER BY shard');
+      expect(shards.map((s) => Number(s.item_count))).toEqual([2048, 2048, 2048, 2048, 1808]);
+      // A rerun finds everything stored: no task is submitted, nothing is written twice.
+      const again = await extract(store, { model: MODEL, layers: LAYERS, cluster: address, shardSize: 2048 });
+      expect(again).toMatchObject({ computed: 0, skipped: 10_000 });
+      await expectSameAsLocal(store);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('survives a worker killed mid-shard: the shard is retried elsewhere and committed once', async () => {
+    const store = await freshProject('killed');
+    try {
+      let killed = 0;
+      // Kill the Dask worker process running the first shard command seen (its Node child stops with it).
+      const watcher = setInterval(() => {
+        if (killed) return;
+        for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+          let cmd = '';
+          try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { continue; }
+          if (!cmd.includes('extract-shard') || !cmd.includes(store.dir)) continue;
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          try { process.kill(ppid, 'SIGKILL'); killed = ppid; } catch { /* gone already */ }
+          return;
+        }
+      }, 100);
+      let r;
+      try {
+        r = await extract(store, { model: MODEL, layers: LAYERS, cluster: address, shardSize: 2048 });
+      } finally {
+        clearInterval(watcher);
+      }
+      expect(killed).toBeGreaterThan(0);
+      expect(r).toMatchObject({ computed: 10_000, skipped: 0 });
+      await expectSameAsLocal(store);
+      const shards = await queryRows(store.conn, 'SELECT count(*)::INTEGER AS n, count(DISTINCT shard)::INTEGER AS d FROM extraction_shards');
+      expect(shards[0]).toEqual({ n: 5, d: 5 });
+    } finally {
+      await store.close();
+    }
+  });
+});
