@@ -36,6 +36,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const now = opts.now ?? (() => Date.now());
   const jobs = new JobManager({ now });
   const workspace = new Workspace(now);
+  workspace.attachJobs(jobs); // switching projects waits for (or refuses) the running jobs
   workspace.onChange((project) => jobs.emit('project.changed', { project }));
   const ctx: HandlerContext = { workspace, jobs, host: opts.host, now, printPdf: opts.printPdf };
   const handlers: Partial<Handlers> = Object.assign({}, ...MODULES.map((m) => m(ctx)));

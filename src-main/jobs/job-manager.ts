@@ -122,6 +122,18 @@ export class JobManager {
     return [...this.jobs.values()].map((j) => ({ ...j.summary }));
   }
 
+  /** The jobs still running, but `except` (a job that asks about the others). */
+  running(except?: string): JobSummary[] {
+    return this.list().filter((j) => j.state === 'running' && j.jobId !== except);
+  }
+
+  /** Cancels the given jobs and waits until each has ended (however it ends). */
+  async cancelAndWait(jobIds: readonly string[]): Promise<void> {
+    const recs = jobIds.map((id) => this.jobs.get(id)).filter((j): j is JobRecord => j !== undefined);
+    for (const j of recs) if (j.summary.state === 'running') j.controller.abort();
+    await Promise.allSettled(recs.map((j) => j.promise));
+  }
+
   /** Cancels every running job and waits for them to settle. */
   async shutdown(): Promise<void> {
     for (const j of this.jobs.values()) if (j.summary.state === 'running') j.controller.abort();

@@ -17,6 +17,8 @@ import type { ErrorPayload } from './errors.ts';
 
 const name = z.string().trim().min(1, 'must not be empty').max(200);
 const path = z.string().trim().min(1, 'must not be empty').max(4096);
+/** Switching projects while jobs run: true cancels them (and waits) first; otherwise the switch is refused. */
+const cancelJobs = z.boolean();
 const fraction = z.number().gt(0, 'must be in (0, 1]').lte(1, 'must be in (0, 1]');
 const tuning = z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]');
 const seed = z.number().int().min(0).max(2 ** 31 - 1);
@@ -120,6 +122,17 @@ export interface ProjectInfo {
   models: ModelSummary[];
   samples: SampleSummary[];
   bytesStored: number;
+}
+
+/** A job named in a refusal to switch projects, or cancelled by the switch. */
+export interface RunningJobRef {
+  jobId: string;
+  title: string;
+}
+
+/** project.open / project.create: the new project, and the jobs the switch cancelled (cancelJobs). */
+export interface ProjectOpened extends ProjectInfo {
+  cancelledJobs: RunningJobRef[];
 }
 
 export interface ConfusionResult {
@@ -288,9 +301,12 @@ export const requests = {
     'Round trip for diagnostics: returns the message with the server time.',
   ),
 
-  'project.open': request<ProjectInfo>()(z.object({ dir: path }).strict(), 'Open a project folder.'),
-  'project.create': request<ProjectInfo>()(z.object({ dir: path, name: name.optional() }).strict(), 'Create an empty project folder and open it.'),
-  'project.openDemo': request<JobRef>()(z.object({}).strict(), 'Open (making it first if needed) the demo project.'),
+  'project.open': request<ProjectOpened>()(z.object({ dir: path, cancelJobs: cancelJobs.optional() }).strict(),
+    'Open a project folder. While jobs run it is refused (CONFLICT, details.runningJobs) unless cancelJobs: true, which cancels them and waits for them first.'),
+  'project.create': request<ProjectOpened>()(z.object({ dir: path, name: name.optional(), cancelJobs: cancelJobs.optional() }).strict(),
+    'Create an empty project folder and open it (running jobs: as project.open).'),
+  'project.openDemo': request<JobRef>()(z.object({ cancelJobs: cancelJobs.optional() }).strict(),
+    'Open (making it first if needed) the demo project (running jobs: as project.open).'),
   'project.info': request<ProjectInfo>()(z.object({}).strict(), 'What the open project holds.'),
 
   'dataset.import': request<JobRef>()(

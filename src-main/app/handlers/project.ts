@@ -12,23 +12,26 @@ export const projectHandlers: HandlerModule = (ctx) => {
     return buildProjectInfo(store, ctx.workspace.summary()?.isDemo ?? false);
   };
   return {
-    'project.open': async ({ dir }) => {
-      await ctx.workspace.open(dir);
-      return info();
+    'project.open': async ({ dir, cancelJobs }) => {
+      const { cancelledJobs } = await ctx.workspace.open(dir, { cancelJobs });
+      return { ...(await info()), cancelledJobs };
     },
-    'project.create': async ({ dir, name }) => {
-      await ctx.workspace.create(dir, name);
-      return info();
+    'project.create': async ({ dir, name, cancelJobs }) => {
+      const { cancelledJobs } = await ctx.workspace.create(dir, name, { cancelJobs });
+      return { ...(await info()), cancelledJobs };
     },
     'project.info': info,
-    'project.openDemo': () => {
+    'project.openDemo': ({ cancelJobs }) => {
       const dir = defaultDemoDir();
+      ctx.workspace.checkJobs({ cancelJobs }); // refused at once, before the job starts, while others run
       const jobId = ctx.jobs.start('project.openDemo', 'Open the demo project', async (job) => {
-        await ctx.workspace.close(); // DuckDB allows one writer: release the demo if it is the open project
+        // DuckDB allows one writer: release the open project (it may be the demo), its jobs ended first
+        const cancelledJobs = await ctx.workspace.close({ cancelJobs, exceptJob: jobId });
+        if (cancelledJobs.length > 0) job.progress(0, 1, `cancelled ${cancelledJobs.map((j) => `"${j.title}"`).join(', ')} to switch projects`);
         const store = await buildDemo(dir, { signal: job.signal, onProgress: (p) => job.progress(p.done, p.total, p.step) });
         await store.close();
-        await ctx.workspace.open(dir, { isDemo: true });
-        return ctx.workspace.summary();
+        await ctx.workspace.open(dir, { isDemo: true, cancelJobs, exceptJob: jobId });
+        return { ...ctx.workspace.summary(), cancelledJobs };
       });
       return { jobId };
     },
