@@ -102,7 +102,7 @@ describe('the diagnosis flow on the demo project', () => {
     expect(pageErrors).toEqual([]);
   };
   const api = async (name: string, params: unknown) => {
-    const res = await fetch(`${host.origin}/api/${name}`, { method: 'POST', headers: { authorization: `Bearer ${host.token}` }, body: JSON.stringify(params) });
+    const res = await fetch(`${host.origin}/api/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` }, body: JSON.stringify(params) });
     const reply = (await res.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
     if (!reply.ok) throw new Error(`${name}: ${reply.error?.message}`);
     return reply.result;

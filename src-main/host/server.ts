@@ -1,19 +1,36 @@
 /**
- * The browser host: the same API contract as Electron's IPC, served on 127.0.0.1 only.
+ * The browser host: the same API contract as Electron's IPC, served on 127.0.0.1 only, to the
+ * workbench page it serves and to nothing else a browser has open.
  *   POST /api/<request name>   JSON body = params  → JSON Reply {ok, result | error}
  *   GET  /events               WebSocket; every pushed event as a JSON EventMessage
  *   GET  /…                    the built renderer (static files)
- * Every request must carry the per-run token: `?token=` (the printed URL), the
- * `Authorization: Bearer` header, or the HttpOnly cookie set when the page is first opened.
- * Without it: 401. The Host header must name this loopback address (DNS-rebinding guard).
+ *
+ * Who may call (request-guard.ts has the checks and their reasons):
+ *  - API: `Authorization: Bearer <token>` (no cookie, no query token), `Content-Type:
+ *    application/json` (else 415), Origin = this host's own origin when sent and Sec-Fetch-Site
+ *    same-origin/none when sent (else 403), bodies up to `maxBodyBytes` (else 413).
+ *  - WebSocket: the same Origin checks, the token as a `margin.token.<token>` entry of
+ *    Sec-WebSocket-Protocol beside `margin.v1` (the protocol the host answers with).
+ *  - Static files: the renderer bundle holds no data and no secret, so it is served without the
+ *    token (a reload after the page removed `?token=` from its address must work); a wrong
+ *    `?token=` is a 401, and subresources may only be loaded by this origin.
+ * Every response carries the security headers of csp.ts; malformed URLs are 400s; error messages
+ * never quote a request body or a file.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Dispatcher } from '../api/dispatcher.ts';
 import type { EventMessage } from '../shared/api.ts';
+import { securityHeaders } from './csp.ts';
+import {
+  bearerToken, checkHost, checkJsonContentType, checkOrigin, isRefusal, parseTarget, tokenMatches, webSocketToken, WS_PROTOCOL, type Refusal,
+} from './request-guard.ts';
+
+export { contentSecurityPolicy } from './csp.ts';
 
 export interface HostOptions {
   dispatcher: Dispatcher;
@@ -34,7 +51,6 @@ export interface Host {
 }
 
 const HOST = '127.0.0.1';
-const COOKIE = 'margin_token';
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -48,76 +64,108 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.pdf': 'application/pdf',
 };
-
-/** The renderer's Content-Security-Policy (also set by the Electron shell). */
-export function contentSecurityPolicy(connect: string): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'", // Vue and ECharts set inline styles
-    "img-src 'self' data: blob:",
-    "font-src 'self'",
-    `connect-src 'self' ${connect}`.trim(),
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
+const REASON: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type' };
+const CODE_OF: Record<number, 'BAD_REQUEST' | 'UNAUTHORIZED' | 'NOT_FOUND'> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'UNAUTHORIZED', 404: 'NOT_FOUND', 405: 'BAD_REQUEST', 413: 'BAD_REQUEST', 415: 'BAD_REQUEST' };
 
 export async function startHost(opts: HostOptions): Promise<Host> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
   const staticRoot = resolve(opts.staticDir);
   let port = opts.port ?? 0;
+  const headers = () => securityHeaders(`ws://${HOST}:${port} ws://localhost:${port}`);
 
-  const tokenOk = (req: IncomingMessage, url: URL): boolean => {
-    const candidates = [url.searchParams.get('token'), bearer(req.headers.authorization), cookie(req.headers.cookie, COOKIE)];
-    return candidates.some((c) => c != null && safeEqual(c, token));
-  };
-  const hostOk = (req: IncomingMessage): boolean => {
-    const h = (req.headers.host ?? '').toLowerCase();
-    return h === `${HOST}:${port}` || h === `localhost:${port}`;
-  };
+  const refuse = (res: ServerResponse, r: Refusal) => sendJson(res, r.status, { ok: false, error: { code: CODE_OF[r.status] ?? 'BAD_REQUEST', message: r.message } });
 
-  const server = createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
-      if (!hostOk(req)) return sendJson(res, 403, { ok: false, error: { code: 'UNAUTHORIZED', message: 'wrong Host header: open the URL Margin printed' } });
-      if (!tokenOk(req, url)) {
-        return sendJson(res, 401, { ok: false, error: { code: 'UNAUTHORIZED', message: 'missing or wrong token: open the URL with ?token= that `margin serve` printed' } });
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    for (const [k, v] of Object.entries(headers())) res.setHeader(k, v);
+    const target = parseTarget(req.url);
+    if (isRefusal(target)) return refuse(res, target);
+    const hostRefusal = checkHost(req.headers.host, port);
+    if (hostRefusal) return refuse(res, hostRefusal);
+    const origin = header(req, 'origin');
+    const site = header(req, 'sec-fetch-site');
+
+    if (target.path.startsWith('/api/')) {
+      const originRefusal = checkOrigin(origin, site, port);
+      if (originRefusal) return refuse(res, originRefusal);
+      if (req.method !== 'POST') {
+        res.setHeader('Allow', 'POST');
+        return refuse(res, { status: 405, message: 'API requests are POST with a JSON body' });
       }
-      if (url.pathname.startsWith('/api/')) {
-        if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'BAD_REQUEST', message: 'API requests are POST with a JSON body' } });
-        let params: unknown;
-        try {
-          const body = await readBody(req, maxBody);
-          params = body.length ? JSON.parse(body.toString('utf8')) : {};
-        } catch (err) {
-          return sendJson(res, 400, { ok: false, error: { code: 'BAD_REQUEST', message: `request body: ${(err as Error).message}` } });
-        }
-        const name = decodeURIComponent(url.pathname.slice('/api/'.length));
-        const reply = await opts.dispatcher.dispatch(name, params);
-        const status = reply.ok ? 200 : reply.error.code === 'BAD_REQUEST' ? 400 : reply.error.code === 'NOT_FOUND' ? 404 : 200;
-        return sendJson(res, status, reply);
+      if (!tokenMatches(bearerToken(req.headers.authorization), token)) {
+        return refuse(res, { status: 401, message: 'missing or wrong token: API requests carry `Authorization: Bearer <token>`, the token of the URL `margin serve` printed' });
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { ok: false, error: { code: 'BAD_REQUEST', message: 'method not allowed' } });
-      if (url.searchParams.get('token')) {
-        res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+      const typeRefusal = checkJsonContentType(req.headers['content-type']);
+      if (typeRefusal) return refuse(res, typeRefusal);
+      const tooLarge: Refusal = { status: 413, message: `request body larger than ${maxBody} bytes` };
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > maxBody) return refuse(res, tooLarge);
+      const body = await readBody(req, maxBody);
+      if (body === null) return refuse(res, tooLarge);
+      let params: unknown;
+      try {
+        params = body.length ? JSON.parse(body.toString('utf8')) : {};
+      } catch {
+        // The parser's message quotes the body: say what is wrong without it.
+        return refuse(res, { status: 400, message: 'request body is not valid JSON: send the parameters as one JSON object' });
       }
-      await serveStatic(res, staticRoot, url.pathname, port);
-    } catch (err) {
-      sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: (err as Error).message } });
+      const reply = await opts.dispatcher.dispatch(target.path.slice('/api/'.length), params);
+      const status = reply.ok ? 200 : reply.error.code === 'BAD_REQUEST' ? 400 : reply.error.code === 'NOT_FOUND' ? 404 : 200;
+      return sendJson(res, status, reply);
     }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return refuse(res, { status: 405, message: 'method not allowed' });
+    }
+    if (target.path === '/events') return refuse(res, { status: 400, message: '/events is a WebSocket' });
+    // A page may be opened from anywhere (a terminal, a bookmark): navigations pass; subresources
+    // and script reads only from this origin.
+    const navigation = header(req, 'sec-fetch-mode') === 'navigate' && origin === undefined;
+    if (!navigation) {
+      const originRefusal = checkOrigin(origin, site, port);
+      if (originRefusal) return refuse(res, originRefusal);
+    }
+    const queryToken = target.query.get('token');
+    if (queryToken !== null && !tokenMatches(queryToken, token)) {
+      return refuse(res, { status: 401, message: 'wrong token: open the URL with ?token= that `margin serve` printed' });
+    }
+    await serveStatic(res, staticRoot, target.path);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      console.error(`margin host: ${req.method} ${String(req.url).slice(0, 200)} failed: ${(err as Error)?.stack ?? String(err)}`);
+      if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'internal error of the Margin host (details in its terminal)' } });
+      else res.destroy();
+    });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
   const sockets = new Set<WebSocket>();
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
-    if (url.pathname !== '/events' || !hostOk(req) || !tokenOk(req, url)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
-      socket.destroy();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const target = parseTarget(req.url);
+    const refusal: Refusal | null = isRefusal(target)
+      ? target
+      : target.path !== '/events'
+        ? { status: 400, message: 'the only WebSocket is /events' }
+        : checkHost(req.headers.host, port) ??
+          checkOrigin(header(req, 'origin'), header(req, 'sec-fetch-site'), port) ??
+          (!tokenMatches(webSocketToken(header(req, 'sec-websocket-protocol')), token)
+            ? { status: 401, message: 'missing or wrong token: the WebSocket carries it as a `margin.token.<token>` subprotocol' }
+            : !(header(req, 'sec-websocket-protocol') ?? '').split(',').some((p) => p.trim() === WS_PROTOCOL)
+              ? { status: 400, message: `the WebSocket must offer the ${WS_PROTOCOL} subprotocol` }
+              : null);
+    if (refusal) {
+      const body = JSON.stringify({ ok: false, error: { code: CODE_OF[refusal.status] ?? 'BAD_REQUEST', message: refusal.message } });
+      socket.end(
+        `HTTP/1.1 ${refusal.status} ${REASON[refusal.status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -154,15 +202,15 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   };
 }
 
-async function serveStatic(res: ServerResponse, root: string, pathname: string, port: number): Promise<void> {
-  let rel = decodeURIComponent(pathname);
-  if (rel === '/' || rel === '') rel = '/index.html';
+/** `path` is already decoded and free of dot segments (parseTarget); the root check is a second guard. */
+async function serveStatic(res: ServerResponse, root: string, path: string): Promise<void> {
+  const rel = path === '/' || path === '' ? '/index.html' : path;
   const file = normalize(join(root, rel));
-  if (file !== root && !file.startsWith(root + sep)) return void sendJson(res, 403, { ok: false, error: { code: 'UNAUTHORIZED', message: 'outside the app folder' } });
+  if (file !== root && !file.startsWith(root + sep)) return void sendJson(res, 400, { ok: false, error: { code: 'BAD_REQUEST', message: 'outside the app folder' } });
   let target = file;
   const st = await stat(target).catch(() => null);
   if (!st || !st.isFile()) {
-    if (extname(rel)) return void sendJson(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: `no file ${rel}` } });
+    if (extname(rel)) return void sendJson(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: `no file ${rel.slice(0, 200)}` } });
     target = join(root, 'index.html'); // client-side routes
   }
   const body = await readFile(target).catch(() => null);
@@ -174,55 +222,39 @@ async function serveStatic(res: ServerResponse, root: string, pathname: string, 
   }
   const type = MIME[extname(target)] ?? 'application/octet-stream';
   res.setHeader('Content-Type', type);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  if (type.startsWith('text/html')) {
-    res.setHeader('Content-Security-Policy', contentSecurityPolicy(`ws://${HOST}:${port} ws://localhost:${port}`));
-    res.setHeader('Cache-Control', 'no-store');
-  }
+  if (type.startsWith('text/html')) res.setHeader('Cache-Control', 'no-store');
   res.end(body);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const data = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(data);
 }
 
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/**
+ * The body, or null once it passes `max` bytes. The rest of an oversized body is read and
+ * dropped (so the client gets its 413 instead of a reset) up to 16 × max, then the socket closes.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
+      if (size > 16 * max) return void req.destroy();
       if (size > max) {
-        reject(new Error(`larger than ${max} bytes`));
-        req.destroy();
-        return;
+        chunks.length = 0;
+        return resolveBody(null);
       }
       chunks.push(c);
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks)));
+    req.on('end', () => resolveBody(size > max ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-function bearer(h: string | undefined): string | null {
-  if (!h) return null;
-  const m = /^Bearer\s+(.+)$/i.exec(h);
-  return m ? m[1].trim() : null;
-}
-
-function cookie(h: string | undefined, key: string): string | null {
-  if (!h) return null;
-  for (const part of h.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === key) return v.join('=');
-  }
-  return null;
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const ba = Buffer.from(a), bb = Buffer.from(b);
-  return ba.length === bb.length && timingSafeEqual(ba, bb);
 }

@@ -1,7 +1,10 @@
 /**
  * The renderer's typed client of the API contract. On the desktop it talks to the preload's
  * `window.margin` bridge; in a browser it talks to the browser host over HTTP (requests) and
- * a WebSocket (pushed events), with the token from the page URL.
+ * a WebSocket (pushed events). The token comes from the printed URL's `?token=` once: the page
+ * keeps it in sessionStorage (this tab only), removes it from its address, and sends it only as
+ * `Authorization: Bearer` and as a `margin.token.<token>` WebSocket subprotocol — never in a
+ * cookie, which every page of 127.0.0.1 would share (see src-main/host/request-guard.ts).
  */
 import type { EventMessage, MarginBridge, ParamsIn, Reply, RequestName, Result } from '../../src-main/shared/api.ts';
 import type { ErrorPayload } from '../../src-main/shared/errors.ts';
@@ -49,8 +52,11 @@ function fromHttp(baseUrl: string, token: string): Client {
   let socket: WebSocket | null = null;
   let retry = 500;
   const connect = () => {
-    const wsUrl = `${baseUrl.replace(/^http/, 'ws')}/events?token=${encodeURIComponent(token)}`;
-    socket = new WebSocket(wsUrl);
+    try {
+      socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/events`, [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${token}`]);
+    } catch {
+      return; // a token that is no valid subprotocol name: the API calls report the 401
+    }
     socket.onopen = () => (retry = 500);
     socket.onmessage = (e) => {
       const m = JSON.parse(String(e.data)) as EventMessage;
@@ -87,6 +93,25 @@ function fromHttp(baseUrl: string, token: string): Client {
   };
 }
 
+const WS_PROTOCOL = 'margin.v1';
+const WS_TOKEN_PREFIX = 'margin.token.';
+const TOKEN_KEY = 'margin-token';
+
+/**
+ * The host's token: taken from `?token=` of the opened URL into sessionStorage, then removed from
+ * the address bar (and so from history, bookmarks and screenshots); a reload reads it back.
+ */
+export function takeToken(loc: Pick<Location, 'href'>, storage: Pick<Storage, 'getItem' | 'setItem'>, replace: (url: string) => void): string {
+  const url = new URL(loc.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    storage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    replace(`${url.pathname}${url.search}${url.hash}`);
+  }
+  return storage.getItem(TOKEN_KEY) ?? '';
+}
+
 let client: Client | null = null;
 
 /** The one client of this window. */
@@ -95,10 +120,8 @@ export function getClient(): Client {
   if (window.margin) {
     client = fromBridge(window.margin);
   } else {
-    const url = new URL(window.location.href);
-    const token = url.searchParams.get('token') ?? sessionStorage.getItem('margin-token') ?? '';
-    if (token) sessionStorage.setItem('margin-token', token);
-    client = fromHttp(url.origin, token);
+    const token = takeToken(window.location, sessionStorage, (u) => history.replaceState(history.state, '', u));
+    client = fromHttp(window.location.origin, token);
   }
   return client;
 }
