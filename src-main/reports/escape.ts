@@ -1,6 +1,2 @@
-/** HTML escaping for text and attribute values: the five characters that can break out. */
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => ENTITIES[c]);
-}
+/** HTML escaping of the report files: the one helper shared with the renderer (shared/escape-html.ts). */
+export { escapeHtml } from '../shared/escape-html.ts';

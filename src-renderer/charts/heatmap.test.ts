@@ -66,3 +66,17 @@ describe('matrixHeatmapOption', () => {
     expect(() => matrixHeatmapOption({ matrix: [[1]], rowLabels: [], colLabels: ['c'], rowName: 'A', colName: 'B' })).toThrow(/1 rows but 0 row labels/);
   });
 });
+
+describe('heatmap tooltips escape labels (ECharts inserts them as HTML)', () => {
+  it('class, layer and axis names with markup are shown as text', () => {
+    const EVIL = '<img src=x onerror=alert(1)>';
+    const o = matrixHeatmapOption({ matrix: [[0.5, 1], [1, 0.25]], rowLabels: [EVIL, 'conv1'], colLabels: ['dense', `"'&`], rowName: `layer of <b>${EVIL}</b>`, colName: 'mlp' });
+    const formatter = (o.tooltip as { formatter: (x: unknown) => string }).formatter;
+    const html = formatter({ value: [1, 0, 1] });
+    expect(html).not.toMatch(/<img/);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('&quot;&#39;&amp;');
+    const conf2 = confusionHeatmapOption({ ...conf, classNames: [EVIL, 'b', 'c'] });
+    expect((conf2.tooltip as { formatter: (x: unknown) => string }).formatter({ value: [0, 0, 50] })).not.toMatch(/<img/);
+  });
+});

@@ -5,6 +5,7 @@
 import type { EChartsOption } from 'echarts';
 import type { ConfusionResult } from '../../src-main/shared/api.ts';
 import { badInput } from '../../src-main/shared/errors.ts';
+import { escapeHtml } from '../../src-main/shared/escape-html.ts';
 import { SEQUENTIAL } from './palette.ts';
 
 export interface MatrixHeatmapInput {
@@ -45,10 +46,7 @@ export function matrixHeatmapOption(input: MatrixHeatmapInput): EChartsOption {
   return {
     tooltip: {
       position: 'top',
-      formatter: (p: unknown) => {
-        const v = (p as { value: [number, number, number] }).value;
-        return `${input.rowName}: <b>${rowLabels[v[1]]}</b><br/>${input.colName}: <b>${colLabels[v[0]]}</b><br/>${Number(v[2].toFixed(digits + 2))}`;
-      },
+      formatter: (p: unknown) => matrixTooltip(input, (p as { value: [number, number, number] }).value, digits),
     },
     grid: { left: 110, right: 70, top: 20, bottom: 90, containLabel: false },
     xAxis: { type: 'category', data: [...colLabels], name: input.colName, nameLocation: 'middle', nameGap: 70, axisLabel: { rotate: 40, interval: 0 }, splitArea: { show: true } },
@@ -61,6 +59,12 @@ export function matrixHeatmapOption(input: MatrixHeatmapInput): EChartsOption {
       emphasis: { itemStyle: { borderColor: '#000', borderWidth: 1 } },
     }],
   };
+}
+
+/** A heatmap cell's tooltip (HTML, which ECharts inserts as is): every label escaped. */
+export function matrixTooltip(input: Pick<MatrixHeatmapInput, 'rowLabels' | 'colLabels' | 'rowName' | 'colName'>, v: readonly [number, number, number], digits = 2): string {
+  const e = escapeHtml;
+  return `${e(input.rowName)}: <b>${e(input.rowLabels[v[1]])}</b><br/>${e(input.colName)}: <b>${e(input.colLabels[v[0]])}</b><br/>${Number(v[2].toFixed(digits + 2))}`;
 }
 
 function formatCell(v: number, digits: number): string {

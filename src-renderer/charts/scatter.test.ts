@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { LatentProjection } from '../../src-main/shared/api.ts';
-import { axisName, classCounts, itemsFromBrush, latentScatterOption, SAMPLE_SERIES } from './scatter.ts';
+import { axisName, classCounts, itemsFromBrush, latentScatterOption, SAMPLE_SERIES, thumbnailTooltip } from './scatter.ts';
 
 function projection(n: number, wrongEvery = 4): LatentProjection {
   const itemIds = Array.from({ length: n }, (_, i) => 100 + i);
@@ -99,5 +99,25 @@ describe('axis names and class counts', () => {
   it('gives no rows for an empty projection', () => {
     const p = { ...projection(0), classNames: [] };
     expect(classCounts(p)).toEqual([]);
+  });
+});
+
+describe('tooltips escape names (ECharts inserts them as HTML)', () => {
+  const EVIL = '<img src=x onerror=alert(1)>';
+  it('a class name with markup is shown as text', () => {
+    const p = { ...projection(6), classNames: [EVIL, 'b"><script>alert(2)</script>', 'c'] };
+    const { option } = latentScatterOption(p);
+    const formatter = (option.tooltip as { formatter: (x: unknown) => string }).formatter;
+    const html = formatter({ value: [0, 0, 0] }) + formatter({ value: [0, 0, 1] });
+    expect(html).not.toMatch(/<img|<script/);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('&lt;script&gt;');
+  });
+  it('only a base64 image data: URL becomes a thumbnail', () => {
+    expect(thumbnailTooltip('data:image/png;base64,iVBORw0KGgo=', 'x')).toMatch(/^<img src="data:image\/png;base64,iVBORw0KGgo=" /);
+    for (const bad of ['javascript:alert(1)', 'data:image/png;base64,x" onerror="alert(1)', 'data:text/html;base64,PHNjcmlwdD4=', undefined]) {
+      const html = thumbnailTooltip(bad, 'x');
+      expect(html, String(bad)).not.toMatch(/<img|onerror/);
+    }
   });
 });

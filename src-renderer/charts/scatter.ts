@@ -10,6 +10,7 @@
 import type { EChartsOption } from 'echarts';
 import type { LatentProjection } from '../../src-main/shared/api.ts';
 import { badInput } from '../../src-main/shared/errors.ts';
+import { escapeHtml } from '../../src-main/shared/escape-html.ts';
 import { classColor } from './palette.ts';
 
 export interface LatentScatterOptions {
@@ -131,10 +132,24 @@ export function classCounts(p: LatentProjection): Array<{ cls: number; name: str
   return out;
 }
 
+/** A point's tooltip (HTML, which ECharts inserts as is): class names escaped. */
 export function defaultTooltip(p: LatentProjection, i: number): string {
-  const name = (c: number) => p.classNames[c] ?? `class ${c}`;
+  const name = (c: number) => escapeHtml(p.classNames[c] ?? `class ${c}`);
   const wrong = p.predicted[i] !== p.trueLabels[i];
-  return `item ${p.itemIds[i]}<br/>true: <b>${name(p.trueLabels[i])}</b><br/>predicted: <b style="color:${wrong ? '#c0392b' : 'inherit'}">${name(p.predicted[i])}</b> (${(100 * p.confidence[i]).toFixed(1)} %)`;
+  return `item ${escapeHtml(p.itemIds[i])}<br/>true: <b>${name(p.trueLabels[i])}</b><br/>predicted: <b style="color:${wrong ? '#c0392b' : 'inherit'}">${name(p.predicted[i])}</b> (${(100 * p.confidence[i]).toFixed(1)} %)`;
+}
+
+const IMAGE_DATA_URL = /^data:image\/(png|jpeg);base64,[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * A tooltip with the item's thumbnail above `body` (already escaped HTML). Only a base64 PNG/JPEG
+ * data: URL is shown; anything else (not loaded yet, or not an image) gets the grey placeholder.
+ */
+export function thumbnailTooltip(thumbnail: string | undefined, body: string): string {
+  const img = thumbnail && IMAGE_DATA_URL.test(thumbnail)
+    ? `<img src="${escapeHtml(thumbnail)}" width="64" height="64" style="image-rendering:pixelated;display:block;margin-bottom:4px" />`
+    : '<div style="width:64px;height:64px;background:#eee;margin-bottom:4px"></div>';
+  return img + body;
 }
 
 /**

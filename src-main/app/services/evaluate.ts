@@ -25,6 +25,7 @@ import { listEvalRuns, saveEvalRun } from '../../store/samples.ts';
 import { extract, type ExtractProgress, type ExtractRequest } from './extraction.ts';
 import { mainLayers } from './layers.ts';
 import { resolveCheckpoint } from './models.ts';
+import { escapeHtml } from '../../shared/escape-html.ts';
 
 export type { ExperimentName } from '../../experiments/worker.ts';
 export const EXPERIMENT_NAMES: readonly ExperimentName[] = ['e1', 'e2', 'e3', 'e4', 'table4'];
@@ -293,15 +294,11 @@ function experimentFiles(run: Pick<EvaluationRun, 'experiment' | 'rows'> & Parti
     write('e4.svg', fig7(run.rows as E4Row[]));
   } else {
     const title = `Table IV${run.model ? ` — ${run.model}${run.checkpoint ? ` @ ${run.checkpoint}` : ''}` : ''}`;
-    write('table4.html', `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+    write('table4.html', `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:Helvetica,Arial,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px}td.num,th.num{text-align:right}caption{font-weight:bold;margin-bottom:.5em}</style>
 </head><body>\n${table4Html(run.rows as Table4Row[])}\n</body></html>\n`);
   }
   return out;
-}
-
-function escape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 // ---------------------------------------------------------------------------------------------
