@@ -4,4 +4,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// Awaited: Electron emits `ready` only once this entry has resolved, so main.ts's module-level
+// setup (the margin:// scheme's privileges, the web-contents guard) runs before it, as it must.
 await import('../src-main/electron/main.ts');

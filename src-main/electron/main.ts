@@ -1,18 +1,42 @@
 /**
- * The Electron shell: one window over the same core as the browser host. It only creates the
- * window, wires the IPC bridge to the dispatcher and forwards pushed events. All real work is
- * in plain Node modules (../app, ../store, ../engine …).
+ * The Electron shell: one window over the same core as the browser host. It only wires Electron
+ * to plain Node modules that hold the decisions (and their tests):
+ *  - policy.ts: openExternal allow-list, allowed navigations, trusted IPC senders, dev URL;
+ *  - guard.ts: the `web-contents-created` guard (navigation, redirects, frames, windows, webviews);
+ *  - app-protocol.ts: the renderer served from `margin://app/` (not file://) with its CSP.
+ * Permissions are denied (request and check handlers); the renderer is sandboxed, context-isolated,
+ * without Node, and reaches the core only through the preload's bridge, from its top frame.
  */
-import { app as electronApp, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app as electronApp, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
 import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { REPO_ROOT } from '../system/info.ts';
 import { createApp, type App } from '../app/app.ts';
 import { IPC_EVENT_CHANNEL, IPC_REQUEST_CHANNEL } from '../shared/api.ts';
-import { contentSecurityPolicy } from '../host/server.ts';
+import { contentSecurityPolicy } from '../host/csp.ts';
 import { countPdfPages } from '../reports/pdf.ts';
-import { writeFile } from 'node:fs/promises';
+import { APP_INDEX_URL, APP_SCHEME, devRendererOrigin, isTrustedIpcSender } from './policy.ts';
+import { guardWebContents } from './guard.ts';
+import { serveAppRequest } from './app-protocol.ts';
+
+const RENDERER_DIR = join(REPO_ROOT, 'out', 'renderer');
+/** The electron-vite dev server, only in an unpackaged app; production ignores the variable. */
+const devOrigin = devRendererOrigin(process.env.ELECTRON_RENDERER_URL, electronApp.isPackaged);
+
+// Before `ready`: margin:// behaves like https (standard, secure origin, fetch), nothing more.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+electronApp.enableSandbox();
+
+electronApp.on('web-contents-created', (_event, contents) => {
+  guardWebContents(contents, {
+    devOrigin,
+    openExternal: (url) => void shell.openExternal(url),
+    onRefused: (what, url) => console.warn(`margin: refused ${what} to ${url.slice(0, 200)}`),
+  });
+});
 
 let core: App | null = null;
+let mainWindow: BrowserWindow | null = null;
 
 async function createWindow(): Promise<void> {
   core = await createApp({ host: 'electron', printPdf: printToPdf });
@@ -29,34 +53,37 @@ async function createWindow(): Promise<void> {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
       webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
       spellcheck: false,
     },
   });
+  mainWindow = win;
   win.once('ready-to-show', () => win.show());
-
-  // The renderer may only talk through the bridge; it never navigates away or opens windows.
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
   });
-  win.webContents.on('will-navigate', (e) => e.preventDefault());
 
   const unsubscribe = core.jobs.subscribe((m) => {
     if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, m);
   });
   win.on('closed', unsubscribe);
 
-  if (process.env.ELECTRON_RENDERER_URL) await win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else await win.loadFile(join(REPO_ROOT, 'out', 'renderer', 'index.html'));
+  await win.loadURL(devOrigin ? process.env.ELECTRON_RENDERER_URL! : APP_INDEX_URL);
 }
 
 /**
- * Reports on the desktop print with Electron's own Chromium: a hidden, sandboxed window loads the
- * self-contained HTML file and printToPDF writes A4 pages (the browser host uses headless Chromium).
+ * Reports on the desktop print with Electron's own Chromium: a hidden, sandboxed window without
+ * JavaScript loads the self-contained HTML file and printToPDF writes A4 pages (the browser host
+ * uses headless Chromium). It has no preload, and its frame is not the main window's, so it
+ * cannot reach the IPC bridge.
  */
 async function printToPdf(htmlPath: string, pdfPath: string): Promise<{ pages: number; bytes: number }> {
-  const win = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false } });
+  const win = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false, webviewTag: false } });
   try {
     await win.loadFile(htmlPath);
     const pdf = await win.webContents.printToPDF({ pageSize: 'A4', printBackground: true });
@@ -68,17 +95,21 @@ async function printToPdf(htmlPath: string, pdfPath: string): Promise<{ pages: n
 }
 
 electronApp.whenReady().then(async () => {
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(request, RENDERER_DIR));
+  // The dev server's responses (and any other) get the same CSP; margin:// responses carry it already.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy('')] } });
   });
+  // The workbench needs no permission (camera, notifications, clipboard, …): all denied, asked or checked.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
 
-  // Validation happens in the dispatcher, exactly as for HTTP requests.
+  // Only the main window's top frame, on the app's own page, may call; the dispatcher validates the rest.
   ipcMain.handle(IPC_REQUEST_CHANNEL, async (event, name: unknown, params: unknown) => {
-    if (!core) return { ok: false, error: { code: 'INTERNAL', message: 'Margin is still starting' } };
-    if (event.senderFrame && !event.senderFrame.url.startsWith('file://') && !process.env.ELECTRON_RENDERER_URL) {
+    if (!isTrustedIpcSender(event.senderFrame, mainWindow?.webContents.mainFrame, devOrigin)) {
       return { ok: false, error: { code: 'UNAUTHORIZED', message: 'requests are accepted from the workbench window only' } };
     }
+    if (!core) return { ok: false, error: { code: 'INTERNAL', message: 'Margin is still starting' } };
     return core.dispatcher.dispatch(name, params);
   });
 
