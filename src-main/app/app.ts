@@ -16,8 +16,9 @@ import { reportHandlers } from './handlers/reports.ts';
 import { neuronHandlers } from './handlers/neurons.ts';
 import { queryHandlers } from './handlers/queries.ts';
 import { evaluateHandlers } from './handlers/evaluate.ts';
+import { itemHandlers } from './handlers/items.ts';
 
-const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, sampleHandlers, queryHandlers, evaluateHandlers, reportHandlers, neuronHandlers];
+const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, sampleHandlers, queryHandlers, evaluateHandlers, reportHandlers, neuronHandlers, itemHandlers];
 
 export interface AppOptions {
   host: HandlerContext['host'];

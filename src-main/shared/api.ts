@@ -204,6 +204,8 @@ export interface QueryResult {
   /** Present when answered from a sample. */
   sample?: {
     name: string;
+    /** The checkpoint the sample was made on (its members were chosen from that checkpoint's latent space). */
+    checkpoint?: string;
     /** The exact answer over all items, when the activations of all items are stored. */
     exact?: QueryAnswer;
     /** The set's metric against the exact answer: precision@K for S1, cosine distance for S2, JS distance for S3. */
@@ -245,7 +247,49 @@ export interface NeuronInspection {
   classNames: string[];
   /** Why saliency maps are absent although asked for (e.g. an ONNX Runtime model has no gradients). */
   saliencyNote?: string;
+  /** What the saliency maps are the gradient of: the inspected neuron, or each item's true-class logit. */
+  saliencyOf: 'neuron' | 'class';
+  /**
+   * Neuron saliency: the input box (pixels) where the neuron's gradient is non-zero for any of
+   * the items shown — its receptive field as those inputs reach it; null when no gradient reached it.
+   */
+  receptiveField?: { top: number; left: number; height: number; width: number } | null;
+  /** Height and width of the model's input images in pixels (the receptive field's frame). */
+  input: { height: number; width: number } | null;
+  /** The subset searched, when one was given (the question the drill-down belongs to). */
+  subset?: z.output<typeof subset>;
   seconds: number;
+}
+
+/** One row of the item grid: an item with the checkpoint's prediction. */
+export interface ItemRow extends ItemView {
+  correct: boolean;
+  /** Member of the filter's sample; null when no sample was given. */
+  inSample: boolean | null;
+}
+
+export interface ItemPage {
+  /** Items matching the filter (all pages). */
+  total: number;
+  offset: number;
+  items: ItemRow[];
+  classNames: string[];
+}
+
+export interface ItemDetail {
+  itemId: number;
+  trueLabel: number;
+  predicted: number;
+  confidence: number;
+  /** Probability of every class, by class index. */
+  probs: number[];
+  classNames: string[];
+  /** data: URL of the input at a readable size. */
+  image: string;
+  /** The nearest items in the checkpoint's latent space (Euclidean), closest first. */
+  neighbours: Array<ItemView & { distance: number }>;
+  /** Samples of the model the item belongs to. */
+  samples: string[];
 }
 
 export interface JobRef {
@@ -324,6 +368,21 @@ export const requests = {
     'Thumbnails and labels (and predictions, with a model) of some items.',
   ),
 
+  'items.list': request<ItemPage>()(
+    z.object({
+      ...modelRef,
+      filter: subset.extend({ sample: name.optional(), membership: z.enum(['any', 'members', 'non-members']).default('any') }).default({ outcome: 'all', membership: 'any' }),
+      sort: z.object({ by: z.enum(['item', 'confidence', 'trueClass', 'predicted']).default('item'), dir: z.enum(['asc', 'desc']).default('asc') }).default({ by: 'item', dir: 'asc' }),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(200).default(48),
+    }).strict(),
+    'A page of a checkpoint\'s items with their predictions, filtered and sorted (the item grid).',
+  ),
+  'items.detail': request<ItemDetail>()(
+    z.object({ ...modelRef, item: z.number().int().min(0), neighbours: z.number().int().min(0).max(50).default(8) }).strict(),
+    'One item: large image, every class probability, nearest neighbours in the latent space, samples holding it.',
+  ),
+
   'model.import': request<JobRef>()(
     z.object({ name, path, checkpoint: name.optional(), dataset: name.optional(), engine: z.enum(['auto', 'tfjs', 'onnxruntime']).optional() }).strict(),
     'Import a TensorFlow.js LayersModel (model.json) or an ONNX file as a model or as a new checkpoint of one. engine (TF.js models): auto translates to ONNX when every layer is supported and matches TF.js to 1e-4, tfjs never, onnxruntime or fail; default the model\'s recorded choice, else auto.',
@@ -396,9 +455,15 @@ export const requests = {
       reduce: z.enum(['mean', 'max']).default('mean'),
       k: z.number().int().min(1).max(100).default(12),
       sample: name.optional(),
+      /** Search only this subset's items (the question asked); the sample's members in it when a sample is given too. */
+      subset: subset.optional(),
       saliency: z.boolean().default(true),
+      /** Gradient of the neuron itself (default) or of each item's true-class logit. */
+      saliencyOf: z.enum(['neuron', 'class']).default('neuron'),
+      /** Side of the thumbnails and saliency maps in px. */
+      imageSize: z.number().int().min(28).max(256).default(112),
     }).strict(),
-    'The inputs that activate a neuron (or channel) most, with their saliency maps.',
+    'The inputs that activate a neuron (or channel) most — of a subset when given — with saliency maps of that neuron and its receptive field.',
   ),
 
   'evaluate.start': request<JobRef>()(

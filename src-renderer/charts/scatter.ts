@@ -110,6 +110,8 @@ export function latentScatterOption(p: LatentProjection, opts: LatentScatterOpti
         },
       },
       toolbox: { right: 10, top: 22, feature: { brush: { type: ['rect', 'polygon', 'clear'], title: { rect: 'Box select', polygon: 'Lasso select', clear: 'Clear selection' } } } },
+      // Wheel zooms, dragging pans (while no brush tool is active); the view is not filtered, only framed.
+      dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }, { type: 'inside', yAxisIndex: 0, filterMode: 'none' }],
       brush: { toolbox: ['rect', 'polygon', 'clear'], xAxisIndex: 'all', throttleType: 'debounce', throttleDelay: 200, brushStyle: { borderWidth: 1, color: 'rgba(47,111,222,0.08)', borderColor: '#2f6fde' } },
       series,
     },

@@ -47,6 +47,13 @@ async function setup(): Promise<Fixture> {
       for (let i = 0; i < classes.length; i++) heatmap.fill(pixels[i * hw] + 1, i * hw, (i + 1) * hw);
       return { count: classes.length, gradients: new Float32Array(pixels.length), heatmap };
     },
+    // The neuron's gradient: non-zero on rows 1–2, columns 0–1 only (a 2×2 receptive field), item i's value i + 1.
+    computeNeuron: (_m, _pixels, count, _target, o) => {
+      const hw = o.height * o.width;
+      const heat = new Float32Array(count * hw);
+      for (let i = 0; i < count; i++) for (const [y, x] of [[1, 0], [1, 1], [2, 0], [2, 1]]) heat[i * hw + y * o.width + x] = i + 1;
+      return heat;
+    },
   };
   return { store, ck, ensured, deps: { ensureActivations, saliency, now: fakeClock() } };
 }
@@ -113,13 +120,41 @@ describe('inspectNeuron', () => {
     const f = await get();
     let calls = 0;
     const counting: NeuronDeps = { ...f.deps, saliency: { ...f.deps.saliency, compute: (...a) => { calls++; return f.deps.saliency!.compute!(...a); } } };
-    const p = requests['neuron.inspect'].params.parse({ model: 'fake', layer: 'dense/1', neuron: 0, k: 4 });
+    const p = requests['neuron.inspect'].params.parse({ model: 'fake', layer: 'dense/1', neuron: 0, k: 4, saliencyOf: 'class' });
     const a = await inspectNeuron(f.store, p, counting);
+    expect(a.saliencyOf).toBe('class');
     expect(calls).toBe(1);
     a.items.forEach((x) => expect(x.saliency).toMatch(/^data:image\/png;base64,/));
     const b = await inspectNeuron(f.store, p, counting);
     expect(calls).toBe(1);
     expect(b.items.map((x) => x.saliency)).toEqual(a.items.map((x) => x.saliency));
+  });
+
+  it('saliency of the neuron by default, with its receptive field in the input frame', async () => {
+    const r = await inspect({ model: 'fake', layer: 'dense/1', neuron: 0, k: 3 });
+    expect(r.saliencyOf).toBe('neuron');
+    expect(r.receptiveField).toEqual({ top: 1, left: 0, height: 2, width: 2 });
+    expect(r.input).toEqual({ height: 4, width: 4 });
+    r.items.forEach((x) => expect(x.saliency).toMatch(/^data:image\/png;base64,/));
+  });
+
+  it('searches only the subset asked about (class, outcome, items), and the sample members in it', async () => {
+    const all = Array.from({ length: N }, (_, i) => i);
+    const ofClass1 = all.filter((i) => fakeLabel(i) === 1);
+    const r = await inspect({ model: 'fake', layer: 'dense/1', neuron: 2, k: 5, saliency: false, subset: { trueClass: 1 } });
+    expect(r.searched).toBe(ofClass1.length);
+    expect(r.subset).toMatchObject({ trueClass: 1 });
+    expect(r.items.map((x) => x.itemId)).toEqual(naiveTop(ofClass1, (i) => v('dense/1')(i, 2), 5).map((w) => w.i));
+    const wrong = all.filter((i) => fakePredicted(i) !== fakeLabel(i));
+    const w = await inspect({ model: 'fake', layer: 'dense/1', neuron: 2, k: 3, saliency: false, subset: { outcome: 'incorrect' } });
+    expect(w.searched).toBe(wrong.length);
+    w.items.forEach((x) => expect(x.predicted).not.toBe(x.trueLabel));
+    const picked = await inspect({ model: 'fake', layer: 'conv1', neuron: 4, k: 2, saliency: false, sample: 'odd', subset: { items: [41, 43, 3, 10] } });
+    expect(picked.searched).toBe(3); // 10 is not a member of "odd"
+    await expect(inspect({ model: 'fake', layer: 'dense/1', neuron: 2, subset: { items: [5, 9999] } })).rejects.toThrow(/1 item id\(s\) have no prediction for checkpoint "epoch-1".*belongs to another model or checkpoint/);
+    const none = await inspect({ model: 'fake', layer: 'dense/1', neuron: 2, saliency: false, subset: { trueClass: 0, predClass: 0, outcome: 'incorrect' } });
+    expect(none.searched).toBe(0);
+    expect(none.items).toEqual([]);
   });
 
   it('rejects a neuron index outside the layer, naming the range', async () => {

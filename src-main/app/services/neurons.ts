@@ -22,7 +22,9 @@ import type { EnsureActivations } from './queries.ts';
 import { itemThumbnails } from './datasets.ts';
 import { resolveCheckpoint } from './models.ts';
 import { resolveLayers } from './layers.ts';
-import { pngDataUrl, saliencyMaps, saliencyPng, type SaliencyDeps } from './saliency.ts';
+import { neuronSaliencyMaps, pngDataUrl, saliencyMaps, saliencyPng, type SaliencyDeps, type SaliencyMap } from './saliency.ts';
+import { getPredictions } from '../../store/predictions.ts';
+import { selectItems } from '../../queries/index.ts';
 
 export type NeuronRequest = ParamsOut<'neuron.inspect'>;
 
@@ -95,6 +97,39 @@ export function topKIndices(values: ArrayLike<number>, ids: ArrayLike<number>, k
   return best;
 }
 
+/**
+ * Item ids of a subset of the checkpoint's predicted items (the filter of query.run), within
+ * `within` when given (a sample's members). Ids without a prediction are refused with their count.
+ */
+async function subsetItemIds(
+  store: Store, checkpointId: number, modelName: string, label: string, numClasses: number,
+  subset: NonNullable<NeuronRequest['subset']>, within: Int32Array | undefined,
+): Promise<Int32Array> {
+  for (const [arg, v] of [['subset.trueClass', subset.trueClass], ['subset.predClass', subset.predClass]] as const) {
+    if (v !== undefined && v >= numClasses) throw badInput(`${arg}: ${v} is not a class of model "${modelName}" (0–${numClasses - 1})`);
+  }
+  const p = await getPredictions(store, checkpointId);
+  const rowOf = new Map<number, number>();
+  p.itemIds.forEach((id, i) => rowOf.set(id, i));
+  let rows: Int32Array | undefined;
+  if (subset.items) {
+    const unknown = subset.items.filter((id) => !rowOf.has(id));
+    if (unknown.length) {
+      throw badInput(`subset.items: ${unknown.length} item id(s) have no prediction for checkpoint "${label}" of model "${modelName}" (e.g. ${unknown.slice(0, 5).join(', ')}): the selection belongs to another model or checkpoint`);
+    }
+    rows = Int32Array.from(subset.items, (id) => rowOf.get(id)!);
+  }
+  const chosen = selectItems({ trueLabel: p.trueLabels, predLabel: p.predicted, correct: p.correct, confidence: p.confidence }, {
+    trueClass: subset.trueClass, predClass: subset.predClass, outcome: subset.outcome, confidence: subset.confidence, items: rows,
+  });
+  let ids = Int32Array.from(chosen, (r) => p.itemIds[r]);
+  if (within) {
+    const keep = new Set(within);
+    ids = ids.filter((id) => keep.has(id));
+  }
+  return ids;
+}
+
 export async function inspectNeuron(store: Store, r: NeuronRequest, deps: NeuronDeps): Promise<NeuronInspection> {
   const now = deps.now ?? (() => performance.now());
   const t0 = now();
@@ -114,7 +149,7 @@ export async function inspectNeuron(store: Store, r: NeuronRequest, deps: Neuron
     throw badInput(`neuron: ${r.neuron} is out of range; layer ${layer.name} (shape ${JSON.stringify(layer.shape)}) has ${count} ${what}, so choose 0…${count - 1}`);
   }
 
-  // The items searched.
+  // The items searched: the subset's (the question asked), the sample's members (in the subset), or every stored item.
   let itemIds: Int32Array | undefined;
   if (r.sample) {
     const s = (await listSamples(store, model.id)).find((x) => x.name === r.sample);
@@ -123,9 +158,12 @@ export async function inspectNeuron(store: Store, r: NeuronRequest, deps: Neuron
       throw new MarginError('NOT_FOUND', `sample: model "${model.name}" has no sample "${r.sample}"${names.length ? `; choose one of ${names.join(', ')}` : ''}`);
     }
     itemIds = (await getSample(store, s.id)).memberIds;
-    await deps.ensureActivations(store, checkpoint.id, layer.name, itemIds, { signal: deps.signal });
   }
-  const view = await activationView(store, checkpoint.id, layer.name, itemIds).catch(async (err: unknown) => {
+  if (r.subset) itemIds = await subsetItemIds(store, checkpoint.id, model.name, checkpoint.label, model.numClasses, r.subset, itemIds);
+  if (itemIds) {
+    if (itemIds.length > 0) await deps.ensureActivations(store, checkpoint.id, layer.name, itemIds, { signal: deps.signal });
+  }
+  const view = itemIds && itemIds.length === 0 ? null : await activationView(store, checkpoint.id, layer.name, itemIds).catch(async (err: unknown) => {
     // Nothing stored for the layer: say how to get it (the store's message names only ids).
     if (!itemIds && err instanceof MarginError && err.code === 'NOT_FOUND' && (await extractedItems(store, checkpoint.id, layer.name)).length === 0) {
       throw new MarginError('NOT_FOUND',
@@ -134,8 +172,8 @@ export async function inspectNeuron(store: Store, r: NeuronRequest, deps: Neuron
     }
     throw err;
   });
-  const ids = itemIds ?? view.itemIds;
-  const values = neuronValues(view.matrix, view.rows, layer.shape, r.neuron, granularity, reduce);
+  const ids = itemIds ?? view!.itemIds;
+  const values = view ? neuronValues(view.matrix, view.rows, layer.shape, r.neuron, granularity, reduce) : new Float64Array(0);
   const top = topKIndices(values, ids, r.k).map((i) => ({ itemId: ids[i], value: values[i] }));
 
   // Labels and confidence of the top items; their thumbnails and saliency maps.
@@ -145,11 +183,22 @@ export async function inspectNeuron(store: Store, r: NeuronRequest, deps: Neuron
     `SELECT p.item_id, p.predicted, p.confidence, i.label FROM predictions p JOIN items i USING (item_id)
      WHERE p.checkpoint_id = $1 AND p.item_id IN (${topIds.join(',')})`, [checkpoint.id]);
   const predOf = new Map(preds.map((p) => [Number(p.item_id), p]));
-  const size = deps.imageSize ?? 56;
+  const size = deps.imageSize ?? r.imageSize ?? 112;
   const thumbs = ds ? await itemThumbnails(store, ds.name, topIds, size) : [];
   // ONNX Runtime gives no gradients: such a model's drill-down says so instead of failing.
   const gradients = model.engine !== 'onnxruntime';
-  const maps = r.saliency && gradients && topIds.length > 0 ? await saliencyMaps(store, checkpoint.id, topIds, deps.saliency) : [];
+  const saliencyOf = r.saliencyOf ?? 'neuron';
+  let maps: SaliencyMap[] = [];
+  let receptiveField: NeuronInspection['receptiveField'];
+  if (r.saliency && gradients && topIds.length > 0) {
+    if (saliencyOf === 'class') {
+      maps = await saliencyMaps(store, checkpoint.id, topIds, deps.saliency);
+    } else {
+      const n = await neuronSaliencyMaps(store, checkpoint.id, topIds, { layer: layer.name, neuron: r.neuron, granularity, reduce }, deps.saliency);
+      maps = n.maps;
+      receptiveField = n.receptiveField;
+    }
+  }
 
   return {
     model: model.name,
@@ -172,6 +221,10 @@ export async function inspectNeuron(store: Store, r: NeuronRequest, deps: Neuron
     }),
     classNames: ds?.classNames ?? [],
     ...(r.saliency && !gradients ? { saliencyNote: ONNX_SALIENCY_UNSUPPORTED } : {}),
+    saliencyOf,
+    ...(receptiveField !== undefined ? { receptiveField } : {}),
+    input: ds ? { height: ds.height, width: ds.width } : null,
+    ...(r.subset ? { subset: r.subset } : {}),
     seconds: (now() - t0) / 1000,
   };
 }

@@ -119,7 +119,7 @@ interface ServiceCache {
   layers: Map<string, LayerState>;
   exact: LruCache<{ version: string; agg: SubsetAggregates }>;
   /** Samples by `modelId/name` (samples are never rewritten, so entries stay valid). */
-  samples: Map<string, { id: number; name: string; memberIds: Int32Array }>;
+  samples: Map<string, { id: number; name: string; memberIds: Int32Array; checkpointId: number | null }>;
   /** Saves of answers still being written (results are saved in the background). */
   saving: Promise<unknown>;
 }
@@ -308,12 +308,12 @@ function requireClass(model: ModelDetail, value: number | undefined, arg: string
 }
 
 /** A sample of the model by name: its member ids (cached by sample id; samples never change). */
-async function resolveSample(store: Store, model: ModelDetail, name: string): Promise<{ id: number; name: string; memberIds: Int32Array }> {
+async function resolveSample(store: Store, model: ModelDetail, name: string): Promise<{ id: number; name: string; memberIds: Int32Array; checkpointId: number | null }> {
   const cache = cacheOf(store);
   const key = `${model.id}/${name}`;
   const hit = cache.samples.get(key);
   if (hit) return hit;
-  const r = await queryOne(store.conn, 'SELECT id FROM samples WHERE model_id = $1 AND name = $2', [model.id, name]);
+  const r = await queryOne(store.conn, 'SELECT id, checkpoint_id FROM samples WHERE model_id = $1 AND name = $2', [model.id, name]);
   if (!r) {
     const names = (await queryRows(store.conn, 'SELECT name FROM samples WHERE model_id = $1 ORDER BY id', [model.id])).map((x) => String(x.name));
     throw new MarginError('NOT_FOUND',
@@ -321,7 +321,7 @@ async function resolveSample(store: Store, model: ModelDetail, name: string): Pr
       { argument: 'sample', valid: names });
   }
   const id = Number(r.id);
-  const out = { id, name, memberIds: (await getSample(store, id)).memberIds };
+  const out = { id, name, memberIds: (await getSample(store, id)).memberIds, checkpointId: r.checkpoint_id == null ? null : Number(r.checkpoint_id) };
   cache.samples.set(key, out);
   return out;
 }
@@ -545,7 +545,8 @@ export async function runQuery(store: Store, params: RunParams, deps: QueryDeps)
       sAgg = subsetAggregates(src.matrix, src.rows, parts);
     }
     const answer = buildAnswer(params, layer, shape, sAgg);
-    const out: NonNullable<QueryResult['sample']> = { name: sample.name };
+    const madeOn = model.checkpoints.find((c) => c.id === sample.checkpointId)?.label;
+    const out: NonNullable<QueryResult['sample']> = { name: sample.name, ...(madeOn ? { checkpoint: madeOn } : {}) };
     if (exactKnown) {
       const eAgg = await exactAgg();
       out.exact = buildAnswer(params, layer, shape, eAgg);

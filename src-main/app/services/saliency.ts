@@ -14,6 +14,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../engine/backend.ts';
 import { loadModel } from '../../engine/model-io.ts';
 import { computeSaliency, type SaliencyOptions, type SaliencyResult } from '../../engine/saliency.ts';
+import { computeNeuronSaliency, supportBox, type NeuronTarget } from '../../engine/neuron-saliency.ts';
 import { encodeHeatmapPng } from '../../datasets/index.ts';
 import { getCheckpoint, getDataset, getSaliency, getSplit, saveSaliency } from '../../store/index.ts';
 import type { Store } from '../../store/index.ts';
@@ -31,6 +32,8 @@ export interface SaliencyDeps {
   load?: (modelJsonPath: string) => Promise<tf.LayersModel>;
   /** Recompute and overwrite maps that are stored already. */
   recompute?: boolean;
+  /** The engine's neuron saliency (tests replace it). */
+  computeNeuron?: typeof computeNeuronSaliency;
 }
 
 export interface SaliencyMap {
@@ -109,8 +112,8 @@ export async function saliencyMaps(store: Store, checkpointId: number, itemIds: 
   return itemIds.map((id) => out.get(id)!);
 }
 
-async function computeAndStore(store: Store, checkpointId: number, itemIds: number[], deps: SaliencyDeps): Promise<SaliencyMap[]> {
-  const cp = await getCheckpoint(store, checkpointId);
+/** Pixels (NHWC, request order), true labels and the data set of some items of one data set. */
+async function gatherPixels(store: Store, itemIds: readonly number[]) {
   const rows = await queryRows(store.conn,
     `SELECT i.item_id, i.dataset_id, i.split, i.split_index, i.label FROM items i WHERE i.item_id IN (${itemIds.join(',')})`);
   const byId = new Map(rows.map((r) => [Number(r.item_id), r]));
@@ -120,8 +123,6 @@ async function computeAndStore(store: Store, checkpointId: number, itemIds: numb
   if (datasetIds.size > 1) throw badInput('items: saliency maps are computed for items of one data set at a time');
   const ds = await getDataset(store, [...datasetIds][0]);
   const per = ds.height * ds.width * ds.channels;
-
-  // Gather pixels and true labels in request order.
   const sample = (await getSplit(store, ds.id, String(byId.get(itemIds[0])!.split))).pixels;
   const pixels = sample instanceof Uint8Array ? new Uint8Array(itemIds.length * per) : new Float32Array(itemIds.length * per);
   const classes = new Int32Array(itemIds.length);
@@ -132,13 +133,20 @@ async function computeAndStore(store: Store, checkpointId: number, itemIds: numb
     pixels.set(split.pixels.subarray(idx * per, (idx + 1) * per), i * per);
     classes[i] = Number(r.label);
   }
+  return { ds, pixels, classes, opts: { height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale } };
+}
 
+async function checkpointModel(store: Store, checkpointId: number, deps: SaliencyDeps): Promise<tf.LayersModel> {
+  const cp = await getCheckpoint(store, checkpointId);
   const modelPath = checkpointModelPath(store, cp.path);
   if (/\.onnx$/i.test(modelPath)) throw new MarginError('UNSUPPORTED', ONNX_SALIENCY_UNSUPPORTED);
-  const model = await cachedModel(store, checkpointId, modelPath, deps.load ?? defaultLoad);
-  const res = (deps.compute ?? computeSaliency)(model, pixels, classes, {
-    height: ds.height, width: ds.width, channels: ds.channels, pixelScale: ds.pixelScale,
-  });
+  return cachedModel(store, checkpointId, modelPath, deps.load ?? defaultLoad);
+}
+
+async function computeAndStore(store: Store, checkpointId: number, itemIds: number[], deps: SaliencyDeps): Promise<SaliencyMap[]> {
+  const { ds, pixels, classes, opts } = await gatherPixels(store, itemIds);
+  const model = await checkpointModel(store, checkpointId, deps);
+  const res = (deps.compute ?? computeSaliency)(model, pixels, classes, opts);
   const hw = ds.height * ds.width;
   const maps: SaliencyMap[] = [];
   for (let i = 0; i < itemIds.length; i++) {
@@ -151,6 +159,23 @@ async function computeAndStore(store: Store, checkpointId: number, itemIds: numb
     }
   }
   return maps;
+}
+
+/**
+ * Saliency of one neuron (engine/neuron-saliency.ts) for some items, in request order, and the
+ * receptive field: the box where the neuron's gradient is non-zero for any of them. Not stored
+ * (one map set per neuron; a dozen items take well under a second).
+ */
+export async function neuronSaliencyMaps(
+  store: Store, checkpointId: number, itemIds: readonly number[], target: NeuronTarget, deps: SaliencyDeps = {},
+): Promise<{ maps: SaliencyMap[]; receptiveField: { top: number; left: number; height: number; width: number } | null }> {
+  if (itemIds.length === 0) return { maps: [], receptiveField: null };
+  const { ds, pixels, opts } = await gatherPixels(store, itemIds);
+  const model = await checkpointModel(store, checkpointId, deps);
+  const heat = (deps.computeNeuron ?? computeNeuronSaliency)(model, pixels, itemIds.length, target, opts);
+  const hw = ds.height * ds.width;
+  const maps = itemIds.map((itemId, i) => ({ itemId, h: ds.height, w: ds.width, values: heat.slice(i * hw, (i + 1) * hw), computed: true }));
+  return { maps, receptiveField: supportBox(heat, itemIds.length, ds.height, ds.width) };
 }
 
 /** A map as a viridis PNG (each map scaled to its own range; the longer side `size` px). */

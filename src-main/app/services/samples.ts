@@ -4,7 +4,10 @@
  */
 import type { SampleSummary, SamplerMethodName } from '../../shared/api.ts';
 import { MarginError, type ErrorPayload } from '../../shared/errors.ts';
+import { fractionTooSmall } from '../../shared/evidence.ts';
 import { getLatent, getPredictions } from '../../store/predictions.ts';
+import { queryOne } from '../../store/db.ts';
+import { extractedItems } from '../../store/index.ts';
 import { insertSample, listSamples } from '../../store/samples.ts';
 import type { Store } from '../../store/project.ts';
 import { runWorkerTask } from '../workers/run-worker.ts';
@@ -46,6 +49,21 @@ export function runSamplerInWorker(data: SamplerWorkerData, opts: { signal?: Abo
   });
 }
 
+/**
+ * Checks a sample request before its job starts (so a bad fraction is refused as the request's
+ * own error): the model and checkpoint exist, and the fraction yields at least one item per class
+ * of the checkpoint's items with latent vectors. The job checks again on the data it reads.
+ */
+export async function checkSampleRequest(store: Store, r: SampleRequest): Promise<void> {
+  const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
+  const row = await queryOne(store.conn, 'SELECT count(*)::INTEGER AS n FROM latents WHERE checkpoint_id = $1', [checkpoint.id]);
+  const inFiles = (await extractedItems(store, checkpoint.id, model.latentLayer)).length;
+  const items = Math.max(Number(row?.n ?? 0), inFiles);
+  if (items === 0) return; // the job names the missing extraction
+  const tooSmall = fractionTooSmall(r.fraction ?? 0.05, items, model.numClasses);
+  if (tooSmall) throw new MarginError('BAD_INPUT', tooSmall, { argument: 'fraction' });
+}
+
 export async function createSample(store: Store, r: SampleRequest, opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<SampleSummary> {
   const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
   const fraction = r.fraction ?? 0.05;
@@ -59,6 +77,8 @@ export async function createSample(store: Store, r: SampleRequest, opts: { signa
   const latent = await getLatent(store, checkpoint.id);
   const pred = await getPredictions(store, checkpoint.id);
   if (latent.rows === 0) throw new MarginError('NOT_FOUND', `checkpoint ${checkpoint.label} of "${model.name}" has no latent vectors yet: run the extraction first`);
+  const tooSmall = fractionTooSmall(fraction, latent.rows, model.numClasses);
+  if (tooSmall) throw new MarginError('BAD_INPUT', tooSmall, { argument: 'fraction' });
   const params: SamplerParams = { fraction, seed, ...(j !== undefined ? { j } : {}) };
   const result = await runSamplerInWorker(
     {
