@@ -4,5 +4,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src-main/cli/main.ts');
+const { main, quietOnClosedPipes } = await import('../src-main/cli/main.ts');
+quietOnClosedPipes();
 process.exitCode = await main(process.argv.slice(2));

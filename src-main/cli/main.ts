@@ -36,6 +36,26 @@ function help(): string {
   ].join('\n');
 }
 
+/**
+ * A closed stdout (`margin info | head -1`) ends the command quietly with exit code 0 instead of
+ * an EPIPE stack trace; a closed stderr is ignored (there is nowhere left to report to). Node
+ * ignores SIGPIPE, so the closed pipe shows up as an 'error' event on the stream.
+ */
+export function quietOnClosedPipes(
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  const closed = (e: NodeJS.ErrnoException) => e?.code === 'EPIPE' || e?.code === 'ERR_STREAM_DESTROYED';
+  out.on('error', (e: NodeJS.ErrnoException) => {
+    if (closed(e)) exit(0);
+    else throw e;
+  });
+  err.on('error', (e: NodeJS.ErrnoException) => {
+    if (!closed(e)) throw e;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

@@ -18,13 +18,16 @@ import { REPO_ROOT } from '../../system/info.ts';
 import { createProject, openProject, META_FILE, type Store } from '../../store/project.ts';
 import { listDatasets } from '../../store/datasets.ts';
 import { listModels, getModel } from '../../store/models.ts';
-import { MarginError } from '../../shared/errors.ts';
+import { MarginError, badInput } from '../../shared/errors.ts';
+import { assertNotInProjectFiles } from '../../store/safe-output.ts';
 import { importIntoProject } from './datasets.ts';
 import { importModel } from './model-import.ts';
 import { extract } from './extraction.ts';
 
 export const DEMO_RESOURCES = path.join(REPO_ROOT, 'resources', 'demo');
 export const DEMO_DATASET = 'fashion-mnist';
+/** The demo project's name in its margin.json: how a re-run recognises a folder as the demo. */
+export const DEMO_PROJECT_NAME = 'Fashion-MNIST demo';
 export const DEMO_ONNX_MODEL = 'lenet5-bn-onnx';
 export const DEMO_PYTORCH_MODEL = 'lenet5-bn-pytorch';
 const DEMO_ONNX_MODELS = [
@@ -55,11 +58,48 @@ export function readDemoManifest(): Manifest {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
 }
 
+/**
+ * Whether `dir` already holds the demo (true: complete it) or nothing yet (false: make it).
+ * Refused: a folder holding another project (the demo would be imported into the user's data),
+ * a non-empty folder that is not a project, a file, and a folder inside a project's own files.
+ */
+export async function checkDemoFolder(dir: string): Promise<boolean> {
+  if (typeof dir !== 'string' || dir.trim() === '') throw badInput('--dir: give the folder to make the demo project in');
+  const abs = path.resolve(dir);
+  await assertNotInProjectFiles(abs);
+  const st = await fs.promises.stat(abs).catch(() => null);
+  if (!st) return false;
+  if (!st.isDirectory()) throw badInput(`${abs} is a file, not a folder: give a new or empty folder for the demo project`);
+  const metaPath = path.join(abs, META_FILE);
+  const meta = await fs.promises.stat(metaPath).catch(() => null);
+  if (meta) {
+    let name: unknown;
+    try {
+      if (meta.size > 64 * 1024) throw new Error('too large');
+      name = (JSON.parse(await fs.promises.readFile(metaPath, 'utf8')) as { name?: unknown })?.name;
+    } catch {
+      throw badInput(`${metaPath} is not readable Margin project metadata: ${abs} is not the demo; choose another folder for it`);
+    }
+    if (name !== DEMO_PROJECT_NAME) {
+      throw new MarginError(
+        'CONFLICT',
+        `${abs} holds the Margin project ${JSON.stringify(String(name ?? ''))}, not the demo: the demo is never added to another project; choose a new or empty folder for it`,
+        { dir: abs },
+      );
+    }
+    return true;
+  }
+  if ((await fs.promises.readdir(abs)).length > 0) {
+    throw badInput(`${abs} is not empty and holds no Margin project: the demo is made in a new or empty folder (nothing in ${abs} is touched); choose another folder`);
+  }
+  return false;
+}
+
 /** Makes (or completes) the demo project in `dir` and returns it open. */
 export async function buildDemo(dir: string, opts: { onProgress?: (p: DemoProgress) => void; signal?: AbortSignal; activationDtype?: 'float32' | 'float16' } = {}): Promise<Store> {
   const manifest = readDemoManifest();
-  const exists = fs.existsSync(path.join(dir, META_FILE));
-  const store = exists ? await openProject(dir) : await createProject(dir, { name: 'Fashion-MNIST demo' });
+  const exists = await checkDemoFolder(dir);
+  const store = exists ? await openProject(dir) : await createProject(dir, { name: DEMO_PROJECT_NAME });
   try {
     const say = (step: string, done: number, total: number) => opts.onProgress?.({ step, done, total });
     if (!(await listDatasets(store)).some((d) => d.name === DEMO_DATASET)) {

@@ -20,8 +20,7 @@ export const evaluateCommand: Command = {
       throw new MarginError('BAD_REQUEST', `--experiment must be one of ${EXPERIMENTS.join(', ')}, got ${experiment}\nusage: ${this.usage}`);
     }
     const out = requireOption(values, 'out', this.usage);
-    const seeds = numberOption(values, 'seeds', 10)!;
-    if (!Number.isInteger(seeds) || seeds < 1 || seeds > 50) throw new MarginError('BAD_REQUEST', `--seeds must be an integer from 1 to 50, got ${seeds}`);
+    const seeds = numberOption(values, 'seeds', { fallback: 10, integer: true, min: 1, max: 50 })!;
     const { EXPERIMENT_NAMES, checkExperimentOutputs, runExperiment, summaryLine, writeExperimentFiles } = await import('../../app/services/evaluate.ts');
     return withProject(values, this.usage, async (store) => {
       // The output folder is checked before the (minutes-long) run, and again when written.

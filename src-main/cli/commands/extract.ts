@@ -24,6 +24,8 @@ export const extractCommand: Command = {
       throw new MarginError('BAD_REQUEST', `--shard-size and --shared-dir go with --cluster\nusage: ${this.usage}`);
     }
     if (cluster && typeof values.sample === 'string') throw new MarginError('BAD_REQUEST', '--cluster extracts a whole split; a sample\'s members are extracted locally (drop --cluster)');
+    const workers = numberOption(values, 'workers', { integer: true, min: 0, max: 256 });
+    const shardSize = numberOption(values, 'shard-size', { integer: true, min: 1 });
     const { extract } = await import('../../app/services/extraction.ts');
     const { resolveModel } = await import('../../app/services/models.ts');
     return withProject(values, this.usage, async (store) => {
@@ -38,8 +40,8 @@ export const extractCommand: Command = {
         const r = await extract(
           store,
           {
-            model, checkpoint, layers, sample: typeof values.sample === 'string' ? values.sample : undefined, dtype, workers: numberOption(values, 'workers'),
-            cluster, shardSize: numberOption(values, 'shard-size'), sharedDir: typeof values['shared-dir'] === 'string' ? values['shared-dir'] : undefined,
+            model, checkpoint, layers, sample: typeof values.sample === 'string' ? values.sample : undefined, dtype, workers,
+            cluster, shardSize, sharedDir: typeof values['shared-dir'] === 'string' ? values['shared-dir'] : undefined,
           },
           { signal: controller.signal, onProgress: (p) => print(p.done, p.total, [p.itemsPerSecond ? `${Math.round(p.itemsPerSecond)} items/s` : '', p.etaSeconds > 0 && Number.isFinite(p.etaSeconds) ? `ETA ${Math.ceil(p.etaSeconds)} s` : '', p.message ?? ''].filter(Boolean).join(', ')) },
         );

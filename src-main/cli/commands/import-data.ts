@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { requireOption, numberOption } from '../command.ts';
+import { SEED_RANGE, requireOption, numberOption } from '../command.ts';
 import { withProject } from '../project.ts';
 import { importIntoProject, type DatasetFormat } from '../../app/services/datasets.ts';
 import { MarginError } from '../../shared/errors.ts';
@@ -22,11 +22,13 @@ export const importDataCommand: Command = {
     const path = requireOption(values, 'path', this.usage);
     const cn = values['class-names'];
     const classNames = typeof cn === 'string' ? (cn === 'fashion-mnist' || cn === 'digits' ? cn : cn.split(',').map((s) => s.trim())) : undefined;
+    const testFraction = numberOption(values, 'test-fraction', { min: 0, minExclusive: true, max: 1, maxExclusive: true });
+    const seed = numberOption(values, 'seed', SEED_RANGE);
     return withProject(values, this.usage, async (store) => {
       const t0 = performance.now();
       const r = await importIntoProject(store, {
         name, format, path, labels: typeof values.labels === 'string' ? values.labels : undefined, classNames,
-        testFraction: numberOption(values, 'test-fraction'), seed: numberOption(values, 'seed'),
+        testFraction, seed,
       });
       const splits = Object.entries(r.splits).map(([s, n]) => `${s} ${n.toLocaleString()}`).join(', ');
       console.log(`Imported data set "${name}": ${r.items.toLocaleString()} items (${splits}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

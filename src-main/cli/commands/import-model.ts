@@ -24,9 +24,10 @@ export const importModelCommand: Command = {
     if (engine !== undefined && !(ENGINE_CHOICES as readonly string[]).includes(engine)) {
       throw new MarginError('BAD_REQUEST', `--engine must be one of ${ENGINE_CHOICES.join(', ')}, got ${JSON.stringify(engine)}\nusage: ${this.usage}`);
     }
+    const ordinal = numberOption(values, 'ordinal', { integer: true, min: 0, max: 2 ** 31 - 1 });
     return withProject(values, this.usage, async (store) => {
       const r = await importModel(store, {
-        name, path, checkpoint: str('checkpoint'), ordinal: numberOption(values, 'ordinal'), dataset: str('dataset'), split: str('split'),
+        name, path, checkpoint: str('checkpoint'), ordinal, dataset: str('dataset'), split: str('split'),
         architecture: str('architecture'), latentLayer: str('latent-layer'), engine: engine as EngineChoice | undefined,
       });
       console.log(`${r.created ? 'Imported model' : 'Added checkpoint to model'} "${name}": checkpoint ${r.checkpoint}, ${r.layers} layers, ${r.totalParams.toLocaleString()} parameters, ${(r.flopsPerItem / 1e6).toFixed(2)} MFLOPs per item`);

@@ -20,8 +20,7 @@ export const saliencyCommand: Command = {
       throw new MarginError('BAD_REQUEST', `--items must be a comma-separated list of item ids (non-negative integers), got ${JSON.stringify(itemsText)}`);
     }
     const out = path.resolve(requireOption(values, 'out', this.usage));
-    const size = numberOption(values, 'size', 56)!;
-    if (!Number.isInteger(size) || size < 8 || size > 1024) throw new MarginError('BAD_REQUEST', `--size must be an integer in 8…1024 (pixels), got ${size}`);
+    const size = numberOption(values, 'size', { fallback: 56, integer: true, min: 8, max: 1024, unit: 'pixels' })!;
     const { saliencyMaps, saliencyPng, disposeSaliencyModels } = await import('../../app/services/saliency.ts');
     const { resolveCheckpoint } = await import('../../app/services/models.ts');
     const { checkOutputs, prepareOutputDir, writeOutput } = await import('../../store/safe-output.ts');

@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { requireOption, numberOption } from '../command.ts';
+import { SEED_RANGE, requireOption, numberOption } from '../command.ts';
 import { withProject } from '../project.ts';
 import { MarginError } from '../../shared/errors.ts';
 import { SAMPLER_METHODS, type SamplerMethodName } from '../../shared/api.ts';
@@ -16,12 +16,9 @@ export const sampleCommand: Command = {
     const model = requireOption(values, 'model', this.usage);
     const method = requireOption(values, 'method', this.usage) as SamplerMethodName;
     if (!SAMPLER_METHODS.includes(method)) throw new MarginError('BAD_REQUEST', `--method must be one of ${SAMPLER_METHODS.join(', ')}, got ${method}`);
-    const fraction = numberOption(values, 'fraction', 0.05)!;
-    if (!(fraction > 0 && fraction <= 1)) throw new MarginError('BAD_REQUEST', `--fraction must be in (0, 1], got ${fraction}`);
-    const j = numberOption(values, 'j');
-    if (j !== undefined && !(j >= 0 && j <= 1)) throw new MarginError('BAD_REQUEST', `--j must be in [0, 1], got ${j}`);
-    const seed = numberOption(values, 'seed', 1)!;
-    if (!Number.isInteger(seed) || seed < 0) throw new MarginError('BAD_REQUEST', `--seed must be a non-negative integer, got ${seed}`);
+    const fraction = numberOption(values, 'fraction', { fallback: 0.05, min: 0, minExclusive: true, max: 1 })!;
+    const j = numberOption(values, 'j', { min: 0, max: 1 });
+    const seed = numberOption(values, 'seed', { ...SEED_RANGE, fallback: 1 })!;
     const { createSample } = await import('../../app/services/samples.ts');
     return withProject(values, this.usage, async (store) => {
       const s = await createSample(store, {

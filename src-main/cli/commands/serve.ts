@@ -15,8 +15,7 @@ export const serveCommand: Command = {
   usage: 'margin serve [--port N] [--project DIR | --demo] [--open]',
   options: { port: { type: 'string' }, project: { type: 'string' }, demo: { type: 'boolean' }, open: { type: 'boolean' } },
   async run({ values }) {
-    const port = numberOption(values, 'port', 0)!;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new MarginError('BAD_REQUEST', `--port must be an integer in 0…65535, got ${port}`);
+    const port = numberOption(values, 'port', { fallback: 0, integer: true, min: 0, max: 65535 })!;
     if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
       throw new MarginError('BAD_INPUT', `the workbench is not built (${RENDERER_DIR} is missing): run \`npm run build:renderer\` first`);
     }

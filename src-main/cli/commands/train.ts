@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { numberOption, requireOption } from '../command.ts';
+import { SEED_RANGE, numberOption, requireOption } from '../command.ts';
 import { progressPrinter, withProject } from '../project.ts';
 import { MarginError } from '../../shared/errors.ts';
 
@@ -15,7 +15,10 @@ export const trainCommand: Command = {
     const arch = requireOption(values, 'arch', this.usage);
     if (arch !== 'lenet5-bn' && arch !== 'mlp') throw new MarginError('BAD_REQUEST', `--arch must be lenet5-bn or mlp, got ${arch}`);
     const data = requireOption(values, 'data', this.usage);
-    const epochs = numberOption(values, 'epochs');
+    const epochs = numberOption(values, 'epochs', { integer: true, min: 1, max: 1000 });
+    const batchSize = numberOption(values, 'batch', { integer: true, min: 1, max: 65536 });
+    const seed = numberOption(values, 'seed', SEED_RANGE);
+    const learningRate = numberOption(values, 'lr', { min: 0, minExclusive: true, max: 10 });
     if (epochs === undefined) throw new MarginError('BAD_REQUEST', `--epochs is required\nusage: ${this.usage}`);
     const evalSplit = values['eval-split'] === 'none' ? null : typeof values['eval-split'] === 'string' ? values['eval-split'] : undefined;
     const { trainIntoProject } = await import('../../app/services/training.ts');
@@ -34,9 +37,9 @@ export const trainCommand: Command = {
           arch, data, epochs,
           split: typeof values.split === 'string' ? values.split : undefined,
           evalSplit,
-          batchSize: numberOption(values, 'batch'),
-          seed: numberOption(values, 'seed'),
-          learningRate: numberOption(values, 'lr'),
+          batchSize,
+          seed,
+          learningRate,
           name: typeof values.name === 'string' ? values.name : undefined,
         }, {
           signal: controller.signal,
