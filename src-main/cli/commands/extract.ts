@@ -24,7 +24,7 @@ export const extractCommand: Command = {
       throw new MarginError('BAD_REQUEST', `--shard-size and --shared-dir go with --cluster\nusage: ${this.usage}`);
     }
     if (cluster && typeof values.sample === 'string') throw new MarginError('BAD_REQUEST', '--cluster extracts a whole split; a sample\'s members are extracted locally (drop --cluster)');
-    const workers = numberOption(values, 'workers', { integer: true, min: 0, max: 256 });
+    const workers = numberOption(values, 'workers', { integer: true, min: 0 }); // more than the cores: clamped by the extraction, with a note
     const shardSize = numberOption(values, 'shard-size', { integer: true, min: 1 });
     const { extract } = await import('../../app/services/extraction.ts');
     const { resolveModel } = await import('../../app/services/models.ts');
