@@ -21,8 +21,8 @@ function expectError(fn: () => unknown, code: string, re: RegExp): void {
 describe('runE1', () => {
   const rows = runE1(data, fast);
   it('one row per (randomised sampler × fraction × seed), per (deterministic × fraction), one boundary tree', () => {
-    // 5 randomised × 2 fractions × 2 seeds + 3 deterministic × 2 fractions + 1 boundary tree.
-    expect(rows.length).toBe(5 * 2 * 2 + 3 * 2 + 1);
+    // 6 randomised (query-strata included) × 2 fractions × 2 seeds + 3 deterministic × 2 fractions + 1 boundary tree.
+    expect(rows.length).toBe(6 * 2 * 2 + 3 * 2 + 1);
     expect(new Set(rows.map((r) => r.method))).toEqual(new Set(SAMPLER_METHODS));
     for (const r of rows) {
       expect(r.s1).toBeGreaterThanOrEqual(0); expect(r.s1).toBeLessThanOrEqual(1);
@@ -39,7 +39,7 @@ describe('runE1', () => {
   });
   it('fraction 1.0 gives S1 = 1 and S2 = S3 = 0 for every fraction-driven sampler (the paper\'s sanity check)', () => {
     const full = runE1(data, { seeds: 1, fractions: [1] }).filter((r) => r.method !== 'boundary-tree');
-    expect(full).toHaveLength(8);
+    expect(full).toHaveLength(9);
     for (const r of full) {
       expect(r.size).toBe(400);
       expect(r.s1).toBe(1);

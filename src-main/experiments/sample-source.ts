@@ -22,7 +22,7 @@ import type { SamplerInput, SamplerMethod, VasGeometry } from '../samplers/index
 import { validateInput } from '../samplers/validate.ts';
 
 /** Methods whose sample changes with the seed: averaged over seeds (the paper: ten times). */
-export const RANDOMISED: ReadonlySet<SamplerMethod> = new Set(['uniform', 'stratified', 'latent-grid', 'vas', 'weighted']);
+export const RANDOMISED: ReadonlySet<SamplerMethod> = new Set(['uniform', 'stratified', 'latent-grid', 'vas', 'weighted', 'query-strata']);
 /** The Algorithm-1 samplers of E3. */
 export const TWO_END_METHODS: readonly SamplerMethod[] = ['gmm-full', 'gmm-spherical', 'maxmargin'];
 

@@ -24,7 +24,10 @@ export function exactAnswers(data: ExperimentData): ExactAnswers {
 }
 
 export function samplerInput(data: ExperimentData): SamplerInput {
-  return { latent: data.latent, trueLabels: data.trueLabels, predLabels: data.predLabels, numClasses: data.numClasses };
+  return {
+    latent: data.latent, trueLabels: data.trueLabels, predLabels: data.predLabels, numClasses: data.numClasses,
+    ...(data.probabilities ? { probabilities: data.probabilities } : {}),
+  };
 }
 
 // Keyed by the latent matrix: the experiments run on the same data share one SampleSource, so

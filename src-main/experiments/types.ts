@@ -12,6 +12,8 @@ export interface ExperimentData {
   trueLabels: Int32Array;
   predLabels: Int32Array;
   numClasses: number;
+  /** Optional N × numClasses softmax probabilities of the model, rows aligned with latent (query-strata uses them). */
+  probabilities?: Matrix<Float32Array>;
   /** Full activations per layer, rows aligned with latent rows (ALL N items): what the queries read. */
   layers: Array<{ name: string; matrix: Matrix<Float32Array> }>;
 }

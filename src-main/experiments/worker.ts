@@ -19,6 +19,8 @@ export interface ExperimentWorkerData {
   trueLabels: Int32Array;
   predLabels: Int32Array;
   numClasses: number;
+  /** rows × numClasses softmax probabilities, when the checkpoint has them. */
+  probabilities?: Float32Array;
   layers: Array<{ name: string; rows: number; cols: number; data: Float32Array }>;
 }
 
@@ -39,6 +41,7 @@ if (parentPort) {
       trueLabels: d.trueLabels,
       predLabels: d.predLabels,
       numClasses: d.numClasses,
+      ...(d.probabilities ? { probabilities: { rows: d.latent.rows, cols: d.numClasses, data: d.probabilities } } : {}),
       layers: d.layers.map((l) => ({ name: l.name, matrix: { rows: l.rows, cols: l.cols, data: l.data } })),
     };
     for (const experiment of d.experiments) {

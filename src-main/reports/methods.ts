@@ -13,6 +13,7 @@ const NAMES: Record<string, string> = {
   'gmm-spherical': 'GMM (spherical)',
   maxmargin: 'MaxMargin',
   weighted: 'Weighted',
+  'query-strata': 'Query strata (Margin)',
   all: 'All items',
 };
 
@@ -27,6 +28,7 @@ const COLOURS: Record<string, string> = {
   'gmm-spherical': '#8c6bb1',
   maxmargin: '#d55e00',
   weighted: '#b8860b',
+  'query-strata': '#000000',
   all: '#333333',
 };
 const SPARE = ['#1b9e77', '#e7298a', '#66a61e', '#a6761d', '#386cb0', '#f0027f', '#bf5b17', '#666666'];

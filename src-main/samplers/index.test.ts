@@ -19,7 +19,7 @@ function expectBadInput(fn: () => unknown, re: RegExp): void {
 describe('registry', () => {
   it('has every method, keyed by its own name', () => {
     expect([...SAMPLER_METHODS].sort()).toEqual(
-      ['boundary-tree', 'gmm-full', 'gmm-spherical', 'latent-grid', 'maxmargin', 'stratified', 'uniform', 'vas', 'weighted'],
+      ['boundary-tree', 'gmm-full', 'gmm-spherical', 'latent-grid', 'maxmargin', 'query-strata', 'stratified', 'uniform', 'vas', 'weighted'],
     );
     for (const m of SAMPLER_METHODS) expect(SAMPLERS[m].method).toBe(m);
   });

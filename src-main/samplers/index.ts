@@ -9,6 +9,7 @@ import { gmmFullSampler } from './gmm-full.ts';
 import { gmmSphericalSampler } from './gmm-spherical.ts';
 import { latentGridSampler } from './latent-grid.ts';
 import { maxMarginSampler } from './maxmargin.ts';
+import { queryStrataSampler } from './query-strata.ts';
 import { stratifiedSampler } from './stratified.ts';
 import type { SampleResult, Sampler, SamplerInput, SamplerMethod, SamplerParams } from './types.ts';
 import { uniformSampler } from './uniform.ts';
@@ -24,6 +25,7 @@ export { gmmScores } from './gmm-sampler.ts';
 export { maxMarginScores } from './maxmargin.ts';
 export { DEFAULT_RATIO_CAP, weightedDraw } from './weighted.ts';
 export { targetSize } from './sampler.ts';
+export { DEFAULT_ALLOCATION_POWER, DEFAULT_BALANCE_DRAWS, queryStrataSample } from './query-strata.ts';
 export { vasInterchange } from './vas.ts';
 export { DEFAULT_MAX_TABLE_BYTES, directGeometry, pairwiseGeometry } from './vas-geometry.ts';
 export type { VasGeometry } from './vas-geometry.ts';
@@ -38,6 +40,7 @@ export const SAMPLERS: Record<SamplerMethod, Sampler> = {
   'gmm-spherical': gmmSphericalSampler,
   maxmargin: maxMarginSampler,
   weighted: weightedSampler,
+  'query-strata': queryStrataSampler,
 };
 
 export const SAMPLER_METHODS: readonly SamplerMethod[] = Object.freeze(Object.keys(SAMPLERS) as SamplerMethod[]);

@@ -40,16 +40,27 @@ export interface MaxMarginScores {
   finalEpochs: number;
 }
 
+/** The SVM's open choices (the paper names a linear SVM with Platt scaling, nothing more). */
+export interface MaxMarginSettings {
+  /** Regularisation constant C (default DEFAULT_SVM_C). */
+  c?: number;
+  /** 'squared-hinge' (default, LIBLINEAR -s 1) or 'hinge' (LIBSVM/scikit-learn's classic loss). */
+  loss?: 'squared-hinge' | 'hinge';
+  /** Feature scaling before the fit: 'zscore' (default) or 'none' (raw latent units). */
+  scaling?: 'zscore' | 'none';
+}
+export const DEFAULT_SVM_C = 0.1;
+
 export function maxMarginScores(
   input: SamplerInput, rng: Rng,
-  opts: { folds?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  opts: { folds?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; svm?: MaxMarginSettings } = {},
 ): MaxMarginScores {
   const { rows: n, cols: d } = input.latent;
   const k = input.numClasses;
   const labels = input.trueLabels;
-  const x = standardize(toF64(input.latent), n, d);
+  const x = opts.svm?.scaling === 'none' ? toF64(input.latent) : standardize(toF64(input.latent), n, d);
   const folds = Math.max(0, Math.min(opts.folds ?? PLATT_FOLDS, n));
-  const svmOpts = { random: () => rng.next() };
+  const svmOpts = { random: () => rng.next(), c: opts.svm?.c ?? DEFAULT_SVM_C, loss: opts.svm?.loss };
   const steps = folds + 1;
   let epochs = 0;
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { createRng } from '../core/rng.ts';
-import { decision, standardize, trainOneVsRest } from './svm.ts';
+import { decision, standardize, trainBinarySvm, trainOneVsRest } from './svm.ts';
 
 describe('linear SVM (dual coordinate descent)', () => {
   it('separates linearly separable multi-class data: 100 % training accuracy', () => {
@@ -30,5 +30,24 @@ describe('linear SVM (dual coordinate descent)', () => {
     expect(z[0] + z[2] + z[4]).toBeCloseTo(0, 12);
     expect((z[0] ** 2 + z[2] ** 2 + z[4] ** 2) / 3).toBeCloseTo(1, 12);
     expect(Array.from([z[1], z[3], z[5]])).toEqual([0, 0, 0]);
+  });
+  it('hinge (L1) and squared-hinge (L2) losses reach their hand-derived optima on two points', () => {
+    // x = +1 (y = +1), x = −1 (y = −1), bias feature 1. By symmetry b = 0.
+    const x = Float64Array.from([1, -1]);
+    const idx = Int32Array.from([0, 1]);
+    const y = Int8Array.from([1, -1]);
+    const rng = createRng(1);
+    const opts = { random: () => rng.next(), eps: 1e-9 };
+    // Hinge, C = 10 ≥ ½: the hard-margin solution w = 1, α = ½ each.
+    const h10 = trainBinarySvm(x, 1, idx, y, { ...opts, c: 10, loss: 'hinge' });
+    expect(h10.w[0]).toBeCloseTo(1, 6);
+    expect(h10.w[1]).toBeCloseTo(0, 6);
+    // Hinge, C = 0.1: both α at the bound C, w = 2C = 0.2.
+    const h01 = trainBinarySvm(x, 1, idx, y, { ...opts, c: 0.1, loss: 'hinge' });
+    expect(h01.w[0]).toBeCloseTo(0.2, 6);
+    for (const a of h01.alpha) expect(a).toBeCloseTo(0.1, 9);
+    // Squared hinge, C = 10: min ½w² + 2C(1 − w)² → w = 4C / (1 + 4C) = 40/41.
+    const l2 = trainBinarySvm(x, 1, idx, y, { ...opts, c: 10 });
+    expect(l2.w[0]).toBeCloseTo(40 / 41, 6);
   });
 });

@@ -14,6 +14,11 @@
 export interface LinearSvmOptions {
   /** Regularisation constant C (default 0.1: on z-scored latents it needs ~3× fewer epochs than C = 1 with the same accuracy on the benchmark). */
   c?: number;
+  /**
+   * Loss: 'squared-hinge' (L2 loss, LIBLINEAR -s 1, the default) or 'hinge' (L1 loss, LIBLINEAR -s 3,
+   * the classic SVM of LIBSVM/scikit-learn SVC): α bounded by C instead of the diagonal 1/(2C).
+   */
+  loss?: 'squared-hinge' | 'hinge';
   /** Stopping tolerance on the projected-gradient spread (LIBLINEAR's default 0.1). */
   eps?: number;
   maxIter?: number;
@@ -35,9 +40,12 @@ export function trainBinarySvm(
 ): BinarySvm {
   const C = opts.c ?? 0.1, eps = opts.eps ?? 0.1, maxIter = opts.maxIter ?? 1000;
   const m = idx.length;
-  const diag = 1 / (2 * C);
+  const hinge = opts.loss === 'hinge';
+  // L2 loss: D_ii = 1/(2C), α ∈ [0, ∞). L1 loss: D_ii = 0, α ∈ [0, C].
+  const diag = hinge ? 0 : 1 / (2 * C);
+  const upper = hinge ? C : Infinity;
   const w = new Float64Array(d + 1);
-  const alpha = alpha0 ? Float64Array.from(alpha0, (v) => Math.max(v, 0)) : new Float64Array(m);
+  const alpha = alpha0 ? Float64Array.from(alpha0, (v) => Math.min(Math.max(v, 0), upper)) : new Float64Array(m);
   const qd = new Float64Array(m);
   for (let t = 0; t < m; t++) {
     const o = idx[t] * d;
@@ -76,12 +84,20 @@ export function trainBinarySvm(
           continue;
         }
         if (g > 0) pg = 0;
+      } else if (alpha[t] >= upper) {
+        if (g < pgMinOld) {
+          activeSize--;
+          active[s] = active[activeSize]; active[activeSize] = t;
+          s--;
+          continue;
+        }
+        if (g < 0) pg = 0;
       }
       if (pg > pgMax) pgMax = pg;
       if (pg < pgMin) pgMin = pg;
       if (Math.abs(pg) > 1e-12) {
         const old = alpha[t];
-        const nv = Math.max(old - g / qd[t], 0);
+        const nv = Math.min(Math.max(old - g / qd[t], 0), upper);
         alpha[t] = nv;
         const delta = (nv - old) * yt;
         if (delta !== 0) {

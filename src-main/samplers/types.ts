@@ -14,7 +14,8 @@ export type SamplerMethod =
   | 'gmm-full'
   | 'gmm-spherical'
   | 'maxmargin'
-  | 'weighted';
+  | 'weighted'
+  | 'query-strata';
 
 export interface SamplerInput {
   /** N × d latent vectors (the model's last hidden layer), row-major. */
@@ -24,6 +25,8 @@ export interface SamplerInput {
   /** The model's predicted class of each row, in [0, numClasses). */
   predLabels: Int32Array;
   numClasses: number;
+  /** Optional n × numClasses softmax probabilities of the model (query-strata's confidence). */
+  probabilities?: Matrix<Float32Array>;
 }
 
 export interface SamplerParams {
@@ -38,6 +41,12 @@ export interface SamplerParams {
   bandwidth?: number;
   /** weighted: cap on the likelihood ratio before inverting it; default 100. */
   ratioCap?: number;
+  /** query-strata: exponent p of the allocation weights N_g^p over (true class × correct) strata; default −0.25. */
+  allocationPower?: number;
+  /** query-strata: 'confidence' (one item per stratum of the model's true-class probability, default) or 'random'. */
+  stratifyBy?: 'confidence' | 'random';
+  /** query-strata: stratified draws per stratum, the one whose latent mean is closest to the stratum's kept; default 300 (1 = none). */
+  balanceDraws?: number;
 }
 
 export interface SamplerContext {

@@ -79,4 +79,14 @@ export function validateParams(params: SamplerParams): void {
   if (ratioCap !== undefined && !(typeof ratioCap === 'number' && ratioCap > 1 && Number.isFinite(ratioCap))) {
     throw badInput(`ratioCap must be a finite number > 1, got ${ratioCap}`);
   }
+  const { allocationPower, stratifyBy, balanceDraws } = params;
+  if (balanceDraws !== undefined && !(Number.isInteger(balanceDraws) && balanceDraws >= 1 && balanceDraws <= 10000)) {
+    throw badInput(`balanceDraws must be an integer from 1 to 10000 (1 = no balancing), got ${balanceDraws}`);
+  }
+  if (allocationPower !== undefined && !(typeof allocationPower === 'number' && Number.isFinite(allocationPower) && allocationPower >= -2 && allocationPower <= 1)) {
+    throw badInput(`allocationPower must be a number in [-2, 1] (1 = proportional, 0 = equal), got ${allocationPower}`);
+  }
+  if (stratifyBy !== undefined && stratifyBy !== 'confidence' && stratifyBy !== 'random') {
+    throw badInput(`stratifyBy must be 'confidence' or 'random', got ${String(stratifyBy)}`);
+  }
 }

@@ -26,6 +26,7 @@ const modelRef = { model: name, checkpoint: z.string().trim().min(1).max(200).op
 
 export const SAMPLER_METHODS = [
   'uniform', 'stratified', 'latent-grid', 'vas', 'boundary-tree', 'gmm-full', 'gmm-spherical', 'maxmargin', 'weighted',
+  'query-strata',
 ] as const;
 export type SamplerMethodName = (typeof SAMPLER_METHODS)[number];
 

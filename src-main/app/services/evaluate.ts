@@ -174,11 +174,17 @@ export async function loadExperimentData(
   }
   const lat = sharedF32(latent.data.length);
   lat.set(latent.data);
+  let probabilities: Float32Array | undefined;
+  if (pred.probs.rows === latent.rows && pred.probs.cols === model.numClasses) {
+    probabilities = sharedF32(pred.probs.data.length);
+    probabilities.set(pred.probs.data);
+  }
   return {
     latent: { rows: latent.rows, cols: latent.cols, data: lat },
     trueLabels: pred.trueLabels,
     predLabels: pred.predicted,
     numClasses: model.numClasses,
+    ...(probabilities ? { probabilities } : {}),
     layers: out,
   };
 }

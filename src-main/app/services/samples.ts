@@ -90,6 +90,7 @@ export async function createSample(store: Store, r: SampleRequest, opts: { signa
       trueLabels: pred.trueLabels,
       predLabels: pred.predicted,
       numClasses: model.numClasses,
+      ...(pred.probs.cols === model.numClasses && pred.probs.rows === latent.rows ? { probabilities: pred.probs.data } : {}),
     },
     opts,
   );

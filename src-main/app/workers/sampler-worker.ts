@@ -15,13 +15,16 @@ export interface SamplerWorkerData {
   trueLabels: Int32Array;
   predLabels: Int32Array;
   numClasses: number;
+  /** rows × numClasses softmax probabilities (query-strata's confidence), when known. */
+  probabilities?: Float32Array;
 }
 
 const d = workerData as SamplerWorkerData;
 try {
   const result = runSampler(
     d.method,
-    { latent: { rows: d.rows, cols: d.cols, data: d.latent }, trueLabels: d.trueLabels, predLabels: d.predLabels, numClasses: d.numClasses },
+    { latent: { rows: d.rows, cols: d.cols, data: d.latent }, trueLabels: d.trueLabels, predLabels: d.predLabels, numClasses: d.numClasses,
+      ...(d.probabilities ? { probabilities: { rows: d.rows, cols: d.numClasses, data: d.probabilities } } : {}) },
     d.params,
     { onProgress: (done, total) => parentPort!.postMessage({ type: 'progress', done, total }) },
   );
