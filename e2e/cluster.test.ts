@@ -14,7 +14,10 @@ import { DASK_SCRIPT, findDaskPython } from '../src-main/cluster/dask-client.ts'
 import { openProject, type Store } from '../src-main/store/project.ts';
 import { queryRows } from '../src-main/store/db.ts';
 import { getModel } from '../src-main/store/models.ts';
-import { extract } from '../src-main/app/services/extraction.ts';
+import { ensureActivations, extract } from '../src-main/app/services/extraction.ts';
+import { clearQueryCache, runQuery } from '../src-main/app/services/queries.ts';
+import { exactOnCluster } from '../src-main/cluster/exact.ts';
+import { requests } from '../src-main/shared/api.ts';
 import { freshDir, makeDemo } from './support/browser.ts';
 
 const py = findDaskPython();
@@ -138,5 +141,35 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('answers S1/S2/S3 exactly from partial sums computed on the cluster, equal to the local answer', async () => {
+    const store = local!;
+    let tasks = 0;
+    const deps = {
+      ensureActivations, save: false,
+      exactAggregates: async (s: Store, req: Parameters<typeof exactOnCluster>[1]) => {
+        const r = await exactOnCluster(s, req, { cluster: address, shardSize: 4096 });
+        tasks += r.tasks;
+        return r;
+      },
+    };
+    // One answer per query set (each Dask task is a Node process start: keep them few).
+    const cases = [
+      { set: 'S1', layer: 'relu3', k: 10 },
+      { set: 'S2', layer: 'pool2', granularity: 'channel', subset: { trueClass: 3 } },
+      { set: 'S3', layer: 'relu3', subset: { outcome: 'incorrect' } },
+    ];
+    for (const c of cases) {
+      const params = requests['query.run'].params.parse({ model: MODEL, ...c });
+      clearQueryCache(store);
+      const here = await runQuery(store, params, { ensureActivations, save: false });
+      clearQueryCache(store);
+      const there = await runQuery(store, params, deps);
+      expect(there.answer.items).toBeGreaterThan(0);
+      expect(JSON.stringify(there.answer), `${c.set} ${c.layer}`).toBe(JSON.stringify(here.answer));
+    }
+    // 10,000 items in tasks of two 2,048-row blocks → 3 tasks for the whole split, 1 for each subset.
+    expect(tasks).toBe(5);
   });
 });

@@ -11,6 +11,7 @@ import { importDataCommand } from './commands/import-data.ts';
 import { importModelCommand } from './commands/import-model.ts';
 import { extractCommand } from './commands/extract.ts';
 import { extractShardCommand } from './commands/extract-shard.ts';
+import { exactShardCommand } from './commands/exact-shard.ts';
 import { sampleCommand, samplesCommand } from './commands/sample.ts';
 import { demoCommand } from './commands/demo.ts';
 import { reportCommand } from './commands/report.ts';
@@ -21,7 +22,7 @@ import { exportCommand } from './commands/export.ts';
 import { saliencyCommand } from './commands/saliency.ts';
 
 export const COMMANDS: Command[] = [
-  initCommand, demoCommand, importDataCommand, importModelCommand, extractCommand, extractShardCommand, trainCommand, sampleCommand, samplesCommand, queryCommand, evaluateCommand, saliencyCommand, exportCommand, reportCommand, serveCommand, infoCommand,
+  initCommand, demoCommand, importDataCommand, importModelCommand, extractCommand, extractShardCommand, exactShardCommand, trainCommand, sampleCommand, samplesCommand, queryCommand, evaluateCommand, saliencyCommand, exportCommand, reportCommand, serveCommand, infoCommand,
 ];
 
 function help(): string {

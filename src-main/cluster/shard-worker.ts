@@ -123,3 +123,50 @@ export async function runExtractShard(jobFile: string, shardId: number): Promise
   }
   return { dir: finalDir, reused: false };
 }
+
+/**
+ * `margin exact-shard --task FILE --out FILE`: a cluster task's share of an exact answer (see
+ * exact.ts): reads its rows from the project's activation files, returns one partial per block.
+ */
+export async function runExactShard(taskFile: string, outFile: string): Promise<number> {
+  const { toChannels } = await import('../queries/granularity.ts');
+  const { subsetPartials } = await import('../queries/aggregates.ts');
+  const { decodeInto, bytesPerValue } = await import('../store/activation-files.ts');
+  let t: import('./exact.ts').ExactTask;
+  try {
+    t = JSON.parse(fs.readFileSync(taskFile, 'utf8'));
+  } catch (err) {
+    throw new MarginError('BAD_INPUT', `--task: cannot read ${taskFile} (${(err as Error).message}): is the shared folder mounted on this worker?`);
+  }
+  if (t?.format !== 'margin-exact-task') throw new MarginError('BAD_INPUT', `--task: ${taskFile} is not a Margin exact-answer task`);
+  const rows = t.runs.reduce((s, r) => s + r[2], 0);
+  const rowBytes = t.units * bytesPerValue(t.dtype);
+  const data = new Float32Array(rows * t.units);
+  let at = 0;
+  for (const [file, offset, n] of t.runs) {
+    const bytes = new Uint8Array(n * rowBytes);
+    const fd = fs.openSync(path.join(t.projectDir, file), 'r');
+    try {
+      let got = 0;
+      while (got < bytes.byteLength) {
+        const k = fs.readSync(fd, bytes, got, bytes.byteLength - got, offset + got);
+        if (k === 0) throw new MarginError('INTERNAL', `${file} is shorter than its index says: re-run the extraction`);
+        got += k;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    decodeInto(bytes, t.dtype, data.subarray(at * t.units, (at + n) * t.units));
+    at += n;
+  }
+  let m: import('../core/matrix.ts').Matrix = { rows, cols: t.units, data };
+  if (t.channel) m = toChannels(m, t.shape, t.channel);
+  const partials = subsetPartials(m, undefined, t.parts);
+  for (const p of partials) {
+    if (p.sums.some((v) => !Number.isFinite(v))) throw new MarginError('BAD_INPUT', 'a row of this task has a non-finite activation (NaN or ±Infinity): re-extract the checkpoint');
+  }
+  const tmp = `${outFile}.tmp-${os.hostname()}-${process.pid}`;
+  writeFileSynced(tmp, JSON.stringify({ partials: partials.map((p) => ({ count: p.count, sums: Array.from(p.sums), maxes: p.maxes && Array.from(p.maxes), argmaxCounts: p.argmaxCounts && Array.from(p.argmaxCounts) })) }));
+  fs.renameSync(tmp, outFile);
+  return partials.length;
+}

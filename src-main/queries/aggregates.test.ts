@@ -3,6 +3,7 @@ import { createRng } from '../core/rng.ts';
 import type { Matrix } from '../core/matrix.ts';
 import {
   argmaxHistogram, argmaxPerRow, columnMax, columnMean, groupArgmaxHistogram, groupedAggregates, groupMax, groupMean, subsetAggregates, topK,
+  combineSubsetPartials, subsetPartials, SUM_BLOCK,
 } from './aggregates.ts';
 
 const m3x3: Matrix<Float32Array> = { rows: 3, cols: 3, data: new Float32Array([1, 5, 3, 4, 2, 6, 7, 8, 0]) };
@@ -159,5 +160,43 @@ describe('subsetAggregates', () => {
     expect(() => subsetAggregates(bad)).toThrow(/non-finite value \(NaN\) at row 1, column 2/);
     expect(subsetAggregates(bad, Int32Array.of(0)).count).toBe(1);
     expect(() => subsetAggregates(bad, undefined, {})).toThrow(/non-finite value \(NaN\) at row 1, column 2/);
+  });
+});
+
+describe('subsetPartials + combineSubsetPartials (cluster workers\' shares of an exact answer)', () => {
+  it('equal subsetAggregates bit for bit when the blocks are computed apart, and sums go block by block', () => {
+    const m = randomMatrix(2 * SUM_BLOCK + 777, 13, 5);
+    const rng = createRng(9);
+    const rows = Int32Array.from({ length: m.rows }, (_, i) => i).filter(() => rng.next() < 0.7);
+    for (const sel of [undefined, rows]) {
+      for (const parts of [{}, { max: true }, { argmax: true }, { max: true, argmax: true }]) {
+        const local = subsetAggregates(m, sel, parts);
+        // As workers would: each block from its own copy of its rows, then combined in order.
+        const n = sel ? sel.length : m.rows;
+        const partials = [];
+        for (let from = 0; from < n; from += SUM_BLOCK) {
+          const ids = (sel ?? Int32Array.from({ length: m.rows }, (_, i) => i)).subarray(from, Math.min(n, from + SUM_BLOCK));
+          const part: Matrix<Float32Array> = { rows: ids.length, cols: m.cols, data: new Float32Array(ids.length * m.cols) };
+          ids.forEach((r, i) => part.data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
+          partials.push(...subsetPartials(part, undefined, parts));
+        }
+        expect(partials.length).toBe(Math.ceil(n / SUM_BLOCK));
+        const combined = combineSubsetPartials(partials, parts);
+        expect(combined.count).toBe(local.count);
+        expect(Array.from(combined.mean)).toEqual(Array.from(local.mean));
+        expect(combined.max && Array.from(combined.max)).toEqual(local.max && Array.from(local.max));
+        expect(combined.histogram && Array.from(combined.histogram)).toEqual(local.histogram && Array.from(local.histogram));
+      }
+    }
+    // Block by block: the first block's running sum, plus each later block summed from zero.
+    const b0 = new Float64Array(13), b1 = new Float64Array(13), b2 = new Float64Array(13);
+    for (let r = 0; r < m.rows; r++) for (let j = 0; j < 13; j++) (r < SUM_BLOCK ? b0 : r < 2 * SUM_BLOCK ? b1 : b2)[j] += m.data[r * 13 + j];
+    expect(Array.from(subsetAggregates(m).mean)).toEqual(Array.from(b0, (v, j) => (v + b1[j] + b2[j]) / m.rows));
+  });
+
+  it('names what is wrong with bad partials', () => {
+    expect(() => combineSubsetPartials([])).toThrow(/empty/);
+    const p = subsetPartials(m3x3, undefined, {});
+    expect(() => combineSubsetPartials(p, { max: true })).toThrow(/maxima/);
   });
 });

@@ -240,26 +240,39 @@ export interface SubsetAggregates {
 }
 
 /**
- * Mean (always), column max and argmax histogram (when `parts` asks, default both) of the
- * selected rows (all rows if omitted), in one pass: the exact answer of every query set for a
- * subset. Same arithmetic as groupedAggregates with one group. Each combination of parts has
- * its own loop, so S2 / S1 by mean scan only sums and S3 skips the column-max stores. Maxima are kept in float32 for float32 input (exact,
- * half the cache traffic).
+ * Rows per summation block. Column sums are accumulated block by block (each block from zero,
+ * then added to the total in order): the answer is then the same whether one process scans all
+ * rows or cluster workers scan whole blocks and the workstation adds their partial sums in
+ * order (src-main/cluster/exact.ts) — bit for bit, not just to rounding. It is also a little
+ * more accurate than one running sum.
  */
-export function subsetAggregates(m: Matrix, rows?: Int32Array, parts: { max?: boolean; argmax?: boolean } = { max: true, argmax: true }): SubsetAggregates {
-  const n = checkSubset(m, rows, 'aggregate');
-  if (m.cols === 0) throw badInput('matrix has no columns: a layer needs at least one unit');
+export const SUM_BLOCK = 2048;
+
+export type SubsetParts = { max?: boolean; argmax?: boolean };
+
+/** One block's share of a subset scan: what cluster workers send back (see SUM_BLOCK). */
+export interface SubsetPartial {
+  count: number;
+  /** Column sums of the block's rows, accumulated from zero in row order. */
+  sums: Float64Array;
+  maxes: Float32Array | Float64Array | null;
+  /** How many rows have each column as their argmax. */
+  argmaxCounts: Float64Array | null;
+}
+
+/** Scan positions [from, to) of `rows`: sums into `sums`, column maxima into `maxes`, argmax counts into `counts`. */
+function scanRange(m: Matrix, rows: Int32Array | undefined, from: number, to: number, sums: Float64Array,
+  maxes: Float32Array | Float64Array | null, counts: Float64Array | null, wantMax: boolean): void {
   const cols = m.cols;
   const d = m.data;
-  const sums = new Float64Array(cols);
-  const wantMore = Boolean(parts.max || parts.argmax);
-  const maxes = wantMore ? (m.data instanceof Float32Array ? new Float32Array(cols) : new Float64Array(cols)).fill(-Infinity) : null;
-  const counts = wantMore ? new Float64Array(cols) : null;
   if (!maxes || !counts) {
-    sumInto(m, rows, sums);
-  } else if (!parts.max) {
+    for (let k = from; k < to; k++) {
+      const o = (rows ? rows[k] : k) * cols;
+      for (let j = 0; j < cols; j++) sums[j] += d[o + j];
+    }
+  } else if (!wantMax) {
     // S3: sums (for the NaN check) and the row argmax, without the column-max stores.
-    for (let k = 0; k < n; k++) {
+    for (let k = from; k < to; k++) {
       const o = (rows ? rows[k] : k) * cols;
       let best = d[o];
       let bi = 0;
@@ -271,7 +284,7 @@ export function subsetAggregates(m: Matrix, rows?: Int32Array, parts: { max?: bo
       counts[bi] += 1;
     }
   } else {
-    for (let k = 0; k < n; k++) {
+    for (let k = from; k < to; k++) {
       const o = (rows ? rows[k] : k) * cols;
       let best = d[o];
       let bi = 0;
@@ -283,6 +296,81 @@ export function subsetAggregates(m: Matrix, rows?: Int32Array, parts: { max?: bo
       }
       counts[bi] += 1;
     }
+  }
+}
+
+function newMaxes(m: Matrix): Float32Array | Float64Array {
+  return (m.data instanceof Float32Array ? new Float32Array(m.cols) : new Float64Array(m.cols)).fill(-Infinity);
+}
+
+/**
+ * The partials of the selected rows (all rows if omitted), one per SUM_BLOCK positions of the
+ * scan: a cluster worker's share of an exact answer. `combineSubsetPartials` of the partials of
+ * all blocks, in order, equals `subsetAggregates` of all the rows.
+ */
+export function subsetPartials(m: Matrix, rows?: Int32Array, parts: SubsetParts = { max: true, argmax: true }): SubsetPartial[] {
+  const n = checkSubset(m, rows, 'aggregate');
+  if (m.cols === 0) throw badInput('matrix has no columns: a layer needs at least one unit');
+  const wantMore = Boolean(parts.max || parts.argmax);
+  const out: SubsetPartial[] = [];
+  for (let from = 0; from < n; from += SUM_BLOCK) {
+    const to = Math.min(n, from + SUM_BLOCK);
+    const p: SubsetPartial = { count: to - from, sums: new Float64Array(m.cols), maxes: parts.max ? newMaxes(m) : null, argmaxCounts: wantMore ? new Float64Array(m.cols) : null };
+    scanRange(m, rows, from, to, p.sums, wantMore ? (p.maxes ?? newMaxes(m)) : null, p.argmaxCounts, Boolean(parts.max));
+    if (!parts.argmax) p.argmaxCounts = null;
+    out.push(p);
+  }
+  return out;
+}
+
+/** Adds block partials (in scan order) into the answer subsetAggregates gives for the same rows. */
+export function combineSubsetPartials(partials: readonly SubsetPartial[], parts: SubsetParts = { max: true, argmax: true }): SubsetAggregates {
+  if (!Array.isArray(partials) || partials.length === 0) throw badInput('partials is empty: the aggregate of an empty subset is undefined; check the subset filter');
+  const cols = partials[0].sums.length;
+  const total = new Float64Array(cols);
+  const max = parts.max ? new Float64Array(cols).fill(-Infinity) : null;
+  const hist = parts.argmax ? new Float64Array(cols) : null;
+  let n = 0;
+  for (const p of partials) {
+    if (p.sums.length !== cols) throw badInput(`partials disagree on the number of columns (${p.sums.length} vs ${cols})`);
+    n += p.count;
+    for (let j = 0; j < cols; j++) total[j] += p.sums[j];
+    if (max) {
+      if (!p.maxes) throw badInput('a partial lacks column maxima that were asked for');
+      for (let j = 0; j < cols; j++) if (p.maxes[j] > max[j]) max[j] = p.maxes[j];
+    }
+    if (hist) {
+      if (!p.argmaxCounts) throw badInput('a partial lacks argmax counts that were asked for');
+      for (let j = 0; j < cols; j++) hist[j] += p.argmaxCounts[j];
+    }
+  }
+  if (hasNonFinite(total)) throw badInput('the layer has a non-finite activation (NaN or ±Infinity) among the subset\'s rows: re-extract the checkpoint');
+  for (let j = 0; j < cols; j++) total[j] /= n;
+  if (hist) for (let j = 0; j < cols; j++) hist[j] /= n;
+  return { count: n, mean: total, max, histogram: hist };
+}
+
+/**
+ * Mean (always), column max and argmax histogram (when `parts` asks, default both) of the
+ * selected rows (all rows if omitted), in one pass: the exact answer of every query set for a
+ * subset. Same arithmetic as groupedAggregates with one group, except that the column sums go
+ * block by block (SUM_BLOCK). Each combination of parts has its own loop, so S2 / S1 by mean
+ * scan only sums and S3 skips the column-max stores. Maxima are kept in float32 for float32
+ * input (exact, half the cache traffic).
+ */
+export function subsetAggregates(m: Matrix, rows?: Int32Array, parts: SubsetParts = { max: true, argmax: true }): SubsetAggregates {
+  const n = checkSubset(m, rows, 'aggregate');
+  if (m.cols === 0) throw badInput('matrix has no columns: a layer needs at least one unit');
+  const cols = m.cols;
+  const sums = new Float64Array(cols);
+  const block = new Float64Array(cols);
+  const wantMore = Boolean(parts.max || parts.argmax);
+  const maxes = wantMore ? newMaxes(m) : null;
+  const counts = wantMore ? new Float64Array(cols) : null;
+  for (let from = 0; from < n; from += SUM_BLOCK) {
+    if (from > 0) block.fill(0);
+    scanRange(m, rows, from, Math.min(n, from + SUM_BLOCK), from === 0 ? sums : block, maxes, counts, Boolean(parts.max));
+    if (from > 0) for (let j = 0; j < cols; j++) sums[j] += block[j];
   }
   // A NaN never wins a comparison but poisons its column's sum: report it from there.
   if (hasNonFinite(sums)) throwNonFinite(m, rows, 'matrix');

@@ -2,7 +2,7 @@
 export { toChannels } from './granularity.ts';
 export type { ChannelReduce } from './granularity.ts';
 export {
-  argmaxHistogram, argmaxPerRow, columnMax, columnMean, groupArgmaxHistogram, groupedAggregates, groupMax, groupMean, subsetAggregates, topK,
+  argmaxHistogram, argmaxPerRow, columnMax, columnMean, groupArgmaxHistogram, groupedAggregates, groupMax, groupMean, subsetAggregates, subsetPartials, combineSubsetPartials, SUM_BLOCK, topK,
 } from './aggregates.ts';
 export type { GroupedAggregates, SubsetAggregates } from './aggregates.ts';
 export { cosineDistance, jensenShannonDistance, precisionAtK } from './metrics.ts';

@@ -75,6 +75,13 @@ export interface QueryDeps {
   signal?: AbortSignal;
   /** Save each answer with saveQueryResult, in the background (default true; skipped on a read-only store). */
   save?: boolean;
+  /**
+   * Computes an exact answer's aggregates elsewhere instead of scanning here (a Dask cluster:
+   * src-main/cluster/exact.ts); must equal subsetAggregates over the same rows in the same order.
+   */
+  exactAggregates?: (store: Store, req: {
+    checkpointId: number; layer: LayerInfo; channel: 'mean' | 'max' | null; itemIds: Int32Array; parts: { max?: boolean; argmax?: boolean };
+  }) => Promise<SubsetAggregates>;
 }
 
 /** Bootstrap settings for sample answers without a known exact answer. */
@@ -511,8 +518,9 @@ export async function runQuery(store: Store, params: RunParams, deps: QueryDeps)
     const hit = cacheOf(store).exact.get(exactKey);
     const cached = hit && hit.version === version ? hit.agg : null;
     if (cached && (!parts.max || cached.max) && (!parts.argmax || cached.histogram)) return cached;
-    const src = await rowSource(store, ck.id, layer, cm, st, rows, channel);
-    const fresh = subsetAggregates(src.matrix, src.rows, parts);
+    const fresh = deps.exactAggregates
+      ? await deps.exactAggregates(store, { checkpointId: ck.id, layer, channel, itemIds: Int32Array.from(rows, (r) => cm.preds.itemIds[r]), parts })
+      : await rowSource(store, ck.id, layer, cm, st, rows, channel).then((src) => subsetAggregates(src.matrix, src.rows, parts));
     const agg = cached ? { ...cached, max: fresh.max ?? cached.max, histogram: fresh.histogram ?? cached.histogram } : fresh;
     const bytes = agg.mean.byteLength + (agg.max?.byteLength ?? 0) + (agg.histogram?.byteLength ?? 0) + 256;
     cacheOf(store).exact.set(exactKey, { version, agg }, bytes);

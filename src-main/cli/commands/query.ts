@@ -14,12 +14,13 @@ export const queryCommand: Command = {
   name: 'query',
   summary: 'Answer S1 (top-K neurons), S2 (mean activation) or S3 (argmax distribution) for a subset, exactly or from a sample',
   usage:
-    'margin query --project DIR --model NAME --set S1|S2|S3 --layer L [--checkpoint C] [--class C] [--predicted C] [--outcome correct|incorrect|all] [--sample NAME] [--k K] [--by mean|max] [--granularity unit|channel] [--reduce mean|max] [--json]',
+    'margin query --project DIR --model NAME --set S1|S2|S3 --layer L [--checkpoint C] [--class C] [--predicted C] [--outcome correct|incorrect|all] [--sample NAME] [--k K] [--by mean|max] [--granularity unit|channel] [--reduce mean|max] [--json]\n'
+    + '       [--cluster local:N|tcp://HOST:PORT [--shard-size K]]   exact answers from partial sums computed on a Dask cluster (docs/cluster.md)',
   options: {
     project: { type: 'string' }, model: { type: 'string' }, set: { type: 'string' }, layer: { type: 'string' },
     checkpoint: { type: 'string' }, class: { type: 'string' }, predicted: { type: 'string' }, outcome: { type: 'string' },
     sample: { type: 'string' }, k: { type: 'string' }, by: { type: 'string' }, granularity: { type: 'string' },
-    reduce: { type: 'string' }, json: { type: 'boolean' },
+    reduce: { type: 'string' }, json: { type: 'boolean' }, cluster: { type: 'string' }, 'shard-size': { type: 'string' },
   },
   async run({ values }) {
     const raw = {
@@ -45,7 +46,12 @@ export const queryCommand: Command = {
       throw new MarginError('BAD_REQUEST', `${describeIssues(issues)}\nusage: ${this.usage}`);
     }
     return withProject(values, this.usage, async (store) => {
-      const result = await runQuery(store, parsed.data, { ensureActivations });
+      const cluster = str(values.cluster);
+      const shardSize = numberOption(values, 'shard-size');
+      const exactAggregates = cluster
+        ? async (s: typeof store, req: import('../../cluster/exact.ts').ExactRequest) => (await import('../../cluster/exact.ts')).exactOnCluster(s, req, { cluster, shardSize })
+        : undefined;
+      const result = await runQuery(store, parsed.data, { ensureActivations, exactAggregates });
       await flushQueryResults(store);
       console.log(values.json ? JSON.stringify(result, null, 2) : summary(result));
       return 0;

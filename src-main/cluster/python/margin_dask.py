@@ -41,7 +41,7 @@ def run_shard(argv, result, env_extra):
     t0 = _time.time()
     env = dict(_os.environ)
     env.update(env_extra or {})
-    if _os.path.isdir(result) and _os.path.exists(_os.path.join(result, "manifest.json")):
+    if _os.path.isfile(result) or (_os.path.isdir(result) and _os.path.exists(_os.path.join(result, "manifest.json"))):
         # Already computed (a retry after the result was written, or a second delivery).
         return {"result": result, "seconds": 0.0, "host": _socket.gethostname(), "reused": True}
     p = _subprocess.run(argv, env=env, stdout=_subprocess.DEVNULL, stderr=_subprocess.PIPE)
