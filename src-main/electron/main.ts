@@ -23,7 +23,8 @@ const RENDERER_DIR = join(REPO_ROOT, 'out', 'renderer');
 /** The electron-vite dev server, only in an unpackaged app; production ignores the variable. */
 const devOrigin = devRendererOrigin(process.env.ELECTRON_RENDERER_URL, electronApp.isPackaged);
 
-// Before `ready`: margin:// behaves like https (standard, secure origin, fetch), nothing more.
+// Before `ready`: margin:// behaves like https (standard, secure origin, fetch), nothing more. The
+// page's module scripts are same-origin; corsEnabled stays unset so no other origin can read it.
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 electronApp.enableSandbox();
 
