@@ -98,7 +98,16 @@ export interface CheckpointSummary {
   engineNote: string | null;
   /** ONNX imports: how the data set's images map onto the model's input (layout, scaling, channel order). */
   inputMapping: string | null;
-  extracted: { predictions: number; latents: number; layers: Array<{ layer: string; items: number; bytes: number; dtype: string }> };
+  extracted: {
+    predictions: number;
+    latents: number;
+    /**
+     * damagedItems: of `items`, those whose rows are lost (an activation file shorter than its
+     * index: deleted, truncated); `damage` says which file and how (null = intact). Extracting the
+     * checkpoint again recomputes exactly them.
+     */
+    layers: Array<{ layer: string; items: number; bytes: number; dtype: string; damagedItems: number; damage: string | null }>;
+  };
 }
 
 export interface ModelSummary {

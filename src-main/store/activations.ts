@@ -8,6 +8,7 @@ import { MarginError, badInput } from '../shared/errors.ts';
 import type { Matrix } from '../core/matrix.ts';
 import { queryRows } from './db.ts';
 import { bytesPerValue, decodeInto, listChunks, openForRead, readBytes } from './activation-files.ts';
+import { assertIntact } from './activation-damage.ts';
 import type { ChunkRecord } from './activation-files.ts';
 import type { CachedLayer, Store } from './project.ts';
 import fs from 'node:fs';
@@ -51,7 +52,13 @@ export async function readActivations(
     const chunks = await listChunks(store, checkpointId, layer);
     if (chunks.length === 0) await explainNothingExtracted(store, checkpointId, layer, itemIds);
     const totalRows = chunks.reduce((s, c) => s + c.itemIds.length, 0);
-    if (itemIds && itemIds.length < totalRows * ROW_READ_SHARE) return readRows(store, chunks, itemIds, checkpointId, layer);
+    if (itemIds && itemIds.length < totalRows * ROW_READ_SHARE) {
+      // only the chunks holding asked items need to be whole
+      const asked = new Set(itemIds);
+      await assertIntact(store, checkpointId, layer, chunks.filter((c) => c.itemIds.some((id) => asked.has(id))));
+      return readRows(store, chunks, itemIds, checkpointId, layer);
+    }
+    await assertIntact(store, checkpointId, layer, chunks);
     return loadAndCache(store, checkpointId, layer, chunks);
   });
   if ('matrix' in loaded) return itemIds ? gather(loaded, itemIds, checkpointId, layer) : { ...loaded.matrix, itemIds: loaded.itemIds };
@@ -86,6 +93,7 @@ export async function activationView(store: Store, checkpointId: number, layer: 
     full = await store.lock.run(async () => {
       const chunks = await listChunks(store, checkpointId, layer);
       if (chunks.length === 0) await explainNothingExtracted(store, checkpointId, layer, itemIds);
+      await assertIntact(store, checkpointId, layer, chunks);
       return loadAndCache(store, checkpointId, layer, chunks);
     });
   }

@@ -1,6 +1,7 @@
 /** A summary of everything in a project: what the workbench's project page and `margin info` show. */
 import { queryRows } from './db.ts';
 import { listDatasets } from './datasets.ts';
+import { describeDamage, findDamage } from './activation-damage.ts';
 import type { DatasetSummary } from './datasets.ts';
 import type { Store } from './project.ts';
 
@@ -13,6 +14,10 @@ export interface LayerExtraction {
   items: number;
   bytes: number;
   dtypes: string[];
+  /** Of `items`: those whose rows are lost because a file is shorter than its index (0 = intact). */
+  damagedItems: number;
+  /** What is damaged, in words (null = intact); `margin extract` of the checkpoint recomputes them. */
+  damage: string | null;
 }
 
 export interface CheckpointExtraction {
@@ -53,6 +58,8 @@ export async function projectInfo(store: Store): Promise<ProjectInfo> {
     `SELECT checkpoint_id, layer, sum(row_count)::BIGINT AS items, sum(byte_length)::BIGINT AS bytes, list(DISTINCT dtype ORDER BY dtype) AS dtypes
      FROM activation_chunks GROUP BY ALL`);
   const samples = await queryRows(conn, 'SELECT count(*)::INTEGER AS n FROM samples');
+  const damage = await findDamage(store); // a stat per activation file
+  store.damage = damage;
   const countOf = (rows: Record<string, unknown>[], id: number) => Number(rows.find((r) => r.checkpoint_id === id)?.n ?? 0);
   let activationBytes = 0;
   for (const a of acts) activationBytes += Number(a.bytes);
@@ -76,10 +83,12 @@ export async function projectInfo(store: Store): Promise<ProjectInfo> {
           layers: names.map((name) => {
             const l = modelLayers.find((x) => x.name === name);
             const a = acts.find((x) => x.checkpoint_id === id && x.layer === name);
+            const d = damage.find((x) => x.checkpointId === id && x.layer === name);
             return {
               name, className: l ? String(l.class_name) : '', shape: l ? (l.shape as number[]).map(Number) : [],
               units: l ? Number(l.units) : 0, items: Number(a?.items ?? 0), bytes: Number(a?.bytes ?? 0),
               dtypes: a ? (a.dtypes as string[]) : [],
+              damagedItems: d?.items ?? 0, damage: d ? describeDamage(d) : null,
             };
           }),
         };

@@ -13,6 +13,7 @@ import { LruCache } from './lru-cache.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
 import { recoverActivationFiles } from './activation-files.ts';
 import { removeInterruptedImports } from './models.ts';
+import { findDamage, type LayerDamage } from './activation-damage.ts';
 import type { Matrix } from '../core/matrix.ts';
 
 export const PROJECT_FORMAT = 'margin-project';
@@ -46,6 +47,11 @@ export interface Store {
   readonly lock: Lock;
   /** Decoded activation matrices, keyed `ckpt/<id>/<layer>`; invalidated on every write to that key. */
   readonly cache: LruCache<CachedLayer>;
+  /**
+   * Activation layers whose files are shorter than their index says (activation-damage.ts), as
+   * found when the project was opened; projectInfo and extraction refresh it.
+   */
+  damage: LayerDamage[];
   close(): Promise<void>;
 }
 
@@ -123,6 +129,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     now: opts.now ?? Date.now,
     lock,
     cache: new LruCache<CachedLayer>(opts.cacheBytes ?? DEFAULT_CACHE_BYTES),
+    damage: [],
     close: async () => {
       if (closed) return;
       closed = true;
@@ -143,6 +150,9 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
       await recoverActivationFiles(store);
       await removeInterruptedImports(abs);
     }
+    // files shorter than their index (deleted, truncated): found now, reported by projectInfo,
+    // refused by reads, recomputed by the next extraction of the checkpoint
+    store.damage = await findDamage(store);
   } catch (err) {
     await store.close();
     throw err;

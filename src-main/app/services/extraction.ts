@@ -8,7 +8,9 @@ import { createRunner } from '../../engine/runner.ts';
 import { getSplit } from '../../store/datasets.ts';
 import { getDataset } from '../../store/datasets.ts';
 import { runExtraction, type ExtractionResult } from '../../store/extract-job.ts';
-import { extractedItems } from '../../store/activations.ts';
+import { extractedItems, invalidateActivations } from '../../store/activations.ts';
+import { describeDamage, repairDamage } from '../../store/activation-damage.ts';
+import { withCheckpointWriter } from '../../store/activation-appender.ts';
 import { predictedItems } from '../../store/predictions.ts';
 import { getSample, listSamples } from '../../store/samples.ts';
 import type { Store } from '../../store/project.ts';
@@ -53,6 +55,11 @@ export interface ExtractOutcome extends ExtractionResult {
   engine: string;
   /** What was adjusted rather than refused, e.g. workers clamped to the cores available. */
   notes: string[];
+  /**
+   * Damaged layers found before this run (files shorter than their index): their lost items were
+   * dropped from the index and computed again by this run (whole-split runs; a sample's run only its members).
+   */
+  repaired: Array<{ layer: string; items: number; damage: string }>;
 }
 
 export function modelDataset(model: ModelDetail): { datasetId: number; split: string } {
@@ -158,7 +165,16 @@ export async function openRunner(plan: RunnerPlan, common: { pixels: Uint8Array 
 export async function extract(store: Store, r: ExtractRequest, opts: { onProgress?: (p: ExtractProgress) => void; signal?: AbortSignal } = {}): Promise<ExtractOutcome> {
   const { workers, note } = clampWorkers(r.workers);
   const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
-  const layers = resolveLayers(model.layers, r.layers ?? 'main');
+  const asked = resolveLayers(model.layers, r.layers ?? 'main');
+  // Heal first: damaged chunks (files shorter than their index) leave the index, so their items
+  // are missing again, and their layers are extracted along with the ones asked for.
+  const damage = store.readOnly ? [] : await withCheckpointWriter(store, checkpoint.id, () => repairDamage(store, checkpoint.id));
+  if (damage.length > 0) {
+    invalidateActivations(store, checkpoint.id);
+    store.damage = store.damage.filter((d) => d.checkpointId !== checkpoint.id);
+  }
+  const repaired = damage.map((d) => ({ layer: d.layer, items: d.items, damage: describeDamage(d) }));
+  const layers = [...asked, ...damage.map((d) => d.layer).filter((l) => !asked.includes(l) && model.layers.some((x) => x.name === l))];
   let itemIds: Int32Array | undefined;
   if (r.sample) {
     const s = (await listSamples(store, model.id)).find((x) => x.name === r.sample);
@@ -172,10 +188,10 @@ export async function extract(store: Store, r: ExtractRequest, opts: { onProgres
       cluster: r.cluster, shardSize: r.shardSize, sharedDir: r.sharedDir, dtype: r.dtype, signal: opts.signal,
       onProgress: (p) => opts.onProgress?.({ done: p.done, total: p.total, itemsPerSecond: p.itemsPerSecond, etaSeconds: p.etaSeconds, message: `shards ${p.shardsDone}/${p.shards}: ${p.message}` }),
     });
-    return { ...res, model: model.name, checkpoint: checkpoint.label, layers, notes: note ? [note] : [] };
+    return { ...res, model: model.name, checkpoint: checkpoint.label, layers, notes: note ? [note] : [], repaired };
   }
   const res = await extractItems(store, model, checkpoint, layers, itemIds, { ...r, workers, ...opts });
-  return { ...res, model: model.name, checkpoint: checkpoint.label, layers, notes: note ? [note] : [] };
+  return { ...res, model: model.name, checkpoint: checkpoint.label, layers, notes: note ? [note] : [], repaired };
 }
 
 /**

@@ -53,7 +53,9 @@ export async function buildProjectInfo(store: Store, isDemo: boolean): Promise<P
           extracted: {
             predictions: c.predictions,
             latents: c.latents,
-            layers: c.layers.filter((l) => l.items > 0).map((l) => ({ layer: l.name, items: l.items, bytes: l.bytes, dtype: l.dtypes.join('+') })),
+            layers: c.layers.filter((l) => l.items > 0).map((l) => ({
+              layer: l.name, items: l.items, bytes: l.bytes, dtype: l.dtypes.join('+'), damagedItems: l.damagedItems, damage: l.damage,
+            })),
           },
         })),
       };

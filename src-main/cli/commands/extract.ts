@@ -46,6 +46,7 @@ export const extractCommand: Command = {
           { signal: controller.signal, onProgress: (p) => print(p.done, p.total, [p.itemsPerSecond ? `${Math.round(p.itemsPerSecond)} items/s` : '', p.etaSeconds > 0 && Number.isFinite(p.etaSeconds) ? `ETA ${Math.ceil(p.etaSeconds)} s` : '', p.message ?? ''].filter(Boolean).join(', ')) },
         );
         for (const n of r.notes) console.error(`note: ${n}`);
+        for (const d of r.repaired) console.log(`repaired layer ${d.layer} of ${r.model} @ ${r.checkpoint}: ${d.damage}; those items were extracted again`);
         console.log(`${r.model} @ ${r.checkpoint}: ${r.computed.toLocaleString()} items computed, ${r.skipped.toLocaleString()} already stored, layers ${r.layers.join(', ')} (${r.engine}, ${r.seconds.toFixed(1)} s${r.seconds > 0 && r.computed > 0 ? `, ${Math.round(r.computed / r.seconds)} items/s` : ''})`);
       }
       return 0;

@@ -53,6 +53,9 @@ export const infoCommand: Command = {
         for (const c of m.checkpoints) {
           const acts = c.extracted.layers.map((l) => `${l.layer} ${l.items.toLocaleString()} (${bytes(l.bytes)})`).join(', ');
           console.log(`    ${c.label}: test accuracy ${c.testAccuracy == null ? '—' : c.testAccuracy.toFixed(4)}, predictions ${c.extracted.predictions.toLocaleString()}, latents ${c.extracted.latents.toLocaleString()}${acts ? `, activations ${acts}` : ''}`);
+          for (const l of c.extracted.layers.filter((x) => x.damagedItems > 0)) {
+            console.log(`      DAMAGED layer ${l.layer}: ${l.damage}; recompute with: margin extract --project ${JSON.stringify(p.project.dir)} --model ${JSON.stringify(m.name)} --checkpoint ${JSON.stringify(c.label)}`);
+          }
         }
       }
     }
