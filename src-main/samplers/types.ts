@@ -41,6 +41,14 @@ export interface SamplerParams {
   bandwidth?: number;
   /** weighted: cap on the likelihood ratio before inverting it; default 100. */
   ratioCap?: number;
+  /** weighted: 'global' (one πps draw over all items, default) or 'per-group' (f·|group| per SVM-predicted group). */
+  weightedAllocation?: 'global' | 'per-group';
+  /** maxmargin / weighted: SVM regularisation C (default 1). */
+  svmC?: number;
+  /** maxmargin / weighted: 'squared-hinge' (default, LIBLINEAR -s 1) or 'hinge' (LIBSVM's). */
+  svmLoss?: 'squared-hinge' | 'hinge';
+  /** maxmargin / weighted: feature scaling before the SVM, 'zscore' (default) or 'none'. */
+  svmScaling?: 'zscore' | 'none';
   /** query-strata: exponent p of the allocation weights N_g^p over (true class × correct) strata; default −0.25. */
   allocationPower?: number;
   /** query-strata: 'confidence' (one item per stratum of the model's true-class probability, default) or 'random'. */

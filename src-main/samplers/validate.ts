@@ -79,7 +79,19 @@ export function validateParams(params: SamplerParams): void {
   if (ratioCap !== undefined && !(typeof ratioCap === 'number' && ratioCap > 1 && Number.isFinite(ratioCap))) {
     throw badInput(`ratioCap must be a finite number > 1, got ${ratioCap}`);
   }
-  const { allocationPower, stratifyBy, balanceDraws } = params;
+  const { allocationPower, stratifyBy, balanceDraws, svmC, svmLoss, svmScaling, weightedAllocation } = params;
+  if (weightedAllocation !== undefined && weightedAllocation !== 'global' && weightedAllocation !== 'per-group') {
+    throw badInput(`weightedAllocation must be 'global' or 'per-group', got ${String(weightedAllocation)}`);
+  }
+  if (svmC !== undefined && !(typeof svmC === 'number' && Number.isFinite(svmC) && svmC > 0)) {
+    throw badInput(`svmC must be a positive finite number (default 1), got ${svmC}`);
+  }
+  if (svmLoss !== undefined && svmLoss !== 'hinge' && svmLoss !== 'squared-hinge') {
+    throw badInput(`svmLoss must be 'hinge' or 'squared-hinge', got ${String(svmLoss)}`);
+  }
+  if (svmScaling !== undefined && svmScaling !== 'zscore' && svmScaling !== 'none') {
+    throw badInput(`svmScaling must be 'zscore' or 'none', got ${String(svmScaling)}`);
+  }
   if (balanceDraws !== undefined && !(Number.isInteger(balanceDraws) && balanceDraws >= 1 && balanceDraws <= 10000)) {
     throw badInput(`balanceDraws must be an integer from 1 to 10000 (1 = no balancing), got ${balanceDraws}`);
   }

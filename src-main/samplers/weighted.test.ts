@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { createRng } from '../core/rng.ts';
-import { inclusionProbabilities, systematicSample, weightedSampler } from './weighted.ts';
+import { inclusionProbabilities, systematicSample, weightedDrawPerGroup, weightedSampler } from './weighted.ts';
+import { largestRemainder } from './allocate.ts';
 import { small } from './test-data.ts';
 
 describe('inclusion probabilities and systematic πps', () => {
@@ -38,5 +39,31 @@ describe('weighted sampler', () => {
     expect(est / 10).toBeLessThan(800 * 1.2);
     expect(r.diagnostics.ratioCap).toBe(100);
     expect(() => weightedSampler.run(input, { fraction: 0.1, seed: 1, ratioCap: 0.5 }, { rng: createRng(1) })).toThrow(/ratioCap must be a finite number > 1/);
+  });
+});
+
+describe('weighted per-group allocation', () => {
+  it('draws round(f·|group|) per group (largest remainder) with in-group weights summing to ≈ the group', () => {
+    const rng = createRng(2);
+    const n = 300, groups = 3;
+    const group = Int32Array.from({ length: n }, (_, i) => (i < 40 ? 0 : i < 140 ? 1 : 2));
+    const logRatio = Float64Array.from({ length: n }, () => rng.normal() * 2);
+    const r = weightedDrawPerGroup(group, logRatio, groups, 30, 100, createRng(1));
+    expect(r.members.length).toBe(30);
+    const want = largestRemainder([40, 100, 160], 30);
+    const got = [0, 0, 0];
+    const wsum = [0, 0, 0];
+    r.members.forEach((i, t) => { got[group[i]]++; wsum[group[i]] += r.weights[t]; });
+    expect(got).toEqual(Array.from(want));
+    for (let t = 1; t < r.members.length; t++) expect(r.members[t]).toBeGreaterThan(r.members[t - 1]);
+    // Each weight is 1/π within its group, π ≤ 1.
+    for (const w of r.weights) expect(w).toBeGreaterThanOrEqual(1);
+  });
+  it('is selected by the sampler parameter and validated', () => {
+    const input = small(7, 600);
+    const r = weightedSampler.run(input, { fraction: 0.1, seed: 1, weightedAllocation: 'per-group' }, { rng: createRng(1) });
+    expect(r.members.length).toBe(60);
+    expect(r.params.allocation).toBe('per-group');
+    expect(() => weightedSampler.run(input, { fraction: 0.1, seed: 1, weightedAllocation: 'x' as 'global' }, { rng: createRng(1) })).toThrow(/weightedAllocation must be 'global' or 'per-group'/);
   });
 });

@@ -13,7 +13,8 @@
  */
 import type { Rng } from '../core/rng.ts';
 import { shuffleInPlace } from '../core/rng.ts';
-import { maxMarginScores } from './maxmargin.ts';
+import { largestRemainder } from './allocate.ts';
+import { DEFAULT_SVM_C, maxMarginScores } from './maxmargin.ts';
 import { makeSampler, targetSize } from './sampler.ts';
 
 export const DEFAULT_RATIO_CAP = 100;
@@ -90,15 +91,47 @@ export function weightedDraw(
   return { members, weights, minPi, maxPi };
 }
 
+/**
+ * Per-group variant (`allocation: 'per-group'`): like Algorithm 1's deterministic selection, each
+ * SVM-predicted group gets round(f·|group|) items (largest remainder, total = size), drawn by
+ * systematic πps ∝ 1/ratio WITHIN the group; weights 1/π within the group (π exact per group).
+ */
+export function weightedDrawPerGroup(
+  group: Int32Array, logRatio: Float64Array, numGroups: number, size: number, cap: number, rng: Rng,
+): { members: Int32Array; weights: Float64Array; minPi: number; maxPi: number } {
+  const N = logRatio.length;
+  const sizes = new Int32Array(numGroups);
+  for (let i = 0; i < N; i++) sizes[group[i]]++;
+  const alloc = largestRemainder(sizes, size);
+  const pairs: Array<[number, number]> = [];
+  let minPi = Infinity, maxPi = 0;
+  for (let g = 0; g < numGroups; g++) {
+    if (alloc[g] === 0) continue;
+    const rows: number[] = [];
+    for (let i = 0; i < N; i++) if (group[i] === g) rows.push(i);
+    const sub = weightedDraw(Float64Array.from(rows, (i) => logRatio[i]), alloc[g], cap, rng);
+    sub.members.forEach((t, m) => pairs.push([rows[t], sub.weights[m]]));
+    minPi = Math.min(minPi, sub.minPi);
+    maxPi = Math.max(maxPi, sub.maxPi);
+  }
+  pairs.sort((a, b) => a[0] - b[0]);
+  return { members: Int32Array.from(pairs, (p) => p[0]), weights: Float64Array.from(pairs, (p) => p[1]), minPi, maxPi };
+}
+
 export const weightedSampler = makeSampler('weighted', 'Weighted by 1 / likelihood ratio (MaxMargin)', true, false, (input, params, ctx) => {
   const N = input.latent.rows;
   const cap = params.ratioCap ?? DEFAULT_RATIO_CAP;
-  const s = maxMarginScores(input, ctx.rng, { signal: ctx.signal, onProgress: ctx.onProgress });
-  const { members, weights, minPi, maxPi } = weightedDraw(s.logRatio, targetSize(N, params.fraction), cap, ctx.rng);
+  const allocation = params.weightedAllocation ?? 'global';
+  const svm = { c: params.svmC ?? DEFAULT_SVM_C, loss: params.svmLoss ?? 'squared-hinge', scaling: params.svmScaling ?? 'zscore' } as const;
+  const s = maxMarginScores(input, ctx.rng, { signal: ctx.signal, onProgress: ctx.onProgress, svm });
+  const size = targetSize(N, params.fraction);
+  const { members, weights, minPi, maxPi } = allocation === 'per-group'
+    ? weightedDrawPerGroup(s.group, s.logRatio, input.numClasses, size, cap, ctx.rng)
+    : weightedDraw(s.logRatio, size, cap, ctx.rng);
   return {
     members,
     weights,
-    params: { ratioCap: cap, ratioSource: 'maxmargin', draw: 'randomised systematic πps' },
+    params: { ratioCap: cap, allocation, ratioSource: 'maxmargin', svmC: svm.c, svmLoss: svm.loss, svmScaling: svm.scaling, draw: 'randomised systematic πps' },
     diagnostics: { size: members.length, ratioCap: cap, minInclusion: minPi, maxInclusion: maxPi, trainAccuracy: s.trainAccuracy },
   };
 });

@@ -30,6 +30,37 @@ export const SAMPLER_METHODS = [
 ] as const;
 export type SamplerMethodName = (typeof SAMPLER_METHODS)[number];
 
+/**
+ * The samplers' open choices (issue 13: the paper leaves them open), as optional "advanced"
+ * options of sample.create and `margin sample`. Each applies to the methods listed in
+ * SAMPLER_OPTION_METHODS; defaults are the samplers' own (documented in src-main/samplers/README.md).
+ */
+export const samplerOptionsSchema = z.object({
+  svmC: z.number().positive('must be > 0').max(1e6).optional(),
+  svmLoss: z.enum(['squared-hinge', 'hinge']).optional(),
+  svmScaling: z.enum(['zscore', 'none']).optional(),
+  ratioCap: z.number().gt(1, 'must be > 1').max(1e12).optional(),
+  weightedAllocation: z.enum(['global', 'per-group']).optional(),
+  allocationPower: z.number().min(-2, 'must be in [-2, 1]').max(1, 'must be in [-2, 1]').optional(),
+  stratifyBy: z.enum(['confidence', 'random']).optional(),
+  balanceDraws: z.number().int().min(1).max(10000).optional(),
+  bandwidth: z.number().positive('must be > 0').max(1e12).optional(),
+  maxChildren: z.number().int().min(1).optional(),
+}).strict();
+export type SamplerOptions = z.infer<typeof samplerOptionsSchema>;
+export const SAMPLER_OPTION_METHODS: Record<keyof SamplerOptions, readonly SamplerMethodName[]> = {
+  svmC: ['maxmargin', 'weighted'],
+  svmLoss: ['maxmargin', 'weighted'],
+  svmScaling: ['maxmargin', 'weighted'],
+  ratioCap: ['weighted'],
+  weightedAllocation: ['weighted'],
+  allocationPower: ['query-strata'],
+  stratifyBy: ['query-strata'],
+  balanceDraws: ['query-strata'],
+  bandwidth: ['vas'],
+  maxChildren: ['boundary-tree'],
+};
+
 export const QUERY_SETS = ['S1', 'S2', 'S3'] as const;
 export type QuerySetName = (typeof QUERY_SETS)[number];
 
@@ -421,8 +452,9 @@ export const requests = {
       j: tuning.optional(),
       seed: seed.default(1),
       name: name.optional(),
+      options: samplerOptionsSchema.optional(),
     }).strict(),
-    'Create a sample as a job; the job result is a SampleSummary.',
+    'Create a sample as a job; the job result is a SampleSummary. `options`: the sampler\'s advanced settings (SAMPLER_OPTION_METHODS says which apply).',
   ),
   'sample.list': request<SampleSummary[]>()(z.object({ model: name.optional() }).strict(), 'Samples of the project (of one model).'),
 

@@ -2,7 +2,7 @@
  * Creating samples of a checkpoint's items with the paper's samplers, in a worker thread, and
  * recording them (method, parameters, seed, members, weights, creation seconds) in the store.
  */
-import type { SampleSummary, SamplerMethodName } from '../../shared/api.ts';
+import { SAMPLER_OPTION_METHODS, type SampleSummary, type SamplerMethodName, type SamplerOptions } from '../../shared/api.ts';
 import { MarginError, type ErrorPayload } from '../../shared/errors.ts';
 import { fractionTooSmall } from '../../shared/evidence.ts';
 import { getLatent, getPredictions } from '../../store/predictions.ts';
@@ -25,6 +25,20 @@ export interface SampleRequest {
   j?: number;
   seed?: number;
   name?: string;
+  /** Advanced settings of the sampler (each only for the methods SAMPLER_OPTION_METHODS lists). */
+  options?: SamplerOptions;
+}
+
+/** Refuses an option the method does not use, naming it and the methods it is for. */
+export function checkSamplerOptions(method: SamplerMethodName, options: SamplerOptions | undefined): void {
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if (value === undefined) continue;
+    const methods = SAMPLER_OPTION_METHODS[key as keyof SamplerOptions];
+    if (!methods) throw new MarginError('BAD_INPUT', `options.${key} is not a sampler option; known: ${Object.keys(SAMPLER_OPTION_METHODS).join(', ')}`);
+    if (!methods.includes(method)) {
+      throw new MarginError('BAD_INPUT', `options.${key} applies to ${methods.join(', ')}, not ${method}: drop it or choose one of those methods`, { argument: key });
+    }
+  }
 }
 
 const USES_J = new Set<SamplerMethodName>(['gmm-full', 'gmm-spherical', 'maxmargin', 'weighted']);
@@ -55,6 +69,7 @@ export function runSamplerInWorker(data: SamplerWorkerData, opts: { signal?: Abo
  * of the checkpoint's items with latent vectors. The job checks again on the data it reads.
  */
 export async function checkSampleRequest(store: Store, r: SampleRequest): Promise<void> {
+  checkSamplerOptions(r.method, r.options);
   const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
   const row = await queryOne(store.conn, 'SELECT count(*)::INTEGER AS n FROM latents WHERE checkpoint_id = $1', [checkpoint.id]);
   const inFiles = (await extractedItems(store, checkpoint.id, model.latentLayer)).length;
@@ -79,7 +94,8 @@ export async function createSample(store: Store, r: SampleRequest, opts: { signa
   if (latent.rows === 0) throw new MarginError('NOT_FOUND', `checkpoint ${checkpoint.label} of "${model.name}" has no latent vectors yet: run the extraction first`);
   const tooSmall = fractionTooSmall(fraction, latent.rows, model.numClasses);
   if (tooSmall) throw new MarginError('BAD_INPUT', tooSmall, { argument: 'fraction' });
-  const params: SamplerParams = { fraction, seed, ...(j !== undefined ? { j } : {}) };
+  checkSamplerOptions(r.method, r.options);
+  const params: SamplerParams = { fraction, seed, ...(j !== undefined ? { j } : {}), ...(r.options ?? {}) };
   const result = await runSamplerInWorker(
     {
       method: r.method,

@@ -2,15 +2,53 @@ import type { Command } from '../command.ts';
 import { SEED_RANGE, requireOption, numberOption } from '../command.ts';
 import { withProject } from '../project.ts';
 import { MarginError } from '../../shared/errors.ts';
-import { SAMPLER_METHODS, type SamplerMethodName } from '../../shared/api.ts';
+import { SAMPLER_METHODS, samplerOptionsSchema, type SamplerMethodName, type SamplerOptions } from '../../shared/api.ts';
+
+/** `--svm-c 1` → options.svmC = 1: the advanced sampler options, kebab-case on the command line. */
+const ADVANCED: Array<{ flag: string; key: keyof SamplerOptions; kind: 'number' | 'string'; help: string }> = [
+  { flag: 'svm-c', key: 'svmC', kind: 'number', help: 'maxmargin/weighted: SVM C (default 1)' },
+  { flag: 'svm-loss', key: 'svmLoss', kind: 'string', help: 'maxmargin/weighted: squared-hinge (default) | hinge' },
+  { flag: 'svm-scaling', key: 'svmScaling', kind: 'string', help: 'maxmargin/weighted: zscore (default) | none' },
+  { flag: 'ratio-cap', key: 'ratioCap', kind: 'number', help: 'weighted: likelihood-ratio cap (default 100)' },
+  { flag: 'weighted-allocation', key: 'weightedAllocation', kind: 'string', help: 'weighted: global (default) | per-group' },
+  { flag: 'allocation-power', key: 'allocationPower', kind: 'number', help: 'query-strata: p of the N_g^p allocation (default -0.25)' },
+  { flag: 'stratify-by', key: 'stratifyBy', kind: 'string', help: 'query-strata: confidence (default) | random' },
+  { flag: 'balance-draws', key: 'balanceDraws', kind: 'number', help: 'query-strata: balancing draws per stratum (default 300; 1 = none)' },
+  { flag: 'bandwidth', key: 'bandwidth', kind: 'number', help: 'vas: kernel bandwidth in latent units (default: median NN distance)' },
+  { flag: 'max-children', key: 'maxChildren', kind: 'number', help: 'boundary-tree: children per node (default unlimited)' },
+];
+
+function advancedOptions(values: Record<string, unknown>): SamplerOptions | undefined {
+  const raw: Record<string, unknown> = {};
+  for (const a of ADVANCED) {
+    const v = values[a.flag];
+    if (v === undefined) continue;
+    if (a.kind === 'number') {
+      const n = Number(v);
+      if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new MarginError('BAD_REQUEST', `--${a.flag} must be a number, got ${JSON.stringify(v)}`);
+      raw[a.key] = n;
+    } else raw[a.key] = v;
+  }
+  if (Object.keys(raw).length === 0) return undefined;
+  const parsed = samplerOptionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = ADVANCED.find((a) => a.key === issue.path[0])?.flag ?? String(issue.path[0]);
+    throw new MarginError('BAD_REQUEST', `--${flag}: ${issue.message}`);
+  }
+  return parsed.data;
+}
 
 export const sampleCommand: Command = {
   name: 'sample',
   summary: 'Create a sample of a checkpoint\'s items with one of the paper\'s samplers',
-  usage: `margin sample --project DIR --model NAME [--checkpoint C] --method ${SAMPLER_METHODS.join('|')} --fraction F [--j J] [--seed S] [--name NAME] [--json]`,
+  usage: `margin sample --project DIR --model NAME [--checkpoint C] --method ${SAMPLER_METHODS.join('|')} --fraction F [--j J] [--seed S] [--name NAME] [--json]
+  advanced (each for the methods named):
+${ADVANCED.map((a) => `    --${a.flag} ${a.kind === 'number' ? 'N' : 'X'}  ${a.help}`).join('\n')}`,
   options: {
     project: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' }, method: { type: 'string' },
     fraction: { type: 'string' }, j: { type: 'string' }, seed: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' },
+    ...Object.fromEntries(ADVANCED.map((a) => [a.flag, { type: 'string' as const }])),
   },
   async run({ values }) {
     const model = requireOption(values, 'model', this.usage);
@@ -19,11 +57,13 @@ export const sampleCommand: Command = {
     const fraction = numberOption(values, 'fraction', { fallback: 0.05, min: 0, minExclusive: true, max: 1 })!;
     const j = numberOption(values, 'j', { min: 0, max: 1 });
     const seed = numberOption(values, 'seed', { ...SEED_RANGE, fallback: 1 })!;
+    const options = advancedOptions(values);
     const { createSample } = await import('../../app/services/samples.ts');
     return withProject(values, this.usage, async (store) => {
       const s = await createSample(store, {
         model, checkpoint: typeof values.checkpoint === 'string' ? values.checkpoint : undefined, method, fraction, j, seed,
         name: typeof values.name === 'string' ? values.name : undefined,
+        ...(options ? { options } : {}),
       });
       if (values.json) console.log(JSON.stringify(s, null, 2));
       else console.log(`${s.name}: ${s.method}, ${s.size.toLocaleString()} items (${s.correct} correct, ${s.incorrect} incorrect) in ${s.seconds.toFixed(3)} s`);
