@@ -6,8 +6,10 @@
  *   cpuSeconds   the child's CPU time over the run
  *   peakMB       the child's maxRSS (process.resourceUsage) after the run — latent included
  *   baseMB       maxRSS before the run (node + the latent): peakMB − baseMB is the sampler's own
- * then, per sampler, the fitted exponent b of seconds ∝ N^b from 100k to 1M (d = 84) and the
- * dimension exponent from d = 84 to 512 (N = 100k).
+ * then, per sampler, the fitted exponent b of time ∝ N^b from 100k to 1M (d = 84) and the
+ * dimension exponent from d = 84 to 512 (N = 100k), both on CPU seconds (every sampler runs on one
+ * thread, so CPU seconds are its wall time on an idle core, and they do not move with the load
+ * other processes put on a shared machine). The cost model records CPU seconds for the same reason.
  *   --sizes 10000x84,100000x84,1000000x84,100000x512   --method m   --timeout 300 (seconds per child)
  *   --cost-model   also writes src-main/samplers/cost-model.json (the workbench's estimate)
  * A child past --timeout is killed and reported as such. Takes minutes; never run from tests.
@@ -48,6 +50,7 @@ function child(dir: string, method: SamplerMethod, n: number, d: number): void {
     seconds: r.seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakMB: mb(process.resourceUsage().maxRSS), baseMB, diagnostics: r.diagnostics,
   };
   process.stdout.write(JSON.stringify(report));
+  process.exit(0); // do not wait for the event loop: the latent and the fit are freed with the process
 }
 
 function parent(): void {
@@ -89,8 +92,9 @@ function parent(): void {
   const model: CostModel = { fraction: FRACTION, measured: new Date().toISOString().slice(0, 10), methods: {} };
   for (const method of methods) {
     const a = results.get(key(method, 100_000, 84)), b = results.get(key(method, 1_000_000, 84)), c = results.get(key(method, 100_000, 512));
-    const exponentN = a && b ? Math.log(b.seconds / a.seconds) / Math.log(10) : null;
-    const exponentD = a && c ? Math.log(c.seconds / a.seconds) / Math.log(512 / 84) : null;
+    // On CPU seconds: one thread's work, so the curve is not bent by whatever else loads the cores.
+    const exponentN = a && b ? Math.log(b.cpuSeconds / a.cpuSeconds) / Math.log(10) : null;
+    const exponentD = a && c ? Math.log(c.cpuSeconds / a.cpuSeconds) / Math.log(512 / 84) : null;
     console.log(JSON.stringify({
       method, growth: true,
       exponentN: exponentN === null ? 'not measured (a size missing or failed)' : +exponentN.toFixed(2),
@@ -98,7 +102,7 @@ function parent(): void {
     }));
     const points = [...results].filter(([k]) => k.startsWith(`${method}@`)).map(([k, r]) => {
       const [n, d] = k.split('@')[1].split('x').map(Number);
-      return { n, d, seconds: +r.seconds.toFixed(3), peakMB: r.peakMB };
+      return { n, d, seconds: +r.cpuSeconds.toFixed(3), peakMB: r.peakMB };
     });
     if (points.length) model.methods[method] = { points, exponentN: exponentN ?? undefined, exponentD: exponentD ?? undefined };
   }

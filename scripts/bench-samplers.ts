@@ -11,6 +11,7 @@
  *
  * One JSON line per sampler: {method, n, d, fraction, size, seconds, cpuSeconds (medians of --runs
  * warm runs), coldSeconds, coldCpuSeconds (the first run, JIT warm-up included), diagnostics...}.
+ * After VAS, a line for its scalable mode on the same latent: seconds and loss vs the exact one.
  * scikit-learn is measured IN THE SAME RUN when a python3 with sklearn is found (python3 on PATH,
  * then Debian's /usr/bin/python3): the latent is written to a temporary .npy and
  * scripts/python/sklearn_samplers.py times BayesianGaussianMixture (full, spherical; max_iter 200)
@@ -24,7 +25,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runSampler, SAMPLER_METHODS } from '../src-main/samplers/index.ts';
+import { createRng } from '../src-main/core/rng.ts';
+import { runSampler, SAMPLER_METHODS, targetSize } from '../src-main/samplers/index.ts';
+import { VAS_CELL_SIZE, VAS_EXACT_MAX_ITEMS, vasLoss, vasPartitioned } from '../src-main/samplers/vas-partitioned.ts';
 import type { SamplerInput, SamplerMethod } from '../src-main/samplers/index.ts';
 import { makeBlobs } from '../src-main/samplers/synthetic.ts';
 import { openProject } from '../src-main/store/project.ts';
@@ -135,6 +138,34 @@ function measureSklearn(input: SamplerInput, runs: number, methods: string[]): S
   }
 }
 
+/**
+ * VAS's scalable mode (vas-partitioned.ts, the sampler's choice above VAS_EXACT_MAX_ITEMS) on the
+ * same latent and seed, at the exact run's bandwidth: its time and its loss Σκ over all member
+ * pairs (vasLoss) against the exact interchange's.
+ */
+function vasModes(input: SamplerInput, fraction: number, exact: Int32Array, sigma: number, runs: number): Record<string, unknown> {
+  const k = targetSize(input.latent.rows, fraction);
+  const wall: number[] = [];
+  let members = exact;
+  let cells = 0;
+  for (let t = 0; t <= runs; t++) {
+    const t0 = performance.now();
+    const r = vasPartitioned(input.latent, k, createRng(1), { bandwidth: sigma });
+    if (t > 0) wall.push((performance.now() - t0) / 1000);
+    members = r.members;
+    cells = r.diagnostics.cells as number;
+  }
+  const loss = vasLoss(input.latent, members, sigma), exactLoss = vasLoss(input.latent, exact, sigma);
+  const uniformLoss = vasLoss(input.latent, runSampler('uniform', input, { fraction, seed: 1 }).members, sigma); // for scale
+  return {
+    method: 'vas', mode: `partitioned (cells ≤ ${VAS_CELL_SIZE} items, used above ${VAS_EXACT_MAX_ITEMS.toLocaleString('en')} items)`,
+    n: input.latent.rows, d: input.latent.cols, fraction, size: members.length, cells,
+    seconds: Number([...wall].sort((a, b) => a - b)[Math.floor(wall.length / 2)].toFixed(3)),
+    bandwidth: sigma, loss: Number(loss.toFixed(2)), exactLoss: Number(exactLoss.toFixed(2)), lossFactor: Number((loss / exactLoss).toFixed(3)),
+    uniformLoss: Number(uniformLoss.toFixed(2)),
+  };
+}
+
 if (flag('scale')) {
   await import('./bench-samplers-scale.ts');
 } else {
@@ -171,6 +202,7 @@ if (flag('scale')) {
     };
     lines.push(line);
     if (!SKLEARN_METHODS[method]) console.log(JSON.stringify(line));
+    if (method === 'vas') console.log(JSON.stringify(vasModes(input, fraction, r.members, r.diagnostics.bandwidth as number, runs)));
   }
   // scikit-learn after Margin, so the two never compete for the cores.
   const sk = measureSklearn(input, runs, methods.flatMap((m) => SKLEARN_METHODS[m] ?? []));

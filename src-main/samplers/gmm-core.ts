@@ -56,6 +56,8 @@ export interface GmmFit {
   logLikelihood: number;
   iterations: number;
   converged: boolean;
+  /** Set when the mixture was fitted on a subsample of this many rows and the rest only scored. */
+  fittedOn?: number;
 }
 
 /**
@@ -226,4 +228,51 @@ export function groupsAndRatios(fit: GmmFit, n: number): { group: Int32Array; lo
     logRatio[i] = logJoint[o + arg] - logSumExp(rest, 0, m);
   }
   return { group, logRatio };
+}
+
+/** Rows scored per chunk by scoreGmm (a Float64 copy of one chunk at a time, not of the whole latent). */
+const SCORE_CHUNK = 65_536;
+
+/**
+ * The exact log-joints log π_c + log N(x_i | μ_c, Σ_c) of every row of x (n × d) under a fitted
+ * mixture — the fit's own final pass, for rows it was not fitted on (the sampler's large-N mode).
+ */
+export function scoreGmm(fit: GmmFit, type: CovarianceType, x: Float32Array | Float64Array, n: number, d: number, checkAbort?: () => void): Float64Array {
+  const k = fit.k;
+  const out = new Float64Array(n * k);
+  if (type === 'spherical') {
+    const constant = new Float64Array(k);
+    for (let c = 0; c < k; c++) constant[c] = Math.log(Math.max(fit.weights[c], 1e-300)) - 0.5 * d * (Math.log(2 * Math.PI) + Math.log(fit.covariances[c]));
+    for (let i = 0; i < n; i++) {
+      if ((i & 0xffff) === 0) checkAbort?.();
+      const o = i * d;
+      for (let c = 0; c < k; c++) {
+        const m = c * d;
+        let s = 0;
+        for (let a = 0; a < d; a++) { const t = x[o + a] - fit.means[m + a]; s += t * t; }
+        out[i * k + c] = constant[c] - s / (2 * fit.covariances[c]);
+      }
+    }
+    return out;
+  }
+  const lay = fullLayout(k, d);
+  const theta = new Float64Array(lay.length);
+  const chunk = Math.min(n, SCORE_CHUNK);
+  const ws = fullWorkspace(chunk, d, k);
+  packTheta({ weights: fit.weights, means: fit.means, covs: fit.covariances }, k, d, theta, ws);
+  for (let start = 0; start < n; start += chunk) {
+    checkAbort?.();
+    const m = Math.min(chunk, n - start);
+    const part = m === chunk ? ws : fullWorkspace(m, d, k);
+    const xs = Float64Array.from(x.subarray(start * d, (start + m) * d));
+    fullEStep(xs, theta, part, out.subarray(start * k, (start + m) * k), null, new Int32Array(m), Infinity);
+  }
+  return out;
+}
+
+/** Mean log-likelihood per row from log-joints (n × k). */
+export function meanLogLikelihood(logJoint: Float64Array, n: number, k: number): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += logSumExp(logJoint, i * k, i * k + k);
+  return total / n;
 }
