@@ -33,8 +33,18 @@ import { DEMO_RESOURCES, readDemoManifest } from '../src-main/app/services/demo.
 import { WRITE_PIECE } from '../src-main/store/activation-appender.ts';
 
 const { values } = parseArgs({
-  options: { layers: { type: 'string', default: 'main' }, engine: { type: 'string', default: 'tfjs,onnxruntime,translated,pytorch' }, passes: { type: 'string', default: '2' }, dtype: { type: 'string', default: 'float32' } },
+  options: {
+    layers: { type: 'string', default: 'main' }, engine: { type: 'string', default: 'tfjs,onnxruntime,translated,pytorch' }, passes: { type: 'string', default: '2' }, dtype: { type: 'string', default: 'float32' },
+    cluster: { type: 'string' }, 'shard-size': { type: 'string' }, data: { type: 'string', default: '/usr/share/datasets/fashion-mnist' },
+  },
 });
+if (values.cluster) {
+  // `--cluster local:N|tcp://…`: the 70,000 Fashion-MNIST items (train + test) through the local
+  // path and through the cluster, in the same run (scripts/bench-extract-cluster.ts).
+  const { benchCluster } = await import('./bench-extract-cluster.ts');
+  await benchCluster({ cluster: values.cluster, shardSize: values['shard-size'] ? Number(values['shard-size']) : undefined, data: values.data!, layers: values.layers!, dtype: values.dtype as 'float32' | 'float16' });
+  process.exit(0);
+}
 const lenet = readDemoManifest().models.find((m) => m.architecture === 'lenet5-bn')!;
 const last = lenet.checkpoints.at(-1)!;
 const tfjsFile = path.join(DEMO_RESOURCES, last.path);

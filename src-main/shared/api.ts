@@ -435,8 +435,12 @@ export const requests = {
       layers: z.union([z.literal('all'), z.literal('main'), z.array(name).min(1)]).default('main'),
       sample: name.optional(),
       dtype: z.enum(['float32', 'float16']).default('float32'),
+      /** Run it on a Dask cluster: `local:N` (a local cluster of N workers) or a scheduler address (tcp://host:8786). */
+      cluster: z.string().trim().max(300).regex(/^(local:\d{1,4}|(tcp|tls|ucx):\/\/[^\s]+|[A-Za-z0-9.-]+:\d+)$/, 'local:N or a scheduler address such as tcp://host:8786').optional(),
+      /** Items per cluster shard (a multiple of the compute batch); default chosen from the model's cost. */
+      shardSize: z.number().int().min(1).max(100_000_000).optional(),
     }).strict(),
-    'Extract activations (predictions and latent vectors always) as a job.',
+    'Extract activations (predictions and latent vectors always) as a job, here or as Dask tasks on a cluster (one per shard of items).',
   ),
 
   'latent.projection': request<LatentProjection>()(

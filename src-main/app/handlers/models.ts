@@ -18,8 +18,8 @@ export const modelHandlers: HandlerModule = (ctx) => ({
   },
   'model.extract': (params) => {
     const store = ctx.workspace.requireStore();
-    const jobId = ctx.jobs.start('model.extract', `Extract ${params.model}${params.checkpoint ? ` @ ${params.checkpoint}` : ''}${params.sample ? ` (sample ${params.sample})` : ''}`, (job) =>
-      extract(store, { ...params, layers: params.layers }, { signal: job.signal, onProgress: (p) => job.progress(p.done, p.total) }),
+    const jobId = ctx.jobs.start('model.extract', `Extract ${params.model}${params.checkpoint ? ` @ ${params.checkpoint}` : ''}${params.sample ? ` (sample ${params.sample})` : ''}${params.cluster ? ` on Dask ${params.cluster}` : ''}`, (job) =>
+      extract(store, { ...params, layers: params.layers }, { signal: job.signal, onProgress: (p) => job.progress(p.done, p.total, p.message) }),
     );
     return { jobId };
   },
