@@ -65,7 +65,7 @@ describe('createRunner', () => {
   });
 
   it('reports a bad model file from the workers as BAD_INPUT', async () => {
-    await expect(createRunner({ ...base, modelJsonPath: path.join(tmp, 'missing.json'), workers: 1 })).rejects.toThrow(/missing\.json cannot be read/);
+    await expect(createRunner({ ...base, modelJsonPath: path.join(tmp, 'missing.json'), workers: 1 })).rejects.toThrow(/missing\.json: TF\.js model\.json not found/);
     await expect(createRunner({ ...base, modelJsonPath, workers: 0, height: 8, width: 8, pixels: new Uint8Array(64) })).rejects.toThrow(/expects input of shape \[batch, 16, 16, 1\]/);
   });
 
