@@ -83,6 +83,7 @@ describe('damaged activation files', () => {
     expect(store.damage.map((d) => [d.layer, d.items, d.files.map((f) => f.problem)])).toEqual([['latent', N, ['missing']]]);
     const info = await projectInfo(store);
     expect(info.models[0].checkpoints[0].layers.find((l) => l.name === 'latent')).toMatchObject({ damagedItems: N, damage: expect.stringMatching(/^100 of 100 items lost \(activations\/ckpt-\d+\/latent\.f32 missing\)$/) });
+    expect(info.models[0].checkpoints[0].latents).toBe(0); // the latent vectors were in that file
     await expect(getLatent(store, ck)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('are damaged: 100 of 100 items lost') });
 
     await repairDamage(store, ck);

@@ -43,7 +43,7 @@ export interface ProjectInfo {
 
 export async function projectInfo(store: Store): Promise<ProjectInfo> {
   const { conn } = store;
-  const models = await queryRows(conn, 'SELECT id, name, architecture FROM models ORDER BY id');
+  const models = await queryRows(conn, 'SELECT id, name, architecture, latent_layer FROM models ORDER BY id');
   const cps = await queryRows(conn, 'SELECT id, model_id, label, ordinal, test_accuracy FROM checkpoints ORDER BY model_id, ordinal, id');
   const layers = await queryRows(conn, 'SELECT model_id, name, class_name, shape, units FROM layers ORDER BY model_id, ordinal');
   const preds = await queryRows(conn, 'SELECT checkpoint_id, count(*)::INTEGER AS n FROM predictions GROUP BY ALL');
@@ -79,7 +79,8 @@ export async function projectInfo(store: Store): Promise<ProjectInfo> {
         return {
           id, label: String(c.label), ordinal: Number(c.ordinal),
           testAccuracy: c.test_accuracy == null ? null : Number(c.test_accuracy),
-          predictions: countOf(preds, id), latents: countOf(lats, id),
+          // latent vectors whose rows are lost with a damaged latent-layer file do not count
+          predictions: countOf(preds, id), latents: countOf(lats, id) - (damage.find((d) => d.checkpointId === id && d.layer === String(m.latent_layer))?.items ?? 0),
           layers: names.map((name) => {
             const l = modelLayers.find((x) => x.name === name);
             const a = acts.find((x) => x.checkpoint_id === id && x.layer === name);
