@@ -42,7 +42,7 @@ interface NpyArray {
 /** Larger than any .npy Margin imports in one piece. */
 const MAX_NPY_BYTES = 2 ** 31 - 1;
 /** Label files (text or .npy) are far smaller than images; a bigger one is the wrong file. */
-const MAX_LABEL_FILE_BYTES = 256 * 2 ** 20;
+const MAX_LABEL_FILE_BYTES = 128 * 2 ** 20;
 /** NumPy itself refuses headers past 10,000 bytes by default. */
 const MAX_NPY_HEADER_BYTES = 1 << 20;
 
