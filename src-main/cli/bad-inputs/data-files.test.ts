@@ -105,10 +105,10 @@ const cases: Case[] = [
   { name: 'CSV: wrong field count', build: (d) => csv(put(d, 'd.csv', `1,2,3,${MARK}\n`), /d\.csv: line 1 has 4 fields, expected 65/) },
   { name: 'CSV: a FIFO', build: (d) => csv(mkfifo(d, 'd.csv'), /d\.csv: digits CSV file must be a regular file, but this is a FIFO/) },
   { name: 'CSV: 100 MB file (sparse)', build: (d) => csv(sparse(d, 'd.csv', 100 * 2 ** 20), /d\.csv: digits CSV file is 100 MB, more than the 64 MB/) },
-  { name: 'CSV: --test-fraction 0', build: (d) => csv(put(d, 'd.csv', `${digitsLine(1)}\n${digitsLine(2)}\n`), /testFraction must be a number in \(0, 1\), got 0/, ['--test-fraction', '0']) },
-  { name: 'CSV: --test-fraction 1.5', build: (d) => csv(put(d, 'd.csv', `${digitsLine(1)}\n`), /testFraction must be a number in \(0, 1\), got 1\.5/, ['--test-fraction', '1.5']) },
-  { name: 'CSV: --test-fraction NaN', build: (d) => ({ ...csv(put(d, 'd.csv', `${digitsLine(1)}\n`), /--test-fraction must be a number, got "NaN"/, ['--test-fraction', 'NaN']), code: 'BAD_REQUEST' }) },
-  { name: 'CSV: --seed=-1', build: (d) => csv(put(d, 'd.csv', `${digitsLine(1)}\n`), /seed must be an integer in 0…2147483647, got -1/, ['--test-fraction', '0.5', '--seed=-1']) },
+  { name: 'CSV: --test-fraction 0', build: (d) => ({ ...csv(put(d, 'd.csv', `${digitsLine(1)}\n${digitsLine(2)}\n`), /--test-fraction must be a number in \(0, 1\), got 0/, ['--test-fraction', '0']), code: 'BAD_REQUEST' }) },
+  { name: 'CSV: --test-fraction 1.5', build: (d) => ({ ...csv(put(d, 'd.csv', `${digitsLine(1)}\n`), /--test-fraction must be a number in \(0, 1\), got 1\.5/, ['--test-fraction', '1.5']), code: 'BAD_REQUEST' }) },
+  { name: 'CSV: --test-fraction NaN', build: (d) => ({ ...csv(put(d, 'd.csv', `${digitsLine(1)}\n`), /--test-fraction must be a number in \(0, 1\), got "NaN"/, ['--test-fraction', 'NaN']), code: 'BAD_REQUEST' }) },
+  { name: 'CSV: --seed=-1', build: (d) => ({ ...csv(put(d, 'd.csv', `${digitsLine(1)}\n`), /--seed must be an integer from 0 to 2147483647, got -1/, ['--test-fraction', '0.5', '--seed=-1']), code: 'BAD_REQUEST' }) },
 
   // ---- image folders
   { name: 'Folder: PNG claiming 100000×100000', build: (d) => { imageFolder(d); put(d, 'b/huge.png', pngClaiming(100_000, 100_000)); return folder(d, /b\/huge\.png: the PNG header gives 100000×100000 pixels .* more than the 16,777,216/); } },
