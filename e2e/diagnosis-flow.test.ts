@@ -267,6 +267,20 @@ describe('the diagnosis flow on the demo project', () => {
     await screenshotView(page, 'diagnosis-7-reports.png');
     await expectNoErrors();
 
+    // Exporting again to the same file: the workbench asks before replacing it, and keeps it when told to.
+    const first = readFileSync(html);
+    await page.getByTestId('report-export').click();
+    await expect.poll(() => page.getByTestId('report-overwrite').textContent(), { timeout: VIEW_MS }).toContain(`${html} already exists`);
+    await page.getByTestId('report-overwrite-cancel').click();
+    await page.getByTestId('report-overwrite').waitFor({ state: 'detached', timeout: VIEW_MS });
+    expect(readFileSync(html).equals(first)).toBe(true);
+    await expectNoErrors();
+    await page.getByTestId('report-export').click();
+    await page.getByTestId('report-overwrite').waitFor({ timeout: VIEW_MS });
+    await runJob(page, 'report.export', () => page.getByTestId('report-overwrite-confirm').click());
+    await page.getByTestId('report-result').waitFor({ timeout: VIEW_MS });
+    await expectNoErrors();
+
     expect(existsSync(pdfPath)).toBe(true);
     const pdf = readFileSync(pdfPath);
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');

@@ -52,6 +52,15 @@ export function toErrorPayload(err: unknown): ErrorPayload {
   return { code: 'INTERNAL', message };
 }
 
+/** `details.kind` of the CONFLICT for an output file that exists (the workbench asks before replacing it). */
+export const OUTPUT_EXISTS = 'output-exists';
+
+/** The path of an existing output when `err` is that refusal, else undefined. */
+export function existingOutputPath(err: unknown): string | undefined {
+  const e = err as { code?: unknown; details?: { kind?: unknown; path?: unknown } } | null;
+  return e && e.code === 'CONFLICT' && e.details?.kind === OUTPUT_EXISTS && typeof e.details.path === 'string' ? e.details.path : undefined;
+}
+
 const CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'BAD_REQUEST', 'BAD_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNSUPPORTED', 'CANCELLED', 'UNAUTHORIZED', 'INTERNAL',
 ]);

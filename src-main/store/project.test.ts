@@ -43,6 +43,10 @@ describe('projects', () => {
     await expect(createProject(other)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/non-empty folder that is not a Margin project/) });
     await expect(createProject(path.join(other, 'notes.txt'))).rejects.toThrow(/exists and is not a folder/);
     await expect(createProject('')).rejects.toThrow(/dir must be a non-empty path/);
+    // Never inside another project's own files (a new folder under its models/ or cache/).
+    await expect(createProject(path.join(dir, 'models', 'nested'))).rejects.toThrow(/is inside the project's models\/ folder of the Margin project/);
+    await expect(createProject(path.join(dir, 'cache', 'nested'))).rejects.toThrow(/cache\/ folder/);
+    expect(fs.existsSync(path.join(dir, 'models', 'nested'))).toBe(false);
   });
 
   it('explains why a folder cannot be opened', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MarginError, badInput } from '../shared/errors.ts';
+import { assertNotInProjectFiles } from './safe-output.ts';
 import { Lock, inTransaction, queryRows } from './db.ts';
 import { LruCache } from './lru-cache.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
@@ -69,6 +70,8 @@ export async function createProject(dir: string, opts: OpenOptions & { name?: st
   if (typeof dir !== 'string' || dir === '') throw badInput('createProject: dir must be a non-empty path');
   const abs = path.resolve(dir);
   const now = opts.now ?? Date.now;
+  // A project is never made inside another project's own files (its activations/, models/, …).
+  await assertNotInProjectFiles(abs);
   if (fs.existsSync(abs)) {
     if (!fs.statSync(abs).isDirectory()) throw badInput(`createProject: ${abs} exists and is not a folder; choose another path`);
     if (fs.existsSync(path.join(abs, META_FILE))) {

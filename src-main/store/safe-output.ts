@@ -18,13 +18,13 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, type Stats } from 'node:fs';
 import { chmod, link, lstat, mkdir, readFile, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MarginError, badInput } from '../shared/errors.ts';
+import { MarginError, OUTPUT_EXISTS, badInput } from '../shared/errors.ts';
 
 /** A project folder's own entries: nothing the user names as an output may land in them. */
 export const PROJECT_OWN_ENTRIES = ['margin.json', 'store.duckdb', 'activations', 'models', 'cache'] as const;
 
 /** What `details.kind` says on the CONFLICT error for an existing output (the UI asks to confirm). */
-export const OUTPUT_EXISTS = 'output-exists';
+export { OUTPUT_EXISTS };
 
 export interface SafeOutputOptions {
   /** Replace an existing file (default false). */
