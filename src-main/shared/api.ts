@@ -333,6 +333,26 @@ export interface ItemDetail {
   samples: string[];
 }
 
+/** Two checkpoints (of one model or two) compared item by item on the items both predicted. */
+export interface FlipComparison {
+  a: { model: string; checkpoint: string };
+  b: { model: string; checkpoint: string };
+  classNames: string[];
+  /** Items compared: predicted by both (and members of the sample, when one is given). */
+  items: number;
+  sample?: string;
+  /** counts[true][predicted] of each side, and B − A. */
+  countsA: number[][];
+  countsB: number[][];
+  delta: number[][];
+  /** Per-class accuracy of each side over the compared items (null: no item of the class). */
+  accuracyA: Array<number | null>;
+  accuracyB: Array<number | null>;
+  /** A right, B wrong; and A wrong, B right: totals and the first `limit` item ids (ascending). */
+  rightToWrong: { total: number; items: number[] };
+  wrongToRight: { total: number; items: number[] };
+}
+
 export interface JobRef {
   jobId: string;
 }
@@ -422,6 +442,28 @@ export const requests = {
   'items.detail': request<ItemDetail>()(
     z.object({ ...modelRef, item: z.number().int().min(0), neighbours: z.number().int().min(0).max(50).default(8) }).strict(),
     'One item: large image, every class probability, nearest neighbours in the latent space, samples holding it.',
+  ),
+
+  'items.export': request<{ path: string; rows: number; bytes: number }>()(
+    z.object({
+      ...modelRef,
+      filter: subset.extend({ sample: name.optional(), membership: z.enum(['any', 'members', 'non-members']).default('any') }).default({ outcome: 'all', membership: 'any' }),
+      out: path,
+      format: z.enum(['csv', 'parquet']).default('csv'),
+      overwrite: z.boolean().default(false),
+    }).strict(),
+    'Write the filtered items (a sample, a selection, …) with their predictions to a CSV or Parquet file, through the safe output path.',
+  ),
+
+  'compare.flips': request<FlipComparison>()(
+    z.object({
+      a: z.object(modelRef).strict(),
+      b: z.object(modelRef).strict(),
+      /** Compare on a sample's members (a sample of model A) instead of every common item. */
+      sample: name.optional(),
+      limit: z.number().int().min(0).max(10_000).default(1_000),
+    }).strict(),
+    'B − A confusion, per-class accuracy change and the items that flipped (right→wrong, wrong→right) between two checkpoints or models.',
   ),
 
   'model.import': request<JobRef>()(

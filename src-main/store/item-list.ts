@@ -33,33 +33,42 @@ export interface ItemListRow {
 
 const SORT_SQL: Record<ItemSortKey, string> = { item: 'item_id', confidence: 'confidence', trueClass: 'label', predicted: 'predicted' };
 
-export async function listItems(
-  store: Store, checkpointId: number, f: ItemListFilter, sort: { by: ItemSortKey; dir: 'asc' | 'desc' }, offset: number, limit: number,
-): Promise<{ total: number; rows: ItemListRow[] }> {
-  const params: Array<number | string> = [checkpointId];
-  const p = (v: number | string) => { params.push(v); return `$${params.length}`; };
-  const where: string[] = ['p.checkpoint_id = $1'];
-  if (f.trueClass !== undefined) where.push(`i.label = ${p(f.trueClass)}`);
-  if (f.predClass !== undefined) where.push(`p.predicted = ${p(f.predClass)}`);
+/** Finite number as SQL text (every value of the filter is a validated number). */
+function num(v: number): string {
+  if (!Number.isFinite(v)) throw new Error(`item filter: ${v} is not a finite number`);
+  return String(v);
+}
+
+/** FROM … WHERE … of the filtered items, and the membership column (values inlined: all numbers). */
+function filterSql(checkpointId: number, f: ItemListFilter, extraJoin = ''): { from: string; member: string } {
+  const where: string[] = [`p.checkpoint_id = ${num(checkpointId | 0)}`];
+  if (f.trueClass !== undefined) where.push(`i.label = ${num(f.trueClass | 0)}`);
+  if (f.predClass !== undefined) where.push(`p.predicted = ${num(f.predClass | 0)}`);
   if (f.outcome === 'correct') where.push('p.correct');
   if (f.outcome === 'incorrect') where.push('NOT p.correct');
   // Float32 confidences: compare against float32-rounded bounds (as the query service does).
-  if (f.confidence) where.push(`p.confidence BETWEEN ${p(Math.fround(f.confidence[0]))}::FLOAT AND ${p(Math.fround(f.confidence[1]))}::FLOAT`);
-  if (f.items) where.push(`p.item_id IN (SELECT unnest(${p(JSON.stringify(f.items.map((x) => x | 0)))}::INTEGER[]))`);
+  if (f.confidence) where.push(`p.confidence BETWEEN ${num(Math.fround(f.confidence[0]))}::FLOAT AND ${num(Math.fround(f.confidence[1]))}::FLOAT`);
+  if (f.items) where.push(f.items.length ? `p.item_id IN (SELECT unnest([${f.items.map((x) => num(x | 0)).join(',')}]::INTEGER[]))` : 'false');
   let join = '';
   let member = 'NULL::BOOLEAN';
   if (f.sampleId !== undefined) {
-    join = `LEFT JOIN (SELECT DISTINCT item_id FROM sample_members WHERE sample_id = ${p(f.sampleId)}) sm ON sm.item_id = p.item_id`;
+    join = `LEFT JOIN (SELECT DISTINCT item_id FROM sample_members WHERE sample_id = ${num(f.sampleId | 0)}) sm ON sm.item_id = p.item_id`;
     member = 'sm.item_id IS NOT NULL';
     if (f.membership === 'members') where.push('sm.item_id IS NOT NULL');
     if (f.membership === 'non-members') where.push('sm.item_id IS NULL');
   }
-  const from = `FROM predictions p JOIN items i ON i.item_id = p.item_id ${join} WHERE ${where.join(' AND ')}`;
-  const total = Number((await queryOne(store.conn, `SELECT count(*)::INTEGER AS n ${from}`, params))!.n);
+  return { from: `FROM predictions p JOIN items i ON i.item_id = p.item_id ${join} ${extraJoin} WHERE ${where.join(' AND ')}`, member };
+}
+
+export async function listItems(
+  store: Store, checkpointId: number, f: ItemListFilter, sort: { by: ItemSortKey; dir: 'asc' | 'desc' }, offset: number, limit: number,
+): Promise<{ total: number; rows: ItemListRow[] }> {
+  const { from, member } = filterSql(checkpointId, f);
+  const total = Number((await queryOne(store.conn, `SELECT count(*)::INTEGER AS n ${from}`))!.n);
   const order = `${SORT_SQL[sort.by]} ${sort.dir === 'desc' ? 'DESC' : 'ASC'}, item_id ASC`;
   const rows = await queryRows(store.conn,
     `SELECT * FROM (SELECT p.item_id, i.label, p.predicted, p.confidence, p.correct, ${member} AS in_sample ${from})
-     ORDER BY ${order} LIMIT ${limit | 0} OFFSET ${offset | 0}`, params);
+     ORDER BY ${order} LIMIT ${limit | 0} OFFSET ${offset | 0}`);
   return {
     total,
     rows: rows.map((r) => ({
@@ -67,4 +76,16 @@ export async function listItems(
       correct: Boolean(r.correct), inSample: r.in_sample == null ? null : Boolean(r.in_sample),
     })),
   };
+}
+
+/**
+ * The filtered items as one SELECT for DuckDB's COPY … TO: item id, true and predicted class
+ * (index and name), confidence, correct, sample membership; ordered by item id.
+ */
+export function itemExportSql(checkpointId: number, datasetId: number, f: ItemListFilter): string {
+  const ds = num(datasetId | 0);
+  const names = `LEFT JOIN classes tc ON tc.dataset_id = ${ds} AND tc.label = i.label LEFT JOIN classes pc ON pc.dataset_id = ${ds} AND pc.label = p.predicted`;
+  const { from, member } = filterSql(checkpointId, f, names);
+  return `SELECT p.item_id, i.label AS true_label, tc.name AS true_class, p.predicted AS predicted_label, pc.name AS predicted_class,
+      p.confidence, p.correct, ${member} AS in_sample ${from} ORDER BY p.item_id`;
 }

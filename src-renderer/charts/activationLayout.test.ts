@@ -40,8 +40,8 @@ describe('activationLayout', () => {
 
 describe('neuronLabel', () => {
   it('names conv units by position and channel', () => {
-    expect(neuronLabel(21, [2, 3, 4], 'unit')).toBe('(1,2,1)');
-    expect(neuronLabel(5, [2, 3, 4], 'channel')).toBe('ch 5');
-    expect(neuronLabel(7, [120], 'unit')).toBe('#7');
+    expect(neuronLabel(21, [2, 3, 4], 'unit')).toBe('[c=1, y=1, x=2] #21');
+    expect(neuronLabel(5, [2, 3, 4], 'channel')).toBe('[c=5]');
+    expect(neuronLabel(7, [120], 'unit')).toBe('[u=7]');
   });
 });

@@ -7,6 +7,7 @@
  *   (a 1-row strip when there are at most 32 values), padded with NaN.
  * Pure: the LayerActivationMap component paints these maps on canvases.
  */
+import { neuronName } from '../../src-main/shared/neuron-name.ts';
 import { badInput } from '../../src-main/shared/errors.ts';
 
 export interface ActivationMap {
@@ -73,14 +74,10 @@ export function gridOf(vector: ArrayLike<number>, label: string): ActivationMap 
   return { label, rows, cols, values, neurons };
 }
 
-/** A readable name for a flat neuron index: (h, w, c) for conv units, "ch c" for channels. */
+/**
+ * A neuron's name without its layer (shared/neuron-name.ts, the one naming of UI, CLI and
+ * report): `[c=6, y=0, x=7] #118` for a conv unit, `[c=6]` for a channel, `[u=12]` for a dense unit.
+ */
 export function neuronLabel(neuron: number, shape: readonly number[], granularity: 'unit' | 'channel'): string {
-  if (granularity === 'channel') return `ch ${neuron}`;
-  if (shape.length === 3) {
-    const [, w, c] = shape;
-    const ch = neuron % c;
-    const pos = Math.floor(neuron / c);
-    return `(${Math.floor(pos / w)},${pos % w},${ch})`;
-  }
-  return `#${neuron}`;
+  return neuronName('', neuron, shape, granularity);
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { ConfusionResult } from '../../src-main/shared/api.ts';
-import { confusionCellFromClick, confusionHeatmapOption, matrixHeatmapOption, matrixRange } from './heatmap.ts';
+import { confusionCellFromClick, confusionHeatmapOption, deltaHeatmapOption, matrixHeatmapOption, matrixRange } from './heatmap.ts';
 
 const conf: ConfusionResult = {
   model: 'lenet', checkpoint: 'e5', classNames: ['a', 'b', 'c'],
@@ -9,24 +9,30 @@ const conf: ConfusionResult = {
 
 type HeatSeries = { data: Array<[number, number, number]> };
 const seriesOf = (o: ReturnType<typeof confusionHeatmapOption>) => (o.series as HeatSeries[])[0];
+/** Every drawn cell: the off-diagonal series and the diagonal one. */
+const cellsOf = (o: ReturnType<typeof confusionHeatmapOption>) => (o.series as HeatSeries[]).flatMap((x) => x.data);
 
 describe('confusionHeatmapOption', () => {
   it('has one cell per (true, predicted) pair with x = predicted, y = true', () => {
     const o = confusionHeatmapOption(conf);
-    const s = seriesOf(o);
-    expect(s.data).toHaveLength(9);
-    expect(s.data).toContainEqual([2, 1, 7]); // true b predicted as c
-    expect(s.data).toContainEqual([0, 1, 3]);
+    const cells = cellsOf(o);
+    expect(cells).toHaveLength(9);
+    expect(cells).toContainEqual([2, 1, 7]); // true b predicted as c
+    expect(cells).toContainEqual([0, 1, 3]);
+    expect((o.series as HeatSeries[])[1].data).toEqual([[0, 0, 50], [1, 1, 40], [2, 2, 60]]);
     expect((o.xAxis as { data: string[] }).data).toEqual(['a', 'b', 'c']);
     expect((o.yAxis as { data: string[] }).data).toEqual(['a', 'b', 'c']);
   });
-  it('colours from 0 to the largest count', () => {
-    const vm = confusionHeatmapOption(conf).visualMap as { min: number; max: number };
+  it('colours the off-diagonal cells from 0 to the largest error count; the diagonal is a neutral series', () => {
+    const o = confusionHeatmapOption(conf);
+    const vm = o.visualMap as { min: number; max: number; seriesIndex: number };
     expect(vm.min).toBe(0);
-    expect(vm.max).toBe(60);
+    expect(vm.max).toBe(7);
+    expect(vm.seriesIndex).toBe(0);
+    expect(seriesOf(o).data.every(([x, y]) => x !== y)).toBe(true);
   });
   it('sums to the number of items', () => {
-    expect(seriesOf(confusionHeatmapOption(conf)).data.reduce((a, d) => a + d[2], 0)).toBe(163);
+    expect(cellsOf(confusionHeatmapOption(conf)).reduce((a, d) => a + d[2], 0)).toBe(163);
   });
   it('rejects a non-square or negative matrix with a clear message', () => {
     expect(() => confusionHeatmapOption({ ...conf, counts: [[1, 2], [3, 4]] })).toThrow(/2 rows for 3 classes/);
@@ -36,6 +42,18 @@ describe('confusionHeatmapOption', () => {
   it('handles an empty data set (all zeros) without a degenerate colour range', () => {
     const o = confusionHeatmapOption({ ...conf, counts: [[0, 0, 0], [0, 0, 0], [0, 0, 0]], items: 0, accuracy: 0 });
     expect((o.visualMap as { max: number }).max).toBe(1);
+  });
+});
+
+describe('deltaHeatmapOption', () => {
+  it('is symmetric around 0, and colours by good-for-B (diagonal gains, off-diagonal losses)', () => {
+    const o = deltaHeatmapOption(['a', 'b'], [[3, -3], [2, -2]]);
+    const vm = o.visualMap as { min: number; max: number; dimension: number };
+    expect([vm.min, vm.max, vm.dimension]).toEqual([-3, 3, 3]);
+    const data = (o.series as Array<{ data: number[][] }>)[0].data;
+    expect(data).toContainEqual([0, 0, 3, 3]); // more correct a: good
+    expect(data).toContainEqual([1, 0, -3, 3]); // fewer a→b errors: good
+    expect(data).toContainEqual([0, 1, 2, -2]); // more b→a errors: bad
   });
 });
 

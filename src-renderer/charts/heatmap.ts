@@ -83,20 +83,52 @@ export function checkConfusion(c: ConfusionResult): void {
 
 /**
  * The confusion matrix as a heatmap: rows = true class, columns = predicted class, the value
- * printed in every cell. The colour range runs to the largest cell so off-diagonal errors stay
- * visible as lighter cells; zero cells are drawn too so that every cell can be clicked.
+ * printed in every cell. The colour scale runs over the off-diagonal cells only (to the largest
+ * error count), so errors stand out instead of fading beside the large diagonal; diagonal cells
+ * are a second, neutral series (still labelled and clickable). Zero cells are drawn too so that
+ * every cell can be clicked.
  */
 export function confusionHeatmapOption(c: ConfusionResult): EChartsOption {
   checkConfusion(c);
-  return matrixHeatmapOption({
-    matrix: c.counts,
+  const off = c.counts.map((row, r) => row.map((v, k) => (r === k ? null : v)));
+  const base = matrixHeatmapOption({
+    matrix: off,
     rowLabels: c.classNames,
     colLabels: c.classNames,
     rowName: 'True class',
     colName: 'Predicted class',
-    range: [0, Math.max(1, ...c.counts.flat())],
+    range: [0, Math.max(1, ...off.flat().filter((v): v is number => v != null))],
     showValues: true,
   });
+  const diagonal = c.counts.map((row, r) => [r, r, row[r]] as [number, number, number]);
+  const series = (base.series as unknown[])[0] as Record<string, unknown>;
+  return {
+    ...base,
+    visualMap: { ...(base.visualMap as object), seriesIndex: 0, text: ['errors', ''] },
+    series: [
+      series,
+      { ...series, name: 'correct', data: diagonal, itemStyle: { color: '#e3ecf7', borderColor: '#9db4d6', borderWidth: 1 }, label: { show: true, fontSize: 10, fontWeight: 'bold', color: '#1c2430' } },
+    ],
+  };
+}
+
+/**
+ * B − A of two confusion matrices on a diverging scale (symmetric around 0): on the diagonal
+ * green = B gets more right, off the diagonal red = B makes more of that error.
+ */
+export function deltaHeatmapOption(classNames: readonly string[], delta: ReadonlyArray<ReadonlyArray<number>>): EChartsOption {
+  const m = Math.max(1, ...delta.flat().map(Math.abs));
+  const base = matrixHeatmapOption({
+    matrix: delta, rowLabels: classNames, colLabels: classNames, rowName: 'True class', colName: 'Predicted class', range: [-m, m], showValues: true, digits: 0,
+  });
+  // Off-diagonal: more errors under B is bad (red); diagonal: more correct is good — colours flip sign there.
+  const data = delta.flatMap((row, r) => row.map((v, k) => ({ value: [k, r, v], good: r === k ? v : -v })));
+  const series = (base.series as unknown[])[0] as Record<string, unknown>;
+  return {
+    ...base,
+    visualMap: { ...(base.visualMap as object), min: -m, max: m, dimension: 3, inRange: { color: ['#c0392b', '#f4d3cf', '#ffffff', '#cfe8d8', '#1f8a4c'] }, text: ['better under B', 'worse under B'] },
+    series: [{ ...series, data: data.map((d) => [...d.value, d.good]), label: { show: true, fontSize: 10, formatter: (p: unknown) => { const v = (p as { value: number[] }).value[2]; return v > 0 ? `+${v}` : String(v); } } }],
+  };
 }
 
 /** The (true, predicted) cell behind a heatmap click, or null if the click was elsewhere. */

@@ -10,7 +10,7 @@ describe('topKBarOption', () => {
   const exact: QueryAnswer = { ...base, topK: [{ neuron: 5, score: 2.9 }, { neuron: 9, score: 1.4 }, { neuron: 0, score: 1.2 }] };
   it('draws one bar per top neuron with conv positions as labels', () => {
     const o = topKBarOption(sample);
-    expect((o.xAxis as { data: string[] }).data).toEqual(['(0,1,2)', '(0,0,2)', '(1,1,0)']);
+    expect((o.xAxis as { data: string[] }).data).toEqual(['[c=2, y=0, x=1] #5', '[c=2, y=0, x=0] #2', '[c=0, y=1, x=1] #9']);
     expect((o.series as Bar[])).toHaveLength(1);
   });
   it('puts the exact score beside each neuron and marks precision misses', () => {
@@ -35,7 +35,7 @@ describe('histogramOption', () => {
     const s: QueryAnswer = { ...base, set: 'S3', shape: [6], vector: [0, 0.5, 0, 0.5, 0, 0] };
     const e: QueryAnswer = { ...s, vector: [0, 0.4, 0.2, 0.4, 0, 0] };
     const o = histogramOption(s, e);
-    expect((o.xAxis as { data: string[] }).data).toEqual(['#1', '#2', '#3']);
+    expect((o.xAxis as { data: string[] }).data).toEqual(['[u=1]', '[u=2]', '[u=3]']);
     const series = o.series as Array<{ data: number[] }>;
     expect(series[0].data.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(series[1].data).toEqual([0.4, 0.2, 0.4]);

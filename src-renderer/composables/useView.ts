@@ -6,6 +6,7 @@ export const VIEWS = [
   { id: 'latent', label: 'Latent space', icon: '⁘' },
   { id: 'samplers', label: 'Samplers', icon: '◎' },
   { id: 'queries', label: 'Queries', icon: '⌕' },
+  { id: 'items', label: 'Items', icon: '▦' },
   { id: 'compare', label: 'Compare', icon: '⇄' },
   { id: 'reports', label: 'Reports', icon: '≣' },
 ] as const;

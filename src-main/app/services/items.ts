@@ -3,10 +3,14 @@
  * thumbnails, from store/item-list.ts) and `items.detail` (one item: a large image, every class
  * probability, its nearest neighbours in the checkpoint's latent space, the samples holding it).
  */
+import { stat } from 'node:fs/promises';
 import type { ItemDetail, ItemPage, ParamsOut } from '../../shared/api.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
 import { getDataset, getLatent, getPredictions, listSamples } from '../../store/index.ts';
-import { listItems } from '../../store/item-list.ts';
+import { itemExportSql, listItems, type ItemListFilter } from '../../store/item-list.ts';
+import { sqlString } from '../../store/db.ts';
+import { checkOutput, writeOutputWith, type SafeOutputOptions } from '../../store/safe-output.ts';
+import type { ModelDetail } from '../../store/models.ts';
 import { queryRows } from '../../store/db.ts';
 import type { Store } from '../../store/index.ts';
 import { itemThumbnails } from './datasets.ts';
@@ -18,10 +22,10 @@ async function datasetOf(store: Store, datasetId: number | null, modelName: stri
   return getDataset(store, datasetId);
 }
 
-export async function listItemPage(store: Store, r: ParamsOut<'items.list'>): Promise<ItemPage> {
-  const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
-  const ds = await datasetOf(store, model.datasetId, model.name);
-  const f = r.filter;
+type Filter = ParamsOut<'items.list'>['filter'];
+
+/** The store filter of a request's filter: classes checked against the model, a sample resolved to its id. */
+async function storeFilter(store: Store, model: ModelDetail, f: Filter): Promise<ItemListFilter> {
   for (const [arg, v] of [['filter.trueClass', f.trueClass], ['filter.predClass', f.predClass]] as const) {
     if (v !== undefined && v >= model.numClasses) throw badInput(`${arg}: ${v} is not a class of model "${model.name}" (0–${model.numClasses - 1})`);
   }
@@ -35,9 +39,13 @@ export async function listItemPage(store: Store, r: ParamsOut<'items.list'>): Pr
   } else if (f.membership !== 'any') {
     throw badInput(`filter.membership: '${f.membership}' needs filter.sample, the sample whose members to keep or drop`);
   }
-  const { total, rows } = await listItems(store, checkpoint.id, {
-    trueClass: f.trueClass, predClass: f.predClass, outcome: f.outcome, confidence: f.confidence, items: f.items, sampleId, membership: f.membership,
-  }, r.sort, r.offset, r.limit);
+  return { trueClass: f.trueClass, predClass: f.predClass, outcome: f.outcome, confidence: f.confidence, items: f.items, sampleId, membership: f.membership };
+}
+
+export async function listItemPage(store: Store, r: ParamsOut<'items.list'>): Promise<ItemPage> {
+  const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
+  const ds = await datasetOf(store, model.datasetId, model.name);
+  const { total, rows } = await listItems(store, checkpoint.id, await storeFilter(store, model, r.filter), r.sort, r.offset, r.limit);
   const thumbs = await itemThumbnails(store, ds.name, rows.map((x) => x.itemId));
   return {
     total,
@@ -95,4 +103,22 @@ export async function itemDetail(store: Store, r: ParamsOut<'items.detail'>): Pr
     itemId: r.item, trueLabel: preds.trueLabels[row], predicted: preds.predicted[row], confidence: preds.confidence[row],
     probs, classNames: ds.classNames, image: pngDataUrl(big.png), neighbours, samples: member.map((m) => String(m.name)),
   };
+}
+
+/**
+ * Writes the filtered items (with predictions, class names and sample membership) to CSV or
+ * Parquet through DuckDB's COPY, via the one safe output path (never into a project's own files,
+ * no silent overwrite, temp file + rename).
+ */
+export async function exportItems(store: Store, r: ParamsOut<'items.export'>, safe: SafeOutputOptions): Promise<{ path: string; rows: number; bytes: number }> {
+  const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
+  const ds = await datasetOf(store, model.datasetId, model.name);
+  const sql = itemExportSql(checkpoint.id, ds.id, await storeFilter(store, model, r.filter));
+  const target = await checkOutput(r.out, { ...safe, overwrite: r.overwrite });
+  const rows = await writeOutputWith(target, async (tmp) => {
+    const res = await store.conn.runAndReadAll(`COPY (${sql}) TO ${sqlString(tmp)} (FORMAT ${r.format === 'csv' ? 'csv, HEADER true' : 'parquet'})`);
+    return Number(res.getRowsJS()[0]?.[0] ?? 0);
+  }, { ...safe, overwrite: r.overwrite });
+  const { size } = await stat(target.real);
+  return { path: target.requested, rows, bytes: size };
 }

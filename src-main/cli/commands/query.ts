@@ -1,4 +1,5 @@
 /** `margin query`: answer S1/S2/S3 for a subset of a model's items, exactly or from a sample. */
+import { neuronName } from '../../shared/neuron-name.ts';
 import type { Command } from '../command.ts';
 import { numberOption, requireOption } from '../command.ts';
 import { withProject } from '../project.ts';
@@ -75,11 +76,11 @@ function describe(a: QueryAnswer): string {
 
 function body(a: QueryAnswer): string {
   if (a.items === 0) return '  (no items in the subset)';
-  if (a.topK) return `  top-${a.topK.length}: ` + a.topK.map((t) => `${t.neuron} (${t.score.toPrecision(4)})`).join(', ');
+  if (a.topK) return `  top-${a.topK.length}: ` + a.topK.map((t) => `${neuronName(a.layer, t.neuron, a.shape, a.granularity)} (${t.score.toPrecision(4)})`).join(', ');
   const v = a.vector ?? [];
   let min = Infinity, max = -Infinity, sum = 0, arg = 0;
   v.forEach((x, i) => { sum += x; if (x > max) { max = x; arg = i; } if (x < min) min = x; });
-  return `  ${v.length} values: min ${min.toPrecision(4)}, mean ${(sum / v.length).toPrecision(4)}, max ${max.toPrecision(4)} at neuron ${arg}`;
+  return `  ${v.length} values: min ${min.toPrecision(4)}, mean ${(sum / v.length).toPrecision(4)}, max ${max.toPrecision(4)} at ${neuronName(a.layer, arg, a.shape, a.granularity)}`;
 }
 
 export function summary(r: QueryResult): string {
