@@ -19,6 +19,7 @@ import { clearQueryCache, runQuery } from '../src-main/app/services/queries.ts';
 import { exactOnCluster } from '../src-main/cluster/exact.ts';
 import { requests } from '../src-main/shared/api.ts';
 import { freshDir, makeDemo } from './support/browser.ts';
+import { REPO_ROOT } from '../src-main/system/info.ts';
 
 const py = findDaskPython();
 if (!py) console.warn('e2e/cluster.test.ts skipped: no Python with Dask (apt-get install python3-distributed, or set MARGIN_PYTHON)');
@@ -135,6 +136,41 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
       }
       expect(killed).toBeGreaterThan(0);
       expect(r).toMatchObject({ computed: 10_000, skipped: 0 });
+      await expectSameAsLocal(store);
+      const shards = await queryRows(store.conn, 'SELECT count(*)::INTEGER AS n, count(DISTINCT shard)::INTEGER AS d FROM extraction_shards');
+      expect(shards[0]).toEqual({ n: 5, d: 5 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('resumes after the workstation itself is killed: committed shards are skipped, the rest computed once', async () => {
+    const first = await freshProject('resumed');
+    const dir = first.dir;
+    await first.close();
+    // The workstation as a user runs it, SIGKILLed once its first shard is committed.
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'margin.js'), 'extract', '--project', dir, '--model', MODEL,
+      '--layers', LAYERS.join(','), '--cluster', address, '--shard-size', '2048'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const killedAfterCommit = await new Promise<boolean>((resolve) => {
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/[1-9][\d,]*\/10,000 \(\d+ %\)/.test(err) && child.exitCode === null) {
+          child.kill('SIGKILL');
+          resolve(true);
+        }
+      });
+      child.on('exit', () => resolve(false));
+    });
+    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+    expect(killedAfterCommit, err.slice(-2000)).toBe(true);
+    const store = await openProject(dir);
+    try {
+      const before = Number((await queryRows(store.conn, 'SELECT count(*)::INTEGER AS n FROM extraction_shards'))[0].n);
+      expect(before).toBeGreaterThanOrEqual(1);
+      const r = await extract(store, { model: MODEL, layers: LAYERS, cluster: address, shardSize: 2048 });
+      expect(r.skipped).toBeGreaterThanOrEqual(2048);
+      expect(r.skipped + r.computed).toBe(10_000);
       await expectSameAsLocal(store);
       const shards = await queryRows(store.conn, 'SELECT count(*)::INTEGER AS n, count(DISTINCT shard)::INTEGER AS d FROM extraction_shards');
       expect(shards[0]).toEqual({ n: 5, d: 5 });
