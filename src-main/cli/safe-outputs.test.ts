@@ -126,6 +126,14 @@ describe('CLI outputs never land in a project\'s own files', () => {
     expect(fs.readFileSync(path.join(dir, 'e2.svg'), 'utf8')).toBe('MINE');
   });
 
+  it('margin extract --cluster --shared-dir refuses a folder inside the project\'s own files', async () => {
+    const before = folderSnapshot(P);
+    const r = await margin('extract', '--project', P, '--model', 'fake', '--layers', 'conv1', '--cluster', 'local:1', '--shared-dir', path.join(P, 'activations', 'shared'));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${path.join(P, 'activations', 'shared')} is inside the project's activations/ folder`);
+    expect(folderSnapshot(P)).toEqual(before);
+  });
+
   it('bin/margin.js: `export --what predictions --format parquet --out P/store.duckdb` exits non-zero and the store still opens', () => {
     const before = folderSnapshot(P);
     const r = spawnSync(process.execPath, ['bin/margin.js', 'export', '--project', P, '--model', 'fake', '--what', 'predictions', '--format', 'parquet', '--out', path.join(P, 'store.duckdb')], { encoding: 'utf8' });

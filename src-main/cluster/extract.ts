@@ -31,6 +31,7 @@ import { modelDataset, runnerPlan } from '../app/services/extraction.ts';
 import { chooseShardSize, planShards } from './shard-plan.ts';
 import { JOB_FORMAT, jobKey, readManifest, shardDirName, type ExtractJobSpec, type ShardManifest } from './job.ts';
 import { MARGIN_BIN, parseClusterAddress, runDaskTasks, type DaskEvent } from './dask-client.ts';
+import { assertNotInProjectFiles } from '../store/safe-output.ts';
 
 export interface ClusterProgress {
   done: number;
@@ -111,6 +112,8 @@ export async function planClusterExtraction(store: Store, model: ModelDetail, ch
     itemIds: Array.from(data.itemIds), splitIndex: Array.from({ length: n }, (_, i) => i), labels: Array.from(data.labels),
     shardSize, shards: planShards(n, shardSize),
   };
+  // A user-named shared folder is never one of a project's own folders (activations/, models/, …).
+  if (o.sharedDir !== undefined) await assertNotInProjectFiles(o.sharedDir, { projects: [store.dir] });
   const jobDir = path.join(path.resolve(o.sharedDir ?? path.join(store.dir, 'cluster')), key);
   return { spec, jobDir, datasetId, split, dtype };
 }

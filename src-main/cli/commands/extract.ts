@@ -26,6 +26,12 @@ export const extractCommand: Command = {
     if (cluster && typeof values.sample === 'string') throw new MarginError('BAD_REQUEST', '--cluster extracts a whole split; a sample\'s members are extracted locally (drop --cluster)');
     const workers = numberOption(values, 'workers', { integer: true, min: 0 }); // more than the cores: clamped by the extraction, with a note
     const shardSize = numberOption(values, 'shard-size', { integer: true, min: 1 });
+    const sharedDir = typeof values['shared-dir'] === 'string' ? values['shared-dir'] : undefined;
+    if (sharedDir !== undefined) {
+      // Checked before any work: never one of a project's own folders (activations/, models/, …).
+      const { assertNotInProjectFiles } = await import('../../store/safe-output.ts');
+      await assertNotInProjectFiles(sharedDir, { projects: typeof values.project === 'string' ? [values.project] : [] });
+    }
     const { extract } = await import('../../app/services/extraction.ts');
     const { resolveModel } = await import('../../app/services/models.ts');
     return withProject(values, this.usage, async (store) => {
@@ -41,7 +47,7 @@ export const extractCommand: Command = {
           store,
           {
             model, checkpoint, layers, sample: typeof values.sample === 'string' ? values.sample : undefined, dtype, workers,
-            cluster, shardSize, sharedDir: typeof values['shared-dir'] === 'string' ? values['shared-dir'] : undefined,
+            cluster, shardSize, sharedDir,
           },
           { signal: controller.signal, onProgress: (p) => print(p.done, p.total, [p.itemsPerSecond ? `${Math.round(p.itemsPerSecond)} items/s` : '', p.etaSeconds > 0 && Number.isFinite(p.etaSeconds) ? `ETA ${Math.ceil(p.etaSeconds)} s` : '', p.message ?? ''].filter(Boolean).join(', ')) },
         );
