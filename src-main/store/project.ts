@@ -9,6 +9,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MarginError, badInput } from '../shared/errors.ts';
 import { assertNotInProjectFiles } from './safe-output.ts';
+import { checkInputFileSync } from '../system/input-file.ts';
 import { Lock, inTransaction, queryRows } from './db.ts';
 import { LruCache } from './lru-cache.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
@@ -164,11 +165,14 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
 }
 
 function readMeta(metaPath: string): ProjectMeta {
+  // A regular file of sane size before it is opened (a FIFO would block the open forever).
+  checkInputFileSync(metaPath, 'project metadata file', { maxBytes: 1 << 20 });
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(metaPath, 'utf8'));
-  } catch (err) {
-    throw badInput(`${metaPath} is not valid JSON (${(err as Error).message}): restore it from a backup`);
+  } catch {
+    // JSON.parse's message quotes the text around the error, so it is not passed on.
+    throw badInput(`${metaPath} is not valid JSON: restore it from a backup`);
   }
   const m = parsed as Partial<ProjectMeta> | null;
   if (!m || m.format !== PROJECT_FORMAT || !Number.isInteger(m.schemaVersion)) {
