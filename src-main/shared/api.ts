@@ -309,6 +309,25 @@ export interface ItemRow extends ItemView {
   inSample: boolean | null;
 }
 
+/** Per-item scores of a checkpoint, arrays aligned with itemIds (ascending); all in [0, 1]. */
+export interface ItemScoresResult {
+  model: string;
+  checkpoint: string;
+  /** Neighbours used for uniqueness. */
+  k: number;
+  itemIds: number[];
+  /** Entropy of the model's probabilities / log(classes). */
+  hardness: number[];
+  /** Largest probability of a class other than the true one. */
+  mistakenness: number[];
+  /** Mean latent distance to the k nearest items / its maximum over the items. */
+  uniqueness: number[];
+  /** 1 − latent distance to the predicted class's centre / the class's largest such distance. */
+  representativeness: number[];
+}
+export const ITEM_SCORE_NAMES = ['hardness', 'mistakenness', 'uniqueness', 'representativeness'] as const;
+export type ItemScoreName = (typeof ITEM_SCORE_NAMES)[number];
+
 export interface ItemPage {
   /** Items matching the filter (all pages). */
   total: number;
@@ -438,6 +457,10 @@ export const requests = {
       limit: z.number().int().min(1).max(200).default(48),
     }).strict(),
     'A page of a checkpoint\'s items with their predictions, filtered and sorted (the item grid).',
+  ),
+  'scores.get': request<ItemScoresResult>()(
+    z.object(modelRef).strict(),
+    'Per-item scores of a checkpoint (hardness, mistakenness, uniqueness, representativeness), computed once and stored; join on item id.',
   ),
   'items.detail': request<ItemDetail>()(
     z.object({ ...modelRef, item: z.number().int().min(0), neighbours: z.number().int().min(0).max(50).default(8) }).strict(),

@@ -121,6 +121,18 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (job, shard))`,
     ],
   },
+  {
+    version: 5,
+    name: 'per-item scores of a checkpoint (hardness, mistakenness, uniqueness, representativeness)',
+    sql: [
+      // Computed once per checkpoint from its predictions and latent vectors (src-main/scores/item-scores.ts);
+      // all four in [0, 1]; k = neighbours used for uniqueness.
+      `CREATE TABLE item_scores (
+        checkpoint_id INTEGER NOT NULL, item_id INTEGER NOT NULL,
+        hardness DOUBLE NOT NULL, mistakenness DOUBLE NOT NULL, uniqueness DOUBLE NOT NULL, representativeness DOUBLE NOT NULL,
+        k INTEGER NOT NULL, PRIMARY KEY (checkpoint_id, item_id))`,
+    ],
+  },
 ];
 
 /** The newest schema this build understands. */

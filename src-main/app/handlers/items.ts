@@ -3,6 +3,7 @@ import type { HandlerModule } from '../context.ts';
 import { exportItems, itemDetail, listItemPage } from '../services/items.ts';
 import { API_FORCE_HINT } from './reports.ts';
 import { flipComparison } from '../services/flips.ts';
+import { getItemScores } from '../services/item-scores.ts';
 
 export const itemHandlers: HandlerModule = (ctx) => ({
   'items.list': (params) => listItemPage(ctx.workspace.requireStore(), params),
@@ -12,4 +13,5 @@ export const itemHandlers: HandlerModule = (ctx) => ({
     const store = ctx.workspace.requireStore();
     return exportItems(store, params, { forceHint: API_FORCE_HINT, projects: [store.dir] });
   },
+  'scores.get': (params) => getItemScores(ctx.workspace.requireStore(), params),
 });
