@@ -12,6 +12,7 @@
  * other processes put on a shared machine). The cost model records CPU seconds for the same reason.
  *   --sizes 10000x84,100000x84,1000000x84,100000x512   --method m   --timeout 300 (seconds per child)
  *   --cost-model   also writes src-main/samplers/cost-model.json (the workbench's estimate)
+ *   --cost-model-from FILE --cost-model   rebuild the exponents and cost-model.json from the lines a run printed
  * A child past --timeout is killed and reported as such. Takes minutes; never run from tests.
  */
 import { spawnSync } from 'node:child_process';
@@ -88,6 +89,15 @@ function parent(): void {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  summarise(methods, results);
+}
+
+/**
+ * The growth exponents and (with --cost-model) cost-model.json from the measured points.
+ * `--cost-model-from FILE` rebuilds them from the JSON lines a previous --scale run printed.
+ */
+function summarise(methods: readonly SamplerMethod[], results: Map<string, ChildReport>): void {
+  const key = (m: string, n: number, d: number) => `${m}@${n}x${d}`;
   // Growth exponents between the measured sizes.
   const model: CostModel = { fraction: FRACTION, measured: new Date().toISOString().slice(0, 10), methods: {} };
   for (const method of methods) {
@@ -113,10 +123,24 @@ function parent(): void {
   }
 }
 
+
+function fromLines(file: string): void {
+  const results = new Map<string, ChildReport>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const r = JSON.parse(line) as { method: string; n?: number; d?: number; seconds?: number; cpuSeconds?: number; peakMB?: number; baseMB?: number };
+    if (r.n === undefined || r.cpuSeconds === undefined) continue;
+    results.set(`${r.method}@${r.n}x${r.d}`, { seconds: r.seconds!, cpuSeconds: r.cpuSeconds, peakMB: r.peakMB!, baseMB: r.baseMB!, diagnostics: {} });
+  }
+  summarise(SAMPLER_METHODS, results);
+}
+
 const ci = process.argv.indexOf('--child');
 if (ci >= 0) {
   const [dir, method, n, d] = process.argv.slice(ci + 1, ci + 5);
   child(dir, method as SamplerMethod, Number(n), Number(d));
+} else if (arg('cost-model-from')) {
+  fromLines(arg('cost-model-from')!);
 } else {
   parent();
 }
