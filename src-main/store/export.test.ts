@@ -36,7 +36,7 @@ describe('exportData', () => {
     expect(rows[5]).toEqual({ item_id: 5, predicted: fakePredicted(5), correct: fakePredicted(5) === 5 % 3, k: 3 });
     const csv = path.join(out, 'pred.csv');
     await exportData(store, { what: 'predictions', checkpointId: ck, format: 'csv', out: csv });
-    expect(fs.readFileSync(csv, 'utf8').split('\n')[0]).toBe('item_id,dataset_id,split,split_index,true_label,predicted,correct,confidence,probs,logits');
+    expect(fs.readFileSync(csv, 'utf8').split('\n')[0]).toBe('item_id,dataset_id,split,split_index,true_label,predicted,correct,confidence,probs,logits,hardness,mistakenness,uniqueness,representativeness');
     const c = await queryRows(store.conn, `SELECT count(*)::INTEGER AS n, sum(predicted)::INTEGER AS s FROM read_csv('${csv}')`);
     expect(c[0]).toEqual({ n: 12, s: Array.from({ length: 12 }, (_, i) => fakePredicted(i)).reduce((a, b) => a + b, 0) });
   });

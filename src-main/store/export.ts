@@ -60,8 +60,12 @@ export async function exportData(store: Store, o: ExportOptions): Promise<Export
 
   let sql: string;
   if (o.what === 'predictions') {
-    sql = `SELECT p.item_id, i.dataset_id, i.split, i.split_index, i.label AS true_label, p.predicted, p.correct, p.confidence, p.probs, p.logits
-           FROM predictions p JOIN items i USING (item_id) WHERE p.checkpoint_id = ${ck} ORDER BY p.item_id`;
+    // Per-item scores (schema v5) when computed: empty (NULL) otherwise.
+    sql = `SELECT p.item_id, i.dataset_id, i.split, i.split_index, i.label AS true_label, p.predicted, p.correct, p.confidence, p.probs, p.logits,
+             s.hardness, s.mistakenness, s.uniqueness, s.representativeness
+           FROM predictions p JOIN items i USING (item_id)
+           LEFT JOIN item_scores s ON s.checkpoint_id = p.checkpoint_id AND s.item_id = p.item_id
+           WHERE p.checkpoint_id = ${ck} ORDER BY p.item_id`;
   } else if (o.what === 'latent') {
     // Latent vectors live in the latent layer's files (getLatent): staged like activations.
     const m = await getLatent(store, ck);

@@ -36,8 +36,13 @@ describe('exportFromProject', () => {
     const pq = path.join(out, 'sub', 'pred.parquet'); // the folder is made
     expect(await exportFromProject(store, { model: 'fake', what: 'predictions', out: pq }))
       .toEqual({ model: 'fake', checkpoint: 'e1', what: 'predictions', format: 'parquet', files: [pq], rows: N });
-    const rows = await queryRows(store.conn, `SELECT item_id, predicted FROM read_parquet('${pq}') ORDER BY item_id`);
+    const rows = await queryRows(store.conn, `SELECT item_id, predicted, hardness, mistakenness, uniqueness, representativeness FROM read_parquet('${pq}') ORDER BY item_id`);
     expect(rows.map((r) => r.predicted)).toEqual(Array.from({ length: N }, (_, i) => fakePredicted(i)));
+    // The per-item scores were computed for the export and come with it (all in [0, 1]).
+    for (const r of rows) for (const key of ['hardness', 'mistakenness', 'uniqueness', 'representativeness']) {
+      expect(Number(r[key])).toBeGreaterThanOrEqual(0);
+      expect(Number(r[key])).toBeLessThanOrEqual(1);
+    }
     const csv = path.join(out, 'pred.txt');
     await exportFromProject(store, { model: 'fake', what: 'predictions', format: 'csv', out: csv });
     expect((await queryRows(store.conn, `SELECT count(*)::INTEGER AS n FROM read_csv('${csv}')`))[0].n).toBe(N);

@@ -69,6 +69,11 @@ export async function exportFromProject(store: Store, r: ExportRequest): Promise
       ? Number((await queryOne(store.conn, 'SELECT count(*) AS n FROM predictions WHERE checkpoint_id = $1', [checkpoint.id]))?.n ?? 0)
       : (await getLatent(store, checkpoint.id)).rows;
     if (n === 0) throw new MarginError('NOT_FOUND', `${where} has no ${what === 'latent' ? 'latent vectors' : 'predictions'} yet: run ${hint} first`);
+    if (what === 'predictions' && !store.readOnly) {
+      // The per-item scores export with the predictions: computed (once, then stored) if missing.
+      const { checkpointItemScores } = await import('../../app/services/item-scores.ts');
+      await checkpointItemScores(store, checkpoint.id, model.numClasses, checkpoint.label);
+    }
   } else {
     const samples = await listSamples(store, model.id);
     if (r.sample !== undefined) {
