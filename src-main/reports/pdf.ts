@@ -4,13 +4,12 @@
  * user-data dir, and the page may load file: URLs only — a report that reaches for the network
  * fails to render those parts instead of leaking a request.
  */
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { removeQuietly } from '../store/safe-output.ts';
 import { MarginError, badInput } from '../shared/errors.ts';
 
 export const CHROMIUM_ARGS = [
@@ -85,14 +84,14 @@ export async function htmlToPdf(htmlPath: string, pdfPath: string, options: PdfO
   if (typeof htmlPath !== 'string' || htmlPath.trim() === '') throw badInput('htmlPath must be the path of an HTML file');
   if (typeof pdfPath !== 'string' || pdfPath.trim() === '') throw badInput('pdfPath must be the path of the PDF to write');
   const html = resolve(htmlPath);
-  if (!existsSync(html) || !statSync(html).isFile()) throw badInput(`htmlPath ${htmlPath} is not a file: write the HTML report first`);
+  if (!(await stat(html).catch(() => null))?.isFile()) throw badInput(`htmlPath ${htmlPath} is not a file: write the HTML report first`);
   const executablePath = resolveChromium(options.chromiumPath);
   const out = resolve(pdfPath);
   await mkdir(dirname(out), { recursive: true });
 
   // Playwright refuses --user-data-dir among the args; a persistent context on a fresh temp
   // dir is the same thing (no profile, cache or crash state shared with any other run).
-  const userDataDir = mkdtempSync(join(tmpdir(), 'margin-pdf-'));
+  const userDataDir = await mkdtemp(join(tmpdir(), 'margin-pdf-'));
   let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -114,6 +113,6 @@ export async function htmlToPdf(htmlPath: string, pdfPath: string, options: PdfO
     throw new MarginError('INTERNAL', `Chromium could not render ${htmlPath} to PDF: ${msg}`, { executablePath: executablePath ?? 'playwright' });
   } finally {
     await context?.close().catch(() => undefined);
-    removeQuietly(userDataDir);
+    await rm(userDataDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

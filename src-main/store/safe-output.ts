@@ -15,7 +15,7 @@
  * All of it is asynchronous; errors name the path and the problem.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { chmod, link, lstat, mkdir, readFile, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MarginError, OUTPUT_EXISTS, badInput } from '../shared/errors.ts';
@@ -134,15 +134,6 @@ export async function writeOutputWith<T>(
 /** A temporary name beside `file` (same folder, hence same file system for the rename). */
 export function tempPathBeside(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-}
-
-/** Best-effort synchronous removal, for cleanup paths that must not throw. */
-export function removeQuietly(p: string): void {
-  try {
-    rmSync(p, { force: true, recursive: true });
-  } catch {
-    // nothing left to do: the caller is already reporting the real failure
-  }
 }
 
 /** The project folder holding `p` (the nearest ancestor with margin.json + store.duckdb), if any. */
