@@ -121,3 +121,20 @@ describe('tooltips escape names (ECharts inserts them as HTML)', () => {
     }
   });
 });
+
+describe('latent scatter coloured by a score', () => {
+  it('adds the score as a fourth dimension and a continuous visual map over the item series only', () => {
+    const p = projection(12);
+    const values = Array.from({ length: 12 }, (_, i) => i / 11);
+    const { option } = latentScatterOption(p, { colorBy: { name: 'hardness', values } });
+    const vm = option.visualMap as { dimension: number; min: number; max: number; seriesIndex: number[]; text: string[] };
+    expect(vm.dimension).toBe(3);
+    expect([vm.min, vm.max]).toEqual([0, 1]);
+    expect(vm.text[0]).toBe('hardness 1');
+    const series = option.series as Array<{ name: string; data: number[][] }>;
+    for (const s of vm.seriesIndex) expect(series[s].name).not.toBe(SAMPLE_SERIES);
+    for (const s of series) for (const d of s.data) if (s.name !== SAMPLE_SERIES) expect(d[3]).toBeCloseTo(values[d[2]], 12);
+    expect(() => latentScatterOption(p, { colorBy: { name: 'hardness', values: [0.5] } })).toThrow(/1 values for 12 items/);
+    expect(latentScatterOption(p).option.visualMap).toBeUndefined();
+  });
+});

@@ -20,7 +20,12 @@ export interface LatentScatterOptions {
   markMisclassified?: boolean;
   /** Tooltip body for the projection index under the pointer. */
   tooltip?: (index: number) => string;
+  /** Colour every point by a score in [0, 1] (values aligned with the projection's items) instead of by class. */
+  colorBy?: { name: string; values: ArrayLike<number> };
 }
+
+/** Sequential colours (viridis stops) for a score from 0 to 1. */
+export const SCORE_COLOURS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
 
 export interface LatentScatter {
   option: EChartsOption;
@@ -62,7 +67,9 @@ export function latentScatterOption(p: LatentProjection, opts: LatentScatterOpti
   if (highlight.size) for (let i = 0; i < n; i++) if (highlight.has(p.itemIds[i])) members.push(i);
 
   const big = n > 2000;
-  const points = (idx: number[]) => idx.map((i) => [p.x[i], p.y[i], i]);
+  const by = opts.colorBy;
+  if (by && by.values.length !== n) throw new Error(`colour by ${by.name}: ${by.values.length} values for ${n} items`);
+  const points = (idx: number[]) => idx.map((i) => (by ? [p.x[i], p.y[i], i, by.values[i]] : [p.x[i], p.y[i], i]));
   const seriesIndices: number[][] = [];
   const series: NonNullable<EChartsOption['series']> & unknown[] = [];
   names.forEach((name, c) => {
@@ -95,7 +102,15 @@ export function latentScatterOption(p: LatentProjection, opts: LatentScatterOpti
     misclassified,
     option: {
       legend: { type: 'scroll', top: 0, data: members.length ? [...names, SAMPLE_SERIES] : names },
-      grid: { left: 56, right: 20, top: 40, bottom: 44 },
+      grid: { left: 56, right: by ? 90 : 20, top: 40, bottom: 44 },
+      ...(by ? {
+        visualMap: {
+          type: 'continuous', min: 0, max: 1, dimension: 3, calculable: true, right: 0, top: 'middle',
+          text: [`${by.name} 1`, '0'], inRange: { color: SCORE_COLOURS },
+          // Only the item series: the sample's rings keep their own style.
+          seriesIndex: series.map((_, s) => s).filter((s) => (series[s] as { name?: string }).name !== SAMPLE_SERIES),
+        },
+      } : {}),
       // Axis names say which projection this is (PCA components are ordered by variance; UMAP axes mean nothing alone).
       xAxis: { type: 'value', scale: true, splitLine: { show: false }, axisLine: { onZero: false }, name: axisName(p.method, 1), nameLocation: 'middle', nameGap: 26 },
       yAxis: { type: 'value', scale: true, splitLine: { show: false }, axisLine: { onZero: false }, name: axisName(p.method, 2), nameLocation: 'middle', nameGap: 34 },
