@@ -17,7 +17,7 @@
  * scripts/python/sklearn_samplers.py times BayesianGaussianMixture (full, spherical; max_iter 200)
  * and SVC(kernel='linear', probability=True), each fit + predict_proba, median of --runs. The GMM
  * and MaxMargin lines then carry sklearnSeconds and speedup = sklearnSeconds / seconds (wall over
- * wall); without scikit-learn they carry sklearn: "<why it was not measured>". No ratio is quoted.
+ * wall), and sklearnCpuSeconds and cpuSpeedup (process CPU over CPU, steadier on a busy machine); without scikit-learn they carry sklearn: "<why it was not measured>". No ratio is quoted.
  * `seconds` is wall time; `cpuSeconds` (this process's CPU) is steadier on a busy machine.
  */
 import { spawnSync } from 'node:child_process';
@@ -57,8 +57,9 @@ function demoProject(): string {
 }
 
 /** The latent vectors and labels of one checkpoint of a project (read-only). */
-async function loadProject(dir: string): Promise<SamplerInput & { source: string }> {
-  const store = await openProject(dir, { readOnly: true });
+async function loadProject(dir: string, ownDemo = false): Promise<SamplerInput & { source: string }> {
+  // The bench's own demo is opened read-write so that a newer build migrates it; a --project is only read.
+  const store = await openProject(dir, { readOnly: !ownDemo });
   const model = await getModel(store, arg('model') ?? 'lenet5-bn');
   const wanted = arg('checkpoint');
   const ck = wanted ? model.checkpoints.find((c) => String(c.id) === wanted) : model.checkpoints.at(-1);
@@ -75,7 +76,7 @@ async function loadProject(dir: string): Promise<SamplerInput & { source: string
 async function load(): Promise<SamplerInput & { source: string }> {
   if (flag('synthetic')) return { ...makeBlobs({ n: 10_000, d: 84, k: 10, seed: 42 }), source: 'synthetic blobs (seed 42)' };
   const latentPath = arg('latent');
-  if (!latentPath) return loadProject(arg('project') ?? demoProject());
+  if (!latentPath) return arg('project') ? loadProject(arg('project')!) : loadProject(demoProject(), true);
   const d = Number(arg('dim') ?? 84);
   const buf = readFileSync(latentPath);
   const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
@@ -103,7 +104,7 @@ function npy(data: Float32Array | Int32Array, shape: number[]): Buffer {
   return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
 }
 
-interface SklearnResult { name: string; estimator: string; seconds: number[]; median: number; iterations?: number; converged?: boolean }
+interface SklearnResult { name: string; estimator: string; seconds: number[]; median: number; cpuMedian?: number; iterations?: number; converged?: boolean }
 type Sklearn = { ok: true; version: string; results: Map<string, SklearnResult> } | { ok: false; reason: string };
 
 /** A python3 that imports sklearn: --python, then python3 on PATH, then Debian's /usr/bin/python3. */
@@ -216,6 +217,11 @@ if (flag('scale')) {
       line.sklearnSeconds = Number(res.median.toFixed(3));
       if (res.iterations !== undefined) line.sklearnIterations = res.iterations;
       line.speedup = Number((res.median / (line.seconds as number)).toFixed(1));
+      if (res.cpuMedian !== undefined) {
+        // CPU over CPU (scikit-learn's over all its threads): steadier than wall on a loaded machine.
+        line.sklearnCpuSeconds = Number(res.cpuMedian.toFixed(3));
+        line.cpuSpeedup = Number((res.cpuMedian / (line.cpuSeconds as number)).toFixed(1));
+      }
     } else {
       line.sklearn = sk.ok ? 'not measured: sklearn_samplers.py returned no result for it' : sk.reason;
     }
