@@ -103,4 +103,21 @@ describe('the item grid (issue 15, point 5)', () => {
     await screenshotView(page, 'items-2-sample-export.png');
     await expectNoErrors(f);
   });
+
+  it('renames and deletes a sample from the Samplers view; number keys open views', async () => {
+    const { page, host } = f;
+    await page.keyboard.press('4'); // Samplers
+    await expect.poll(() => page.url()).toMatch(/#\/samplers$/);
+    page.once('dialog', (d) => void d.accept('e2e-grid-renamed'));
+    await page.getByTestId('sample-rename-e2e-grid-2').click();
+    await page.getByTestId('sample-row-e2e-grid-renamed').waitFor({ timeout: VIEW_MS });
+    expect(((await api(host, 'sample.list', { model: 'lenet5-bn' })) as Array<{ name: string }>).map((s) => s.name)).toContain('e2e-grid-renamed');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByTestId('sample-delete-e2e-grid-renamed').click();
+    await expect.poll(() => page.getByTestId('sample-row-e2e-grid-renamed').count(), { timeout: VIEW_MS }).toBe(0);
+    expect(((await api(host, 'sample.list', { model: 'lenet5-bn' })) as Array<{ name: string }>).map((s) => s.name)).not.toContain('e2e-grid-renamed');
+    await page.keyboard.press('6'); // Items
+    await expect.poll(() => page.url()).toMatch(/#\/items$/);
+    await expectNoErrors(f);
+  });
 });

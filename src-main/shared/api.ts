@@ -525,6 +525,8 @@ export const requests = {
     }).strict(),
     'Create a sample as a job; the job result is a SampleSummary. `options`: the sampler\'s advanced settings (SAMPLER_OPTION_METHODS says which apply).',
   ),
+  'sample.rename': request<SampleSummary>()(z.object({ model: name, sample: name, to: name }).strict(), 'Rename a sample of a model.'),
+  'sample.delete': request<{ deleted: string; members: number }>()(z.object({ model: name, sample: name }).strict(), 'Delete a sample (its members; stored activations stay).'),
   'sample.list': request<SampleSummary[]>()(z.object({ model: name.optional() }).strict(), 'Samples of the project (of one model).'),
 
   'query.run': request<QueryResult>()(
