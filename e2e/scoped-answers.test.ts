@@ -47,7 +47,7 @@ describe('answers scoped to the question (issue 15, point 1)', () => {
     const searched = page.getByTestId('neuron-searched');
     await searched.waitFor({ timeout: JOB_MS });
     expect(await searched.textContent()).toMatch(new RegExp(`of ${selected.toLocaleString('en-US')} items searched \\(the queried subset\\)`));
-    expect(await searched.textContent()).toMatch(/∂ relu2 /);
+    expect(await searched.textContent()).toMatch(/∂ relu2\[c=\d+, y=\d+, x=\d+\] #\d+ \/ ∂ pixel/);
     expect(await page.getByTestId('neuron-field').textContent()).toMatch(/Receptive field \(outlined\): rows \d+–\d+, columns \d+–\d+ \(\d+×\d+ of 28×28 px\)/);
     const first = page.getByTestId('neuron-item-0');
     expect(await first.locator('img').count()).toBe(2); // input + the neuron's saliency over it
