@@ -61,3 +61,13 @@ describe('namedQuality', () => {
     expect(namedQuality(3)).toBeNull();
   });
 });
+
+describe('namedItemCount', () => {
+  it('reads items, per-class counts and group counts; null without item information', async () => {
+    const { namedItemCount } = await import('./named.ts');
+    expect(namedItemCount({ items: 868 })).toMatchObject({ total: 868, smallest: null });
+    expect(namedItemCount({ counts: [10, 0, 4] })).toMatchObject({ total: 14, smallest: 4, label: '14 items (2 classes, the smallest with 4)' });
+    expect(namedItemCount({ counts: { incorrect: 2, correct: 900 } })).toMatchObject({ total: 902, smallest: 2, label: '2 incorrect, 900 correct' });
+    expect(namedItemCount({ checkpoints: [] })).toBeNull();
+  });
+});

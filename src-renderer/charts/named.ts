@@ -138,3 +138,28 @@ export function namedQuality(data: unknown): string | null {
   if (isObj(ci) && typeof ci.level === 'number') return `${Math.round(ci.level * 100)} % bootstrap interval (see values)`;
   return null;
 }
+
+/**
+ * How many items a named query's answer rests on, from its data: `items` (Q2, Q4, Q5, Q7), the
+ * sum of per-class `counts` (Q1) or of `counts.{incorrect, correct}` (Q3), with the smallest
+ * group when the answer compares groups (a mean over 2 incorrect items is the weak side of Q3).
+ * Null when the data says nothing about items (Q6: per-checkpoint accuracy over all items).
+ */
+export function namedItemCount(data: unknown): { total: number; smallest: number | null; label: string } | null {
+  if (!data || typeof data !== 'object') return null;
+  const d = data as { items?: unknown; counts?: unknown };
+  if (typeof d.items === 'number') return { total: d.items, smallest: null, label: `${d.items.toLocaleString('en-US')} items` };
+  if (Array.isArray(d.counts) && d.counts.every((x) => typeof x === 'number')) {
+    const c = d.counts as number[];
+    const nonEmpty = c.filter((x) => x > 0);
+    const total = c.reduce((a, b) => a + b, 0);
+    return { total, smallest: nonEmpty.length ? Math.min(...nonEmpty) : 0, label: `${total.toLocaleString('en-US')} items (${nonEmpty.length} classes, the smallest with ${nonEmpty.length ? Math.min(...nonEmpty) : 0})` };
+  }
+  if (d.counts && typeof d.counts === 'object') {
+    const parts = Object.entries(d.counts as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number');
+    if (!parts.length) return null;
+    const total = parts.reduce((a, [, n]) => a + n, 0);
+    return { total, smallest: Math.min(...parts.map(([, n]) => n)), label: parts.map(([k, n]) => `${n.toLocaleString('en-US')} ${k}`).join(', ') };
+  }
+  return null;
+}
