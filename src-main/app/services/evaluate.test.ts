@@ -75,15 +75,17 @@ describe('runExperiment', () => {
       expect(run.result).toMatchObject({ model: 'fake', checkpoint: 'epoch-1' });
     }
     const e1 = runs[0].rows as Array<{ method: string; fraction: number; s1: number; s2: number; s3: number }>;
-    // 5 randomised samplers × 5 fractions × 2 seeds + 3 deterministic × 5 + the boundary tree.
-    expect(e1.length).toBe(5 * 5 * 2 + 3 * 5 + 1);
+    // 6 randomised samplers (query-strata among them) × 5 fractions × 2 seeds + 3 deterministic × 5
+    // + the boundary tree.
+    expect(e1.length).toBe(6 * 5 * 2 + 3 * 5 + 1);
+    expect(new Set(e1.map((r) => r.method)).has('query-strata')).toBe(true);
     for (const r of e1) {
       expect(r.s1).toBeGreaterThanOrEqual(0); expect(r.s1).toBeLessThanOrEqual(1);
       expect(r.s3).toBeGreaterThanOrEqual(0); expect(r.s3).toBeLessThanOrEqual(1);
     }
     const t4 = runs[4].rows as Array<{ method: string; size: number }>;
     expect(t4[0]).toMatchObject({ method: 'all', size: N });
-    expect(summaryLine(runs[0])).toMatch(/^e1: 66 rows \(\d+\.\d s\); S1 at 5 %: maxmargin \d\.\d{3}, uniform \d\.\d{3}$/);
+    expect(summaryLine(runs[0])).toMatch(/^e1: 76 rows \(\d+\.\d s\); S1 at 5 %: maxmargin \d\.\d{3}, uniform \d\.\d{3}$/);
 
     // The API view of the same runs, filtered by model.
     expect((await evaluationSummaries(f.store, 'fake')).map((r) => r.kind)).toEqual(['e1', 'e2', 'e3', 'e4', 'table4']);
