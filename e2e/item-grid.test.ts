@@ -58,6 +58,8 @@ describe('the item grid (issue 15, point 5)', () => {
     await detail.waitFor({ timeout: VIEW_MS });
     await expect.poll(() => page.getByTestId('item-probs').locator('tr').count(), { timeout: VIEW_MS }).toBe(10);
     expect(await page.getByTestId('item-neighbours').locator('figure').count()).toBe(8);
+    // The per-item scores (scores.get) joined on the item id.
+    await expect.poll(() => page.getByTestId('item-scores').locator('tr').count(), { timeout: VIEW_MS }).toBe(4);
     const big = await detail.locator('img.big').boundingBox();
     expect(big!.width).toBeGreaterThanOrEqual(200);
     await screenshotView(page, 'items-1-grid-detail.png');
@@ -106,6 +108,7 @@ describe('the item grid (issue 15, point 5)', () => {
 
   it('renames and deletes a sample from the Samplers view; number keys open views', async () => {
     const { page, host } = f;
+    await page.locator('header h1').click(); // out of any text field: shortcuts are off while typing
     await page.keyboard.press('4'); // Samplers
     await expect.poll(() => page.url()).toMatch(/#\/samplers$/);
     page.once('dialog', (d) => void d.accept('e2e-grid-renamed'));
