@@ -48,6 +48,10 @@ export async function exportFromProject(store: Store, r: ExportRequest): Promise
   if (r.layer !== undefined && what !== 'activations') throw badInput(`layer: --layer applies to --what activations, not ${what}`);
   if (r.sample !== undefined && what !== 'samples') throw badInput(`sample: --sample applies to --what samples, not ${what}`);
 
+  // The output path is checked before anything is computed or stored (the per-item scores below
+  // write to the store): a refused path leaves the project exactly as it was.
+  const { checkOutput } = await import('../../store/safe-output.ts');
+  await checkOutput(path.resolve(r.out), { overwrite: r.overwrite === true, forceHint: r.forceHint ?? '--force', projects: [store.dir] });
   const { resolveCheckpoint } = await import('../../app/services/models.ts');
   const { resolveLayers, mainLayers } = await import('../../app/services/layers.ts');
   const { extractedItems, exportData, getLatent, listSamples } = await import('../../store/index.ts');
