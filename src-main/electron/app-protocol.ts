@@ -12,19 +12,8 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { securityHeaders } from '../host/csp.ts';
 import { APP_HOST, APP_SCHEME } from './policy.ts';
+import { contentTypeOf } from '../host/mime.ts';
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.woff2': 'font/woff2',
-};
 
 /**
  * The file under `root` that `url` names, or an error string: only margin://app/…, decoded once,
@@ -72,7 +61,7 @@ export async function serveAppRequest(request: Request, root: string): Promise<R
   const st = await stat(realFile).catch(() => null);
   if (!st?.isFile()) return refuse(404, 'not found');
   const body = await readFile(realFile);
-  const type = MIME[extname(realFile)] ?? 'application/octet-stream';
+  const type = contentTypeOf(realFile);
   return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), {
     status: 200,
     headers: { ...headers, 'Content-Type': type, ...(type.startsWith('text/html') ? { 'Cache-Control': 'no-store' } : {}) },

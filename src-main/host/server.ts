@@ -26,6 +26,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Dispatcher } from '../api/dispatcher.ts';
 import type { EventMessage } from '../shared/api.ts';
 import { securityHeaders } from './csp.ts';
+import { contentTypeOf } from './mime.ts';
 import {
   bearerToken, checkHost, checkJsonContentType, checkOrigin, isRefusal, parseTarget, tokenMatches, webSocketToken, WS_PROTOCOL, type Refusal,
 } from './request-guard.ts';
@@ -51,19 +52,6 @@ export interface Host {
 }
 
 const HOST = '127.0.0.1';
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.woff2': 'font/woff2',
-  '.pdf': 'application/pdf',
-};
 const REASON: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type' };
 const CODE_OF: Record<number, 'BAD_REQUEST' | 'UNAUTHORIZED' | 'NOT_FOUND'> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'UNAUTHORIZED', 404: 'NOT_FOUND', 405: 'BAD_REQUEST', 413: 'BAD_REQUEST', 415: 'BAD_REQUEST' };
 
@@ -220,7 +208,7 @@ async function serveStatic(res: ServerResponse, root: string, path: string): Pro
       error: { code: 'NOT_FOUND', message: `the workbench is not built (${join(root, 'index.html')} missing): run \`npm run build:renderer\`` },
     });
   }
-  const type = MIME[extname(target)] ?? 'application/octet-stream';
+  const type = contentTypeOf(target);
   res.setHeader('Content-Type', type);
   if (type.startsWith('text/html')) res.setHeader('Cache-Control', 'no-store');
   res.end(body);
