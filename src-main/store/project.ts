@@ -210,7 +210,7 @@ export async function migrate(store: Store): Promise<number> {
   if (pending.length === 0) return 0;
   if (store.readOnly) {
     throw new MarginError('CONFLICT',
-      `project ${store.dir} needs schema migration ${current} → ${SCHEMA_VERSION}: open it read-write once`);
+      `project ${store.dir} needs schema migration ${current} → ${SCHEMA_VERSION}, which a read-only open cannot do: open it once in the workbench or with a command that writes (e.g. margin extract --project ${store.dir} --model NAME, which computes nothing already stored) and it is migrated in one transaction`);
   }
   return store.lock.run(async () => {
     if (exists.length === 0) {
