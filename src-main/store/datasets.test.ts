@@ -1,19 +1,10 @@
-import { describe, it, expect, afterEach } from 'vitest';
-import { createProject } from './project.ts';
+import { describe, it, expect } from 'vitest';
 import { insertDataset, listDatasets, getDataset, getSplit, getThumbnail } from './datasets.ts';
 import { queryRows } from './db.ts';
 import { fakeDataset } from './test-support/fake-runner.ts';
-import { tmpDir, fakeClock } from './test-support/tmp.ts';
-import type { Store } from './project.ts';
+import { freshStore as fresh } from './test-support/fresh-store.ts';
 import type { ThumbEncoder } from './datasets.ts';
 
-const open: Store[] = [];
-afterEach(async () => { for (const s of open.splice(0)) await s.close(); });
-async function fresh(): Promise<Store> {
-  const s = await createProject(tmpDir(), { now: fakeClock() });
-  open.push(s);
-  return s;
-}
 /** Stand-in encoder: tags the bytes so the test can tell which item a thumbnail belongs to. */
 const thumb: ThumbEncoder = (px, h, w, c, scale) => Uint8Array.from([h, w, c, scale, px[0], px.length & 0xff]);
 

@@ -1,19 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, it, expect, afterEach } from 'vitest';
-import { createProject, openProject } from './project.ts';
+import { describe, it, expect } from 'vitest';
+import { openProject } from './project.ts';
 import { registerCheckpoint, insertModel, insertCheckpoint, listModels, getModel, getCheckpoint, IMPORT_TMP_PREFIX } from './models.ts';
 import { FAKE_LAYERS } from './test-support/fake-runner.ts';
-import { tmpDir, fakeClock } from './test-support/tmp.ts';
-import type { Store } from './project.ts';
+import { closeAfterTest, freshStore as fresh } from './test-support/fresh-store.ts';
 
-const open: Store[] = [];
-afterEach(async () => { for (const s of open.splice(0)) await s.close(); });
-async function fresh(): Promise<Store> {
-  const s = await createProject(tmpDir(), { now: fakeClock() });
-  open.push(s);
-  return s;
-}
 const MODEL = { name: 'net', architecture: 'mlp', inputShape: [4, 4, 1], numClasses: 3, latentLayer: 'latent', engine: 'tfjs' };
 const writeModel = async (dir: string) => {
   fs.writeFileSync(path.join(dir, 'model.json'), '{"m":1}');
@@ -91,13 +83,11 @@ describe('registerCheckpoint', () => {
     const dir = s.dir;
     await registerCheckpoint(s, { model: MODEL }, { label: 'e1', ordinal: 1, layers: FAKE_LAYERS }, writeModel);
     await s.close();
-    open.splice(0);
     fs.mkdirSync(path.join(dir, 'models', `${IMPORT_TMP_PREFIX}7`));
     fs.writeFileSync(path.join(dir, 'models', `${IMPORT_TMP_PREFIX}7`, 'weights.bin'), 'partial');
     fs.mkdirSync(path.join(dir, 'models', '.import-7', 'e1'), { recursive: true }); // an old-layout model named ".import-7"
     const before = tree(path.join(dir, 'models')).filter((p) => !p.startsWith(IMPORT_TMP_PREFIX));
-    const s2 = await openProject(dir);
-    open.push(s2);
+    closeAfterTest(await openProject(dir));
     expect(tree(path.join(dir, 'models'))).toEqual(before);
   });
 });

@@ -1,20 +1,11 @@
-import { describe, it, expect, afterEach } from 'vitest';
-import { createProject } from './project.ts';
+import { describe, it, expect } from 'vitest';
 import { insertModel, insertCheckpoint, listModels, getModel, getCheckpoint } from './models.ts';
 import {
   insertSample, listSamples, getSample, saveQueryResult, saveEvalRun, listQueryResults, listEvalRuns, saveSaliency, getSaliency,
 } from './samples.ts';
 import { FAKE_LAYERS } from './test-support/fake-runner.ts';
-import { tmpDir, fakeClock } from './test-support/tmp.ts';
-import type { Store } from './project.ts';
+import { freshStore as fresh } from './test-support/fresh-store.ts';
 
-const open: Store[] = [];
-afterEach(async () => { for (const s of open.splice(0)) await s.close(); });
-async function fresh(): Promise<Store> {
-  const s = await createProject(tmpDir(), { now: fakeClock() });
-  open.push(s);
-  return s;
-}
 const MODEL = { name: 'lenet', architecture: 'lenet5-bn', sourcePath: '/m/model.json', inputShape: [28, 28, 1], numClasses: 10, latentLayer: 'latent', engine: 'wasm' };
 
 describe('models and checkpoints', () => {
