@@ -143,13 +143,13 @@ async function runJob(store: Store, spec: ExtractJobSpec, jobDir: string, jobFil
   const legacyLatents = Number((await queryOne(store.conn, 'SELECT count(*) AS n FROM latents WHERE checkpoint_id = $1', [ckId]))?.n ?? 0) > 0;
 
   const shardItems = (s: { start: number; count: number }) => spec.itemIds.slice(s.start, s.start + s.count);
-  const todo = spec.shards.filter((s) => !committedBefore.has(s.id) && !shardItems(s).every(complete));
+  const pending = spec.shards.filter((s) => !committedBefore.has(s.id) && !shardItems(s).every(complete));
   const total = spec.itemIds.length;
   const skipped = spec.itemIds.filter(complete).length;
   // Leftovers of workers killed mid-write; whole shard folders of a previous run are kept and committed.
   for (const name of fs.readdirSync(jobDir)) if (/\.tmp-/.test(name)) fs.rmSync(path.join(jobDir, name), { recursive: true, force: true });
   const onDisk = new Map<number, ShardManifest>();
-  for (const s of todo) {
+  for (const s of pending) {
     const m = readManifest(path.join(jobDir, shardDirName(s.id)));
     if (m && m.key === spec.key && m.count === s.count) onDisk.set(s.id, m);
   }
@@ -166,9 +166,9 @@ async function runJob(store: Store, spec: ExtractJobSpec, jobDir: string, jobFil
     const ips = secs > 0 ? computed / secs : 0;
     const left = total - skipped - computed;
     o.onProgress?.({ done: skipped + computed, total, itemsPerSecond: ips, etaSeconds: ips > 0 ? left / ips : left === 0 ? 0 : Infinity,
-      shardsDone: spec.shards.length - todo.length + committedShards, shards: spec.shards.length, message });
+      shardsDone: spec.shards.length - pending.length + committedShards, shards: spec.shards.length, message });
   };
-  report(`${todo.length} of ${spec.shards.length} shards to do${onDisk.size ? ` (${onDisk.size} already computed)` : ''}`);
+  report(`${pending.length} of ${spec.shards.length} shards to do${onDisk.size ? ` (${onDisk.size} already computed)` : ''}`);
 
   const appender = await store.lock.run(() => ActivationAppender.open(store, ckId, dtype));
   const latentAppender = dtype === 'float32' ? appender : await store.lock.run(() => ActivationAppender.open(store, ckId, 'float32'));
@@ -253,8 +253,8 @@ async function runJob(store: Store, spec: ExtractJobSpec, jobDir: string, jobFil
   for (const [id, m] of onDisk) ready.set(id, { m, dir: path.join(jobDir, shardDirName(id)), worker: null });
   let next = 0;
   const drain = async () => {
-    while (next < todo.length && ready.has(todo[next].id)) {
-      const s = todo[next];
+    while (next < pending.length && ready.has(pending[next].id)) {
+      const s = pending[next];
       const r = ready.get(s.id)!;
       ready.delete(s.id);
       const fresh = shardItems(s).filter((id) => !complete(id)).length;
@@ -273,7 +273,7 @@ async function runJob(store: Store, spec: ExtractJobSpec, jobDir: string, jobFil
     }
   };
 
-  const toRun = todo.filter((s) => !onDisk.has(s.id));
+  const toRun = pending.filter((s) => !onDisk.has(s.id));
   const shardsReused = onDisk.size;
   let failure: unknown = null;
   try {
@@ -323,18 +323,18 @@ async function runJob(store: Store, spec: ExtractJobSpec, jobDir: string, jobFil
     if (latentAppender !== appender) await latentAppender.close();
   }
   if (failure) throw failure;
-  if (next < todo.length) {
+  if (next < pending.length) {
     if (o.signal?.aborted) {
       throw new MarginError('CANCELLED', `cluster extraction of checkpoint ${ckId} cancelled after ${skipped + computed} of ${total} items (${committedShards} shards committed this run); run it again to resume`,
         { done: skipped + computed, total });
     }
-    throw new MarginError('INTERNAL', `the cluster run ended with ${todo.length - next} shards not delivered; run it again to resume`);
+    throw new MarginError('INTERNAL', `the cluster run ended with ${pending.length - next} shards not delivered; run it again to resume`);
   }
   if (split === 'test') await updateTestAccuracy(store, ckId, datasetId);
   fs.rmSync(jobDir, { recursive: true, force: true });
   return {
     total, skipped, computed, batches: committedShards, seconds: (now() - t0) / 1000, waitSeconds: 0, writeSeconds: 0,
     engine: engine ? `${engine} on Dask (${o.cluster})` : 'none (already stored)', key: spec.key, shardSize: spec.shardSize, shards: spec.shards.length,
-    shardsCommitted: committedShards, shardsSkipped: spec.shards.length - todo.length, shardsReused, duplicates, shardSeconds, workers,
+    shardsCommitted: committedShards, shardsSkipped: spec.shards.length - pending.length, shardsReused, duplicates, shardSeconds, workers,
   };
 }
