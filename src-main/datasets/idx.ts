@@ -79,10 +79,16 @@ export async function readIdxUint8(file: string, magic: number, what: string): P
 
 /** Images + labels of one split, checked against each other. */
 export async function readIdxSplit(split: string, files: IdxSplitFiles, classCount: number): Promise<ImportedSplit & { rows: number; cols: number }> {
-  const [images, labels] = await Promise.all([
+  // Both files are read at once; when both are bad, the images file's error is the one reported,
+  // whichever read failed first, so the same files always give the same message.
+  const [imagesRead, labelsRead] = await Promise.allSettled([
     readIdxUint8(files.images, IMAGES_MAGIC, `IDX images file of split "${split}"`),
     readIdxUint8(files.labels, LABELS_MAGIC, `IDX labels file of split "${split}"`),
   ]);
+  if (imagesRead.status === 'rejected') throw imagesRead.reason;
+  if (labelsRead.status === 'rejected') throw labelsRead.reason;
+  const images = imagesRead.value;
+  const labels = labelsRead.value;
   const [n, rows, cols] = images.dims;
   if (rows === 0 || cols === 0) throw badInput(`${files.images}: images of ${rows}×${cols} pixels: the size must be positive.`);
   if (labels.dims[0] !== n) {
