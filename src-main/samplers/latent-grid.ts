@@ -1,12 +1,19 @@
 /**
  * Simple latent-space sampling (paper §IV-A): PCA to 5 dimensions (fewer if the latent has
- * fewer), each dimension split in two at its MEDIAN (so every axis halves the data even when
- * the scores are skewed), giving up to 32 cells; an equal number of items from every
- * non-empty cell, a cell smaller than that quota giving all of its items.
+ * fewer), each dimension split in two, giving up to 32 cells; an equal number of items from
+ * every non-empty cell, a cell smaller than that quota giving all of its items.
  *
- * The quota is found by water-filling so the total is round(f·N) whenever the cells hold
- * enough items: the largest q with Σ min(q, |cell|) ≤ target, then the few units left over go
- * to randomly chosen cells that still have items (so cells differ by at most one).
+ * Two choices the paper leaves open are parameters (issue 13):
+ *   gridSplit — 'median' (default: every axis halves the data even when the scores are skewed,
+ *     so no cell is empty by construction) or 'mean' (the PCA scores are centred, so the split
+ *     is at 0; skewed axes give lopsided cells).
+ *   gridTopUp — true (default): the quota is found by water-filling so the total is round(f·N)
+ *     whenever the cells hold enough items: the largest q with Σ min(q, |cell|) ≤ target, then
+ *     the few units left over go to randomly chosen cells that still have items (so cells
+ *     differ by at most one). false: every non-empty cell gets the same share
+ *     round(target / cells) (capped at its size) and nothing is redistributed, so the sample
+ *     is smaller than f·N when some cells are small (the literal reading of "equal number of
+ *     instances from each grid").
  */
 import { sampleWithoutReplacement, shuffleInPlace } from '../core/rng.ts';
 import type { Rng } from '../core/rng.ts';
@@ -15,18 +22,33 @@ import { makeSampler, sortedMembers, targetSize } from './sampler.ts';
 
 export const GRID_DIMS = 5;
 
-/** Cell index (bit c set when PCA score c is above that component's median) for each row. */
-export function gridCells(x: Float64Array, n: number, d: number, dims: number): Int32Array {
+export type GridSplit = 'median' | 'mean';
+
+/** Cell index (bit c set when PCA score c is above that component's median, or mean) for each row. */
+export function gridCells(x: Float64Array, n: number, d: number, dims: number, split: GridSplit = 'median'): Int32Array {
   const { scores } = pcaScores(x, n, d, dims);
   const cell = new Int32Array(n);
   const col = new Float64Array(n);
   for (let c = 0; c < dims; c++) {
-    for (let i = 0; i < n; i++) col[i] = scores[i * dims + c];
-    const sorted = Float64Array.from(col).sort();
-    const median = n % 2 ? sorted[(n - 1) >> 1] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-    for (let i = 0; i < n; i++) if (col[i] > median) cell[i] |= 1 << c;
+    let sum = 0;
+    for (let i = 0; i < n; i++) { col[i] = scores[i * dims + c]; sum += col[i]; }
+    let cut: number;
+    if (split === 'mean') cut = sum / n;
+    else {
+      const sorted = Float64Array.from(col).sort();
+      cut = n % 2 ? sorted[(n - 1) >> 1] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    }
+    for (let i = 0; i < n; i++) if (col[i] > cut) cell[i] |= 1 << c;
   }
   return cell;
+}
+
+/** Without top-up: each non-empty cell gets round(target / cells), capped at its size; no redistribution. */
+export function fixedQuotas(sizes: Int32Array, target: number): Int32Array {
+  let nonEmpty = 0;
+  for (const s of sizes) if (s > 0) nonEmpty++;
+  const share = nonEmpty === 0 ? 0 : Math.max(1, Math.round(target / nonEmpty));
+  return Int32Array.from(sizes, (s) => Math.min(share, s));
 }
 
 /** Equal quotas per cell summing to min(target, Σ sizes); extra units go to random cells. */
@@ -50,11 +72,14 @@ export function equalQuotas(sizes: Int32Array, target: number, rng: Rng): Int32A
 export const latentGridSampler = makeSampler('latent-grid', 'Simple latent space (PCA grid)', true, false, (input, params, ctx) => {
   const { rows: n, cols: d } = input.latent;
   const dims = Math.min(GRID_DIMS, d);
-  const cell = gridCells(toF64(input.latent), n, d, dims);
+  const split: GridSplit = params.gridSplit ?? 'median';
+  const topUp = params.gridTopUp ?? true;
+  const cell = gridCells(toF64(input.latent), n, d, dims, split);
   const cells = 1 << dims;
   const sizes = new Int32Array(cells);
   for (let i = 0; i < n; i++) sizes[cell[i]]++;
-  const quota = equalQuotas(sizes, targetSize(n, params.fraction), ctx.rng);
+  const target = targetSize(n, params.fraction);
+  const quota = topUp ? equalQuotas(sizes, target, ctx.rng) : fixedQuotas(sizes, target);
   const start = new Int32Array(cells + 1);
   for (let c = 0; c < cells; c++) start[c + 1] = start[c] + sizes[c];
   const fill = start.slice(0, cells);
@@ -71,7 +96,7 @@ export const latentGridSampler = makeSampler('latent-grid', 'Simple latent space
   }
   return {
     members: sortedMembers(members),
-    params: { dims, split: 'median' },
-    diagnostics: { size: members.length, dims, cells: nonEmpty, perCell },
+    params: { dims, gridSplit: split, gridTopUp: topUp },
+    diagnostics: { size: members.length, target, dims, cells: nonEmpty, perCell },
   };
 });

@@ -39,6 +39,18 @@ export interface SamplerParams {
   maxChildren?: number;
   /** vas: Gaussian kernel bandwidth in latent units; default estimated from the data (see vas.ts). */
   bandwidth?: number;
+  /**
+   * vas: how σ is estimated when no bandwidth is given — 'median-nn' (default: the median
+   * nearest-neighbour distance within the initial reservoir) or 'median-pairwise' (the median
+   * distance between two reservoir members, the usual "median heuristic").
+   */
+  bandwidthRule?: 'median-nn' | 'median-pairwise';
+  /** latent-grid: where each PCA axis is split, 'median' (default) or 'mean'. */
+  gridSplit?: 'median' | 'mean';
+  /** latent-grid: top up (default true) — the quota of cells smaller than their share goes to the other cells so the sample has round(f·N) items. */
+  gridTopUp?: boolean;
+  /** gmm-full: 'em-from-labels' (default: maximum-likelihood EM started from the predicted labels) or 'variational' (the paper's variational Bayes). */
+  gmmEstimator?: 'em-from-labels' | 'variational';
   /** weighted: cap on the likelihood ratio before inverting it; default 100. */
   ratioCap?: number;
   /** weighted: 'global' (one πps draw over all items, default) or 'per-group' (f·|group| per SVM-predicted group). */

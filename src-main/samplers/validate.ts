@@ -79,6 +79,22 @@ export function validateParams(params: SamplerParams): void {
   if (ratioCap !== undefined && !(typeof ratioCap === 'number' && ratioCap > 1 && Number.isFinite(ratioCap))) {
     throw badInput(`ratioCap must be a finite number > 1, got ${ratioCap}`);
   }
+  const { bandwidthRule, gridSplit, gridTopUp, gmmEstimator } = params;
+  if (bandwidthRule !== undefined && bandwidthRule !== 'median-nn' && bandwidthRule !== 'median-pairwise') {
+    throw badInput(`bandwidthRule must be 'median-nn' or 'median-pairwise', got ${String(bandwidthRule)}`);
+  }
+  if (bandwidthRule !== undefined && bandwidth !== undefined) {
+    throw badInput('bandwidth and bandwidthRule were both given: an explicit bandwidth needs no rule; pass one of them');
+  }
+  if (gridSplit !== undefined && gridSplit !== 'median' && gridSplit !== 'mean') {
+    throw badInput(`gridSplit must be 'median' or 'mean', got ${String(gridSplit)}`);
+  }
+  if (gridTopUp !== undefined && typeof gridTopUp !== 'boolean') {
+    throw badInput(`gridTopUp must be true or false, got ${String(gridTopUp)}`);
+  }
+  if (gmmEstimator !== undefined && gmmEstimator !== 'em-from-labels' && gmmEstimator !== 'variational') {
+    throw badInput(`gmmEstimator must be 'em-from-labels' or 'variational', got ${String(gmmEstimator)}`);
+  }
   const { allocationPower, stratifyBy, balanceDraws, svmC, svmLoss, svmScaling, weightedAllocation } = params;
   if (weightedAllocation !== undefined && weightedAllocation !== 'global' && weightedAllocation !== 'per-group') {
     throw badInput(`weightedAllocation must be 'global' or 'per-group', got ${String(weightedAllocation)}`);

@@ -22,7 +22,7 @@ import { sampleWithoutReplacement, type Rng } from '../core/rng.ts';
 import { largestRemainder } from './allocate.ts';
 import { sortedMembers, throwIfAborted } from './sampler.ts';
 import type { CoreResult } from './types.ts';
-import { spacingBandwidth, vasInterchange } from './vas.ts';
+import { ruleBandwidth, vasInterchange, type BandwidthRule } from './vas.ts';
 import { directGeometry } from './vas-geometry.ts';
 
 /** Default cell size of the scalable mode (see the samplers README for the loss it costs at 10k). */
@@ -81,6 +81,7 @@ export function kdCells(latent: Matrix, cellSize: number): Int32Array[] {
 export interface PartitionedVasOptions {
   cellSize?: number;
   bandwidth?: number;
+  bandwidthRule?: BandwidthRule;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -93,7 +94,7 @@ export function vasPartitioned(latent: Matrix, k: number, rng: Rng, opts: Partit
   if (sigma === undefined) {
     // The spacing of a uniform K-sample of ALL items, as vas.ts measures it on its first reservoir.
     const probe = sampleWithoutReplacement(n, k, rng);
-    sigma = spacingBandwidth(directGeometry(gather(latent, probe)), Int32Array.from({ length: k }, (_, t) => t));
+    sigma = ruleBandwidth(opts.bandwidthRule ?? 'median-nn', directGeometry(gather(latent, probe)), Int32Array.from({ length: k }, (_, t) => t));
   }
   const cells = kdCells(latent, cellSize);
   const quota = largestRemainder(cells.map((c) => c.length), k);
@@ -113,7 +114,7 @@ export function vasPartitioned(latent: Matrix, k: number, rng: Rng, opts: Partit
   }
   return {
     members: sortedMembers(members.subarray(0, filled)),
-    params: { bandwidth: sigma, mode: 'partitioned', cellSize },
+    params: { bandwidth: sigma, bandwidthRule: opts.bandwidth !== undefined ? 'explicit' : (opts.bandwidthRule ?? 'median-nn'), mode: 'partitioned', cellSize },
     diagnostics: { size: filled, bandwidth: sigma, mode: 'partitioned', cells: cells.length, cellSize, swaps, cellLoss },
   };
 }

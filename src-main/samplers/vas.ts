@@ -18,6 +18,11 @@
  * interact (κ ≈ 0.6) while distant ones do not, which is the regime where VAS spreads the
  * sample evenly instead of only pushing it to the extremes (σ too large) or ignoring the
  * geometry (σ too small).
+ *
+ * The paper does not state a bandwidth, so the rule is a parameter (issue 13): bandwidthRule
+ * 'median-nn' (the default above) or 'median-pairwise' — the median distance between two
+ * reservoir members (the common "median heuristic" for Gaussian kernels), about twice as wide
+ * on the demo latent; or an explicit `bandwidth`.
  */
 import { shuffleInPlace, type Rng } from '../core/rng.ts';
 import { makeSampler, sortedMembers, targetSize, throwIfAborted } from './sampler.ts';
@@ -43,9 +48,35 @@ export function spacingBandwidth(geom: VasGeometry, rows: Int32Array): number {
   return med > 0 ? med : 1;
 }
 
+/** Median distance between two different rows among (up to 256 of) the given rows and all of them. */
+export function pairwiseBandwidth(geom: VasGeometry, rows: Int32Array): number {
+  const k = rows.length;
+  if (k < 2) return 1;
+  const probes = Math.min(k, 256);
+  const all = new Float64Array(probes * (k - 1));
+  const d2 = new Float64Array(k);
+  let m = 0;
+  for (let p = 0; p < probes; p++) {
+    geom.sqDistances(rows[p], rows, 0, k, d2);
+    for (let q = 0; q < k; q++) if (q !== p) all[m++] = d2[q];
+  }
+  all.sort();
+  const med = Math.sqrt(all[m >> 1]);
+  return med > 0 ? med : 1;
+}
+
+export type BandwidthRule = 'median-nn' | 'median-pairwise';
+
+/** σ by the rule, measured on the given rows (the initial reservoir). */
+export function ruleBandwidth(rule: BandwidthRule, geom: VasGeometry, rows: Int32Array): number {
+  return rule === 'median-pairwise' ? pairwiseBandwidth(geom, rows) : spacingBandwidth(geom, rows);
+}
+
 export interface VasOptions {
-  /** Kernel bandwidth σ; default: the spacing of the initial reservoir. */
+  /** Kernel bandwidth σ; default: by bandwidthRule on the initial reservoir. */
   bandwidth?: number;
+  /** How σ is estimated when no bandwidth is given; default 'median-nn'. */
+  bandwidthRule?: BandwidthRule;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -55,7 +86,8 @@ export function vasInterchange(geom: VasGeometry, k: number, rng: Rng, opts: Vas
   const n = geom.n;
   const order = shuffleInPlace(Int32Array.from({ length: n }, (_, i) => i), rng);
   const members = order.slice(0, k);
-  const sigma = opts.bandwidth ?? spacingBandwidth(geom, members);
+  const rule = opts.bandwidth !== undefined ? 'explicit' : (opts.bandwidthRule ?? 'median-nn');
+  const sigma = opts.bandwidth ?? ruleBandwidth(opts.bandwidthRule ?? 'median-nn', geom, members);
   const g = -1 / (2 * sigma * sigma);
   const d2 = new Float64Array(k);
   // Responsibilities of the initial reservoir: each pair once.
@@ -104,7 +136,7 @@ export function vasInterchange(geom: VasGeometry, k: number, rng: Rng, opts: Vas
   for (let p = 0; p < k; p++) loss += rsp[p];
   return {
     members: sortedMembers(members),
-    params: { bandwidth: sigma },
+    params: { bandwidth: sigma, bandwidthRule: rule },
     diagnostics: { size: k, bandwidth: sigma, swaps, loss: loss / 2 },
   };
 }
@@ -115,7 +147,7 @@ export function vasInterchange(geom: VasGeometry, k: number, rng: Rng, opts: Vas
  */
 export const vasSampler = makeSampler('vas', 'Visualization-aware (VAS)', true, false, (input, params, ctx) => {
   const k = targetSize(input.latent.rows, params.fraction);
-  const opts = { bandwidth: params.bandwidth, signal: ctx.signal, onProgress: ctx.onProgress };
+  const opts = { bandwidth: params.bandwidth, bandwidthRule: params.bandwidthRule, signal: ctx.signal, onProgress: ctx.onProgress };
   if (input.latent.rows > VAS_EXACT_MAX_ITEMS) return vasPartitioned(input.latent, k, ctx.rng, opts);
   return vasInterchange(directGeometry(input.latent), k, ctx.rng, opts);
 });

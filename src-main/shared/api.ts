@@ -45,8 +45,13 @@ export const samplerOptionsSchema = z.object({
   stratifyBy: z.enum(['confidence', 'random']).optional(),
   balanceDraws: z.number().int().min(1).max(10000).optional(),
   bandwidth: z.number().positive('must be > 0').max(1e12).optional(),
+  bandwidthRule: z.enum(['median-nn', 'median-pairwise']).optional(),
+  gridSplit: z.enum(['median', 'mean']).optional(),
+  gridTopUp: z.boolean().optional(),
   maxChildren: z.number().int().min(1).optional(),
-}).strict();
+}).strict().refine((o) => o.bandwidth === undefined || o.bandwidthRule === undefined, {
+  message: 'give either bandwidth (an explicit value) or bandwidthRule, not both', path: ['bandwidthRule'],
+});
 export type SamplerOptions = z.infer<typeof samplerOptionsSchema>;
 export const SAMPLER_OPTION_METHODS: Record<keyof SamplerOptions, readonly SamplerMethodName[]> = {
   svmC: ['maxmargin', 'weighted'],
@@ -58,6 +63,9 @@ export const SAMPLER_OPTION_METHODS: Record<keyof SamplerOptions, readonly Sampl
   stratifyBy: ['query-strata'],
   balanceDraws: ['query-strata'],
   bandwidth: ['vas'],
+  bandwidthRule: ['vas'],
+  gridSplit: ['latent-grid'],
+  gridTopUp: ['latent-grid'],
   maxChildren: ['boundary-tree'],
 };
 

@@ -5,7 +5,7 @@ import { MarginError } from '../../shared/errors.ts';
 import { SAMPLER_METHODS, samplerOptionsSchema, type SamplerMethodName, type SamplerOptions } from '../../shared/api.ts';
 
 /** `--svm-c 1` → options.svmC = 1: the advanced sampler options, kebab-case on the command line. */
-const ADVANCED: Array<{ flag: string; key: keyof SamplerOptions; kind: 'number' | 'string'; help: string }> = [
+const ADVANCED: Array<{ flag: string; key: keyof SamplerOptions; kind: 'number' | 'string' | 'switch'; help: string }> = [
   { flag: 'svm-c', key: 'svmC', kind: 'number', help: 'maxmargin/weighted: SVM C (default 1)' },
   { flag: 'svm-loss', key: 'svmLoss', kind: 'string', help: 'maxmargin/weighted: squared-hinge (default) | hinge' },
   { flag: 'svm-scaling', key: 'svmScaling', kind: 'string', help: 'maxmargin/weighted: zscore (default) | none' },
@@ -14,11 +14,14 @@ const ADVANCED: Array<{ flag: string; key: keyof SamplerOptions; kind: 'number' 
   { flag: 'allocation-power', key: 'allocationPower', kind: 'number', help: 'query-strata: p of the N_g^p allocation (default -0.25)' },
   { flag: 'stratify-by', key: 'stratifyBy', kind: 'string', help: 'query-strata: confidence (default) | random' },
   { flag: 'balance-draws', key: 'balanceDraws', kind: 'number', help: 'query-strata: balancing draws per stratum (default 300; 1 = none)' },
-  { flag: 'bandwidth', key: 'bandwidth', kind: 'number', help: 'vas: kernel bandwidth in latent units (default: median NN distance)' },
+  { flag: 'bandwidth', key: 'bandwidth', kind: 'number', help: 'vas: explicit kernel bandwidth in latent units (default: by --bandwidth-rule)' },
+  { flag: 'bandwidth-rule', key: 'bandwidthRule', kind: 'string', help: 'vas: median-nn (default) | median-pairwise' },
+  { flag: 'grid-split', key: 'gridSplit', kind: 'string', help: 'latent-grid: split each PCA axis at its median (default) | mean' },
+  { flag: 'grid-top-up', key: 'gridTopUp', kind: 'switch', help: 'latent-grid: on (default: small cells\' share goes to the others, f·N items) | off' },
   { flag: 'max-children', key: 'maxChildren', kind: 'number', help: 'boundary-tree: children per node (default unlimited)' },
 ];
 
-function advancedOptions(values: Record<string, unknown>): SamplerOptions | undefined {
+export function advancedOptions(values: Record<string, unknown>): SamplerOptions | undefined {
   const raw: Record<string, unknown> = {};
   for (const a of ADVANCED) {
     const v = values[a.flag];
@@ -27,6 +30,11 @@ function advancedOptions(values: Record<string, unknown>): SamplerOptions | unde
       const n = Number(v);
       if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new MarginError('BAD_REQUEST', `--${a.flag} must be a number, got ${JSON.stringify(v)}`);
       raw[a.key] = n;
+    } else if (a.kind === 'switch') {
+      const t = String(v).trim().toLowerCase();
+      if (['on', 'true', 'yes', '1'].includes(t)) raw[a.key] = true;
+      else if (['off', 'false', 'no', '0'].includes(t)) raw[a.key] = false;
+      else throw new MarginError('BAD_REQUEST', `--${a.flag} must be on or off, got ${JSON.stringify(v)}`);
     } else raw[a.key] = v;
   }
   if (Object.keys(raw).length === 0) return undefined;
@@ -44,7 +52,7 @@ export const sampleCommand: Command = {
   summary: 'Create a sample of a checkpoint\'s items with one of the paper\'s samplers',
   usage: `margin sample --project DIR --model NAME [--checkpoint C] --method ${SAMPLER_METHODS.join('|')} --fraction F [--j J] [--seed S] [--name NAME] [--json]
   advanced (each for the methods named):
-${ADVANCED.map((a) => `    --${a.flag} ${a.kind === 'number' ? 'N' : 'X'}  ${a.help}`).join('\n')}`,
+${ADVANCED.map((a) => `    --${a.flag} ${a.kind === 'number' ? 'N' : a.kind === 'switch' ? 'on|off' : 'X'}  ${a.help}`).join('\n')}`,
   options: {
     project: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' }, method: { type: 'string' },
     fraction: { type: 'string' }, j: { type: 'string' }, seed: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' },
