@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { LatentProjection } from '../../src-main/shared/api.ts';
-import { axisName, classCounts, itemsFromBrush, latentScatterOption, SAMPLE_SERIES, thumbnailTooltip } from './scatter.ts';
+import { axisName, classCounts, itemsFromBrush, latentScatterOption, SAMPLE_SERIES, scoreSummary, thumbnailTooltip } from './scatter.ts';
 
 function projection(n: number, wrongEvery = 4): LatentProjection {
   const itemIds = Array.from({ length: n }, (_, i) => 100 + i);
@@ -136,5 +136,15 @@ describe('latent scatter coloured by a score', () => {
     for (const s of series) for (const d of s.data) if (s.name !== SAMPLE_SERIES) expect(d[3]).toBeCloseTo(values[d[2]], 12);
     expect(() => latentScatterOption(p, { colorBy: { name: 'hardness', values: [0.5] } })).toThrow(/1 values for 12 items/);
     expect(latentScatterOption(p).option.visualMap).toBeUndefined();
+  });
+});
+
+describe('scoreSummary (the colour legend beside the chart)', () => {
+  it('gives count, min, median and max of the finite values', () => {
+    expect(scoreSummary([0.9, 0.1, 0.5])).toEqual({ n: 3, min: 0.1, median: 0.5, max: 0.9 });
+    const even = scoreSummary(new Float64Array([0.4, 0.2, 0.8, 0.6]))!;
+    expect(even.median).toBeCloseTo(0.5, 12);
+    expect(scoreSummary([NaN, 0.3, Infinity])).toEqual({ n: 1, min: 0.3, median: 0.3, max: 0.3 });
+    expect(scoreSummary([])).toBeNull();
   });
 });

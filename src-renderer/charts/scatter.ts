@@ -190,3 +190,14 @@ export function itemsFromBrush(
   }
   return [...out].sort((a, b) => a - b);
 }
+
+/** What a score colouring shows, for the legend beside the chart: count, min, median and max of the values. */
+export interface ScoreSummary { n: number; min: number; median: number; max: number }
+
+/** Count, min, median (mean of the two middle values for an even count) and max; null when there is no finite value. */
+export function scoreSummary(values: ArrayLike<number>): ScoreSummary | null {
+  const v = Array.from(values).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const mid = v.length >> 1;
+  return { n: v.length, min: v[0], median: v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2, max: v[v.length - 1] };
+}
