@@ -33,6 +33,15 @@ describe('report tables', () => {
     ]);
     expect(reportCsvTables({ header: fullReport().header })).toEqual([]);
   });
+  it('names every neuron as the workbench and the CLI do, with the flat index beside it', () => {
+    const doc = fullReport();
+    doc.queries = [{ title: 'S1', set: 'S1', layer: 'relu2', shape: [4, 4, 8], granularity: 'unit', items: 10, seconds: 0.1, topK: [{ neuron: 118, score: 2 }, { neuron: 6, score: 1 }] }];
+    const values = reportCsvTables(doc).find((t) => t.name === 'query-values')!;
+    expect(values.headers).toEqual(['query', 'kind', 'rank', 'neuron_name', 'neuron', 'value', 'ci_lower', 'ci_upper']);
+    // 118 = (y·4 + x)·8 + c with c = 6, y = 3, x = 2
+    expect(values.rows[0].slice(3, 5)).toEqual(['relu2[c=6, y=3, x=2] #118', 118]);
+    expect(values.rows[1].slice(3, 5)).toEqual(['relu2[c=6, y=0, x=0] #6', 6]);
+  });
   it('puts the file beside the HTML', () => {
     expect(csvPathFor('/x/y/report.html', 'e1')).toBe('/x/y/report-e1.csv');
   });

@@ -6,6 +6,7 @@
 import { dirname, basename, extname, join } from 'node:path';
 import { checkOutputs, writeOutput, type SafeOutputOptions } from '../store/safe-output.ts';
 import type { ReportComparedModel, ReportConfusion, ReportDocument } from './report-document.ts';
+import { reportNeuronName } from './html.ts';
 
 export type CsvValue = string | number | boolean | null | undefined;
 
@@ -67,11 +68,13 @@ export function reportCsvTables(doc: ReportDocument): CsvTable[] {
     // The answers themselves in long form: one row per neuron and kind of value.
     const values: CsvValue[][] = [];
     doc.queries.forEach((q, i) => {
-      q.topK?.forEach((e, r) => values.push([i + 1, 'topK', r + 1, e.neuron, e.score, null, null]));
-      q.exactTopK?.forEach((e, r) => values.push([i + 1, 'exactTopK', r + 1, e.neuron, e.score, null, null]));
-      q.vector?.forEach((v, n) => values.push([i + 1, 'vector', null, n, v, q.confidenceInterval?.lower[n], q.confidenceInterval?.upper[n]]));
+      // The neuron named as in the workbench and the CLI, its flat index beside it.
+      const named = (n: number) => reportNeuronName(q, n);
+      q.topK?.forEach((e, r) => values.push([i + 1, 'topK', r + 1, named(e.neuron), e.neuron, e.score, null, null]));
+      q.exactTopK?.forEach((e, r) => values.push([i + 1, 'exactTopK', r + 1, named(e.neuron), e.neuron, e.score, null, null]));
+      q.vector?.forEach((v, n) => values.push([i + 1, 'vector', null, named(n), n, v, q.confidenceInterval?.lower[n], q.confidenceInterval?.upper[n]]));
     });
-    if (values.length) t.push({ name: 'query-values', headers: ['query', 'kind', 'rank', 'neuron', 'value', 'ci_lower', 'ci_upper'], rows: values });
+    if (values.length) t.push({ name: 'query-values', headers: ['query', 'kind', 'rank', 'neuron_name', 'neuron', 'value', 'ci_lower', 'ci_upper'], rows: values });
   }
   const ev = doc.evaluation;
   if (ev?.e1?.length) t.push({ name: 'e1', headers: ['method', 'fraction', 'seed', 'size', 's1', 's2', 's3'], rows: ev.e1.map((r) => [r.method, r.fraction, r.seed, r.size, r.s1, r.s2, r.s3]) });

@@ -15,6 +15,12 @@ import {
 } from './svg-charts.ts';
 import { checkString } from './validate.ts';
 import { badInput } from '../shared/errors.ts';
+import { neuronName } from '../shared/neuron-name.ts';
+
+/** A neuron of a query answer, named as everywhere else (`relu2[c=6, y=0, x=7] #118`), or its index when the layer's shape is unknown. */
+export function reportNeuronName(q: Pick<ReportQuery, 'layer' | 'shape' | 'granularity'>, neuron: number): string {
+  return q.shape && q.layer ? neuronName(q.layer, neuron, q.shape, q.granularity ?? 'unit') : `#${neuron}`;
+}
 
 export type { ReportDocument } from './report-document.ts';
 
@@ -144,9 +150,11 @@ function queriesSection(queries: ReportQuery[], charts: ChartScope): string {
     const parts = [`<h3>${escapeHtml(q.title)}</h3>`, factGrid(facts), errorLine(q)];
     if (q.note) parts.push(`<p>${escapeHtml(q.note)}</p>`);
     if (q.topK?.length) {
-      parts.push(figure(charts.add(topKBars(q.topK, { title: `Top-${q.topK.length} neurons${q.sample ? ' (sample)' : ''}` })), ''));
-      if (q.exactTopK?.length) parts.push(topKComparison(q.topK, q.exactTopK));
+      const labels = q.shape ? q.topK.map((e) => reportNeuronName({ ...q, layer: '' }, e.neuron)) : undefined;
+      parts.push(figure(charts.add(topKBars(q.topK, { title: `Top-${q.topK.length} neurons of ${q.layer ?? 'the layer'}${q.sample ? ' (sample)' : ''}`, labels })), ''));
+      parts.push(q.exactTopK?.length ? topKComparison(q, q.topK, q.exactTopK) : topKTable(q, q.topK));
     }
+    for (const t of q.tables ?? []) parts.push(htmlTable({ caption: t.caption, className: 'compact', headers: t.headers, rows: t.rows }));
     if (q.vector?.length) {
       const s3 = q.set === 'S3';
       parts.push(figure(charts.add(histogram(q.vector, {
@@ -171,13 +179,21 @@ function errorLine(q: ReportQuery): string {
   return q.sample ? '<p class="error-line muted">No error estimate: the exact answer is unknown and no interval was computed.</p>' : '<p class="error-line muted">Exact answer (no sampling error).</p>';
 }
 
-function topKComparison(sample: Array<{ neuron: number; score: number }>, exact: Array<{ neuron: number; score: number }>): string {
+function topKTable(q: ReportQuery, top: Array<{ neuron: number; score: number }>): string {
+  return htmlTable({
+    caption: 'Top-K neurons', className: 'compact',
+    headers: ['Rank', 'Neuron', 'Index', 'Score'],
+    rows: top.map((e, r) => [r + 1, reportNeuronName(q, e.neuron), e.neuron, e.score]),
+  });
+}
+
+function topKComparison(q: ReportQuery, sample: Array<{ neuron: number; score: number }>, exact: Array<{ neuron: number; score: number }>): string {
   const exactSet = new Set(exact.map((e) => e.neuron));
   const n = Math.max(sample.length, exact.length);
   const rows: Cell[][] = [];
   for (let r = 0; r < n; r++) {
     const s = sample[r], e = exact[r];
-    rows.push([r + 1, s ? s.neuron : null, s ? s.score : null, s ? (exactSet.has(s.neuron) ? 'yes' : 'no') : null, e ? e.neuron : null, e ? e.score : null]);
+    rows.push([r + 1, s ? reportNeuronName(q, s.neuron) : null, s ? s.score : null, s ? (exactSet.has(s.neuron) ? 'yes' : 'no') : null, e ? reportNeuronName(q, e.neuron) : null, e ? e.score : null]);
   }
   return htmlTable({
     caption: 'Sample against exact top-K',

@@ -79,6 +79,11 @@ export interface ReportQuery {
   seconds: number;
   /** A sentence of findings that do not chart (e.g. Q3's cosine distance). */
   note?: string;
+  /** Shape of one item's activations of `layer` ([H, W, C], [units]) and the granularity: names the neurons (`relu2[c=6, y=0, x=7] #118`). */
+  shape?: number[];
+  granularity?: 'unit' | 'channel';
+  /** Tables of the units that matter (Q1/Q3/Q4: the same units as the workbench shows). */
+  tables?: Array<{ caption: string; headers: string[]; rows: Array<Array<string | number>> }>;
   /** Chart title and value axis of `vector` when it is neither S2's means nor S3's histogram. */
   vectorTitle?: string;
   vectorYName?: string;

@@ -60,10 +60,15 @@ describe('reportQueriesFromSaved', () => {
       named('Q4', { classA: 0 }, { correlation: [0.5, -0.5], cka: 0.25, items: 9 }),
       named('Q5', { classA: 2, classB: 0 }, { topK: [], histogram: null, items: 0 }),
       named('Q4', { classA: 1 }, { nonsense: true }),
-    ], { model: 'm', classNames: NAMES });
+    ], { model: 'm', classNames: NAMES, layerShapes: { fc: [2] } });
     expect(r.skipped).toBe(1);
     const [q1, q2, q3, q4, q5] = r.queries;
-    expect(q1).toMatchObject({ title: 'Q1 — title Q1 (fc)', items: 5, note: 'Mean activation of 2 units for each of 2 classes with items (the per-class vectors are in the workbench).' });
+    expect(q1).toMatchObject({ title: 'Q1 — title Q1 (fc)', items: 5, note: expect.stringMatching(/^Mean activation of 2 units for each of 2 classes with items; the tables show/) });
+    // Rows are class names (with their items); units are named.
+    expect(q1.tables![0].rows.map((row) => row[0])).toEqual([`${NAMES[0]} (2)`, `${NAMES[2]} (3)`]);
+    expect(q1.tables![0].headers.slice(1).sort()).toEqual(['fc[u=0]', 'fc[u=1]']);
+    expect(q4.tables![0].rows).toEqual([['fc[u=0]', 0, 0.5], ['fc[u=1]', 1, -0.5]]);
+    expect(q2.shape).toEqual([2]);
     expect(q2).toMatchObject({ set: 'S1', subset: 'class Trouser, incorrectly classified', items: 4, vector: [1, 0], vectorYName: 'share of items' });
     expect(q3.note).toBe('0 incorrectly and 3 correctly classified items; cosine distance between their mean activations: undefined (a side has no items).');
     expect(q4).toMatchObject({ vector: [0.5, -0.5], vectorYName: 'Pearson r', note: 'Linear CKA between the layer and the logit of class T-shirt: 0.2500.' });
@@ -72,6 +77,7 @@ describe('reportQueriesFromSaved', () => {
     const html = renderReportHtml({ header: { title: 't', project: 'p', model: 'm', date: 'd', backend: 'b' }, queries: r.queries });
     expect(html).toContain('Pearson r');
     expect(html).toContain('cosine distance between their mean activations');
+    expect(html).toContain('<td>fc[u=1]</td>');
   });
 });
 

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { E1Row, E2Row, E3Row, E4Row, ExperimentResults, Table4Row } from './experiment-rows.ts';
 import type { ReportQuery } from './report-document.ts';
 import { MarginError } from '../shared/errors.ts';
+import { namedUnitViews } from '../shared/named-units.ts';
 
 /** A saved record as the store lists it (query_results / eval_runs). */
 export interface SavedRecord {
@@ -41,6 +42,7 @@ const answer = z.object({
   items: num,
   topK: topK.optional(),
   vector: z.array(numOrNull).optional(),
+  shape: z.array(z.number().int()).optional(),
 }).loose();
 
 const runParams = z.object({
@@ -127,6 +129,8 @@ export interface SavedQueriesOptions {
   classNames: readonly string[];
   /** Keep the newest `limit` distinct answers (default 12). */
   limit?: number;
+  /** Shape of one item's activations per layer of the model (names the neurons of named queries). */
+  layerShapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface SavedQueries {
@@ -193,6 +197,8 @@ function fromQueryRun(r: SavedRecord, opts: SavedQueriesOptions): ReportQuery | 
     items: a.items,
     seconds: res.data.seconds,
   };
+  if (a.shape) q.shape = a.shape;
+  q.granularity = a.granularity ?? 'unit';
   if (a.topK) q.topK = finiteTopK(a.topK);
   const vector = drawable(a.vector);
   if (vector) q.vector = vector;
@@ -214,19 +220,26 @@ function fromNamed(r: SavedRecord, opts: SavedQueriesOptions): ReportQuery | nul
   if (!p.success || !res.success) return null;
   const { query, layer, classA, classB, sample } = p.data;
   const cls = (c: number | undefined) => (c === undefined ? undefined : className(opts.classNames, c));
+  const shape = layer !== undefined ? opts.layerShapes?.[layer] : undefined;
   const base = {
     title: `${query} — ${res.data.title}${layer ? ` (${layer})` : ''}${checkpointNote(p.data.checkpoint, opts)}`,
     layer,
     seconds: res.data.seconds,
     ...(sample !== undefined ? { sample } : {}),
+    ...(shape ? { shape: [...shape], granularity: 'unit' as const } : {}),
   };
   const d = res.data.data;
+  // Q1/Q3/Q4: the units that matter, named, in tables (as the workbench shows them).
+  const unitTables = () => (namedUnitViews(query, d, { classNames: opts.classNames, k: 8, layer: layer !== undefined && shape ? { name: layer, shape } : null }) ?? [])
+    .flatMap((v) => (v.kind === 'grid' ? [{ caption: v.title, headers: v.headers, rows: v.rows }]
+      : v.kind === 'classMatrix' ? [{ caption: v.title, headers: ['Class (items)', ...v.colLabels], rows: v.rowLabels.map((r, i) => [r, ...v.matrix[i].map((x) => (x === null ? '–' : Number(x.toPrecision(4))))]) }]
+        : []));
   if (query === 'Q1') {
     const x = q1Data.safeParse(d);
     if (!x.success) return null;
     const items = x.data.counts.reduce((s, c) => s + c, 0);
     const classes = x.data.counts.filter((c) => c > 0).length;
-    return { ...base, subset: 'each class', items, note: `Mean activation of ${x.data.matrix.find((m) => m)?.length ?? 0} units for each of ${classes} classes with items (the per-class vectors are in the workbench).` };
+    return { ...base, subset: 'each class', items, note: `Mean activation of ${x.data.matrix.find((m) => m)?.length ?? 0} units for each of ${classes} classes with items; the tables show the units whose class means differ most, and each class's most active units.`, tables: unitTables() };
   }
   if (query === 'Q2' || query === 'Q5') {
     const x = topKData.safeParse(d);
@@ -246,6 +259,7 @@ function fromNamed(r: SavedRecord, opts: SavedQueriesOptions): ReportQuery | nul
     return {
       ...base, set: 'S2', subset: `class ${cls(classA)}: incorrectly vs correctly classified`, items: x.data.counts.incorrect + x.data.counts.correct,
       note: `${x.data.counts.incorrect} incorrectly and ${x.data.counts.correct} correctly classified items; cosine distance between their mean activations: ${cd === null ? 'undefined (a side has no items)' : cd.toFixed(4)}.`,
+      tables: unitTables().filter((t) => t.caption !== 'Summary'),
     };
   }
   const x = q4Data.safeParse(d);
@@ -253,6 +267,7 @@ function fromNamed(r: SavedRecord, opts: SavedQueriesOptions): ReportQuery | nul
   const q: ReportQuery = {
     ...base, subset: `class ${cls(classA)}`, items: x.data.items,
     note: `Linear CKA between the layer and the logit of class ${cls(classA)}: ${x.data.cka === null ? 'undefined' : x.data.cka.toFixed(4)}.`,
+    tables: unitTables().filter((t) => t.caption !== 'Summary'),
   };
   const v = drawable(x.data.correlation);
   if (v) Object.assign(q, { vector: v, vectorTitle: `Correlation of each unit with the logit of ${cls(classA)}`, vectorYName: 'Pearson r' });

@@ -258,7 +258,7 @@ export function ckaHeatmap(layersA: readonly string[], layersB: readonly string[
 }
 
 /** S1's answer: the top-K neurons as bars, best first. */
-export function topKBars(topK: readonly TopKEntry[], opts: ChartOptions & { scoreName?: string } = {}): string {
+export function topKBars(topK: readonly TopKEntry[], opts: ChartOptions & { scoreName?: string; labels?: readonly string[] } = {}): string {
   checkArray('topKBars: topK', topK);
   topK.forEach((e, i) => {
     checkNonNegInt(`topKBars: topK[${i}].neuron`, e?.neuron);
@@ -273,8 +273,8 @@ export function topKBars(topK: readonly TopKEntry[], opts: ChartOptions & { scor
       nameLocation: 'middle',
       nameGap: 40,
       nameTextStyle: { color: TEXT },
-      data: topK.map((e) => String(e.neuron)),
-      axisLabel: { color: TEXT, rotate: topK.length > 20 ? 90 : 0 },
+      data: topK.map((e, i) => opts.labels?.[i] ?? String(e.neuron)),
+      axisLabel: { color: TEXT, rotate: topK.length > 20 ? 90 : opts.labels ? 35 : 0, interval: 0, fontSize: opts.labels ? 9 : 12 },
     },
     yAxis: valueAxis(opts.scoreName ?? 'mean activation'),
     series: [{ type: 'bar', name: opts.scoreName ?? 'mean activation', data: topK.map((e) => e.score), itemStyle: { color: '#2171b5' }, barMaxWidth: 36 }],

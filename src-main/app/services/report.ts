@@ -96,7 +96,8 @@ export async function gatherReport(store: Store, req: ReportRequest, opts: Gathe
 
   step('saved query answers');
   const limit = opts.queryLimit ?? DEFAULT_QUERY_LIMIT;
-  const q = reportQueriesFromSaved(await listQueryResults(store), { model: model.name, checkpoint: checkpoint.label, classNames: classNames.names, limit });
+  const layerShapes = Object.fromEntries(model.layers.map((l) => [l.name, l.shape]));
+  const q = reportQueriesFromSaved(await listQueryResults(store), { model: model.name, checkpoint: checkpoint.label, classNames: classNames.names, limit, layerShapes });
   if (q.queries.length) doc.queries = q.queries;
   if (q.available > q.queries.length) notes.push(`The ${q.queries.length} most recent of ${q.available} saved query answers are shown.`);
   if (q.skipped) notes.push(`${q.skipped} saved query answer(s) of ${model.name} could not be read (an older format) and were left out.`);
