@@ -13,9 +13,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../shared/errors.ts';
+import { TRAINABLE_ARCHITECTURES, architectureMismatch, type TrainableArchitecture } from '../shared/architecture-fit.ts';
 
-export type Architecture = 'lenet5-bn' | 'mlp';
-export const ARCHITECTURES: readonly Architecture[] = ['lenet5-bn', 'mlp'];
+export type Architecture = TrainableArchitecture;
+export const ARCHITECTURES: readonly Architecture[] = TRAINABLE_ARCHITECTURES;
 
 export interface BuildOptions {
   inputShape: [number, number, number];
@@ -38,10 +39,8 @@ export function buildModel(arch: Architecture, opts: BuildOptions): tf.LayersMod
     throw badInput(`buildModel: numClasses must be an integer ≥ 2, got ${numClasses}`);
   }
   if (!Number.isFinite(seed)) throw badInput(`buildModel: seed must be a finite number, got ${seed}`);
-  if (arch === 'lenet5-bn' && (inputShape[0] < 16 || inputShape[1] < 16)) {
-    // Two valid 5×5 convolutions and two 2×2 pools need at least 16×16 pixels.
-    throw badInput(`buildModel: lenet5-bn needs images of at least 16×16 pixels, got ${inputShape[0]}×${inputShape[1]}; use arch 'mlp' for smaller images`);
-  }
+  const mismatch = architectureMismatch(arch, { height: inputShape[0], width: inputShape[1], channels: inputShape[2] });
+  if (mismatch) throw badInput(`buildModel: ${mismatch}`);
 
   // One distinct, reproducible seed per initialised layer.
   let k = 0;

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import type { ErrorPayload } from './errors.ts';
+import { TRAINABLE_ARCHITECTURES } from './architecture-fit.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Reusable parameter pieces
@@ -126,11 +127,43 @@ export interface LayerSummary {
   flops: number;
 }
 
+/** The settings of the training run a checkpoint came from. */
+export interface TrainingRunSettings {
+  /** Who trained: 'margin train', 'workbench' (the Train panel), 'demo' (the demo's recorded training). */
+  source: string;
+  arch: string;
+  /** Data set and split trained on, and the split validated on (null: none). */
+  dataset: string;
+  split: string;
+  evalSplit: string | null;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  learningRate: number;
+  trainItems: number;
+  evalItems: number;
+}
+
+/** The logs of the epoch a checkpoint was saved at (stored with the checkpoint). */
+export interface TrainingEpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  /** Validation loss and accuracy after the epoch (null without a validation split). */
+  valLoss: number | null;
+  valAccuracy: number | null;
+  seconds: number | null;
+  imagesPerSecond: number | null;
+  run: TrainingRunSettings;
+}
+
 export interface CheckpointSummary {
   id: number;
   label: string;
   ordinal: number;
   testAccuracy: number | null;
+  /** Saved by training (margin train, the Train panel, the demo): the epoch's logs; null for an imported checkpoint. */
+  training: TrainingEpochRecord | null;
   /** What this checkpoint runs on, e.g. 'onnxruntime (translated from TF.js; wasm for saliency)' or 'tfjs (wasm)'. */
   engine: string;
   /** Why: the translation check, or why the checkpoint stays on TF.js. */
@@ -447,9 +480,14 @@ export const requests = {
       format: z.enum(['idx', 'digits-csv', 'npy', 'folder']),
       path,
       labels: path.optional(),
-      classNames: z.union([z.literal('fashion-mnist'), z.array(name).min(2)]).optional(),
+      /** A preset (as `margin import-data --class-names`) or one name per class, in label order. */
+      classNames: z.union([z.literal('fashion-mnist'), z.literal('digits'), z.array(name).min(2)]).optional(),
+      /** Hold out this fraction of each class as split 'test' (the rest is 'train'); for data that comes as one split. */
+      testFraction: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').optional(),
+      /** Seed of the stratified split (default 0). */
+      seed: seed.optional(),
     }).strict(),
-    'Import a data set from files on this machine.',
+    'Import a data set from files on this machine; testFraction splits it (stratified by class, seeded) into train and test. The job result is {datasetId, items, splits}.',
   ),
   'dataset.items': request<ItemView[]>()(
     z.object({ dataset: name, items: z.array(z.number().int().min(0)).min(1).max(500), ...modelRef, model: name.optional() }).strict(),
@@ -500,6 +538,23 @@ export const requests = {
   'model.import': request<JobRef>()(
     z.object({ name, path, checkpoint: name.optional(), dataset: name.optional(), engine: z.enum(['auto', 'tfjs', 'onnxruntime']).optional() }).strict(),
     'Import a TensorFlow.js LayersModel (model.json) or an ONNX file as a model or as a new checkpoint of one. engine (TF.js models): auto translates to ONNX when every layer is supported and matches TF.js to 1e-4, tfjs never, onnxruntime or fail; default the model\'s recorded choice, else auto.',
+  ),
+  'model.train': request<JobRef>()(
+    z.object({
+      arch: z.enum(TRAINABLE_ARCHITECTURES),
+      /** Data set of the project to train on. */
+      data: name,
+      split: name.optional(),
+      /** Split validated on after each epoch; default 'test' when it exists; null = none. */
+      evalSplit: name.nullable().optional(),
+      epochs: z.number().int().min(1).max(1000),
+      batchSize: z.number().int().min(1).max(65536).default(64),
+      seed: seed.default(1),
+      learningRate: z.number().gt(0, 'must be > 0').max(10).optional(),
+      /** Model name (default: the architecture's). */
+      name: name.optional(),
+    }).strict(),
+    'Train lenet5-bn or mlp on a data set of the project as a job (progress per batch, cancel keeps finished epochs), registering one checkpoint per epoch with its loss/accuracy history. The job result is a TrainOutcome.',
   ),
   'model.confusion': request<ConfusionResult>()(z.object(modelRef).strict(), 'Confusion matrix and accuracy of a checkpoint.'),
   'model.extract': request<JobRef>()(

@@ -10,6 +10,7 @@ import type { LayerInfo } from '../core/extraction-types.ts';
 import { inTransaction, queryOne, queryRows, toIso } from './db.ts';
 import { assertWritable } from './project.ts';
 import type { Store } from './project.ts';
+import { insertTrainingEpoch, type TrainingEpochRecord } from './training-history.ts';
 
 export interface NewModel {
   name: string;
@@ -75,6 +76,8 @@ export interface NewCheckpoint {
   engineNote?: string | null;
   /** The model's layers; stored with the first checkpoint, checked against the stored list after. */
   layers?: LayerInfo[];
+  /** Saved by training: the logs of its epoch, stored in the same transaction (store/training-history.ts). */
+  training?: TrainingEpochRecord;
 }
 
 function validateLayers(where: string, layers: LayerInfo[]): void {
@@ -164,6 +167,7 @@ async function insertCheckpointRow(store: Store, modelId: number, c: NewCheckpoi
     VALUES ($1, $2, $3, $4, $5, $6, epoch_ms($7), $8, $9, $10)`,
     [id, modelId, c.label, c.ordinal, c.path ?? null, c.modelJson ?? null, Math.round(store.now()), c.testAccuracy ?? null,
       c.onnxPath ?? null, c.engineNote ?? null]);
+  if (c.training) await insertTrainingEpoch(conn, id, c.training);
   return id;
 }
 

@@ -28,9 +28,9 @@ async function makeV2Project(dir: string): Promise<void> {
 }
 
 describe('schema v3 (engine per checkpoint), v4 (cluster shards), v5 (item scores)', () => {
-  it('v5 is the newest migration', () => {
-    expect(SCHEMA_VERSION).toBe(5);
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+  it('v6 is the newest migration', () => {
+    expect(SCHEMA_VERSION).toBe(6);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('opens a v2 project, migrates it, and marks its TF.js models as never translated', async () => {
@@ -38,9 +38,10 @@ describe('schema v3 (engine per checkpoint), v4 (cluster shards), v5 (item score
     await makeV2Project(dir);
     const store = await openProject(dir);
     try {
-      expect(JSON.parse(fs.readFileSync(path.join(dir, 'margin.json'), 'utf8')).schemaVersion).toBe(5);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'margin.json'), 'utf8')).schemaVersion).toBe(6);
       expect((await store.conn.runAndReadAll('SELECT count(*) FROM extraction_shards')).getColumnsJS()[0][0]).toBe(0n);
       expect((await store.conn.runAndReadAll('SELECT count(*) FROM item_scores')).getColumnsJS()[0][0]).toBe(0n);
+      expect((await store.conn.runAndReadAll('SELECT count(*) FROM training_epochs')).getColumnsJS()[0][0]).toBe(0n);
       const tf = await getModel(store, 'lenet');
       expect(tf.engine).toBe('tfjs');
       expect(tf.engineChoice).toBe('tfjs');

@@ -133,6 +133,19 @@ export const MIGRATIONS: readonly Migration[] = [
         k INTEGER NOT NULL, PRIMARY KEY (checkpoint_id, item_id))`,
     ],
   },
+  {
+    version: 6,
+    name: 'training history: the epoch logs a checkpoint was saved at',
+    sql: [
+      // One row per checkpoint saved by training (margin train, the workbench's Train panel, the
+      // demo's recorded training): the epoch's train loss/accuracy, validation loss/accuracy
+      // (null without a validation split), and the run's settings as JSON (store/training-history.ts).
+      `CREATE TABLE training_epochs (
+        checkpoint_id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL,
+        loss DOUBLE NOT NULL, accuracy DOUBLE NOT NULL, val_loss DOUBLE, val_accuracy DOUBLE,
+        seconds DOUBLE, images_per_second DOUBLE, run VARCHAR NOT NULL)`,
+    ],
+  },
 ];
 
 /** The newest schema this build understands. */

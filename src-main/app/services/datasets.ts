@@ -7,6 +7,7 @@ import { importDataset, encodeThumbnailPng, type ImportOptions, type ClassNamesO
 import { getDataset, getSplit, insertDataset, listDatasets } from '../../store/datasets.ts';
 import type { Store } from '../../store/project.ts';
 import { badInput, MarginError } from '../../shared/errors.ts';
+import { splitImported } from '../../datasets/split-dataset.ts';
 import { queryRows } from '../../store/db.ts';
 
 export type DatasetFormat = 'idx' | 'digits-csv' | 'npy' | 'folder';
@@ -19,7 +20,11 @@ export interface ImportRequest {
   /** npy: the labels file. */
   labels?: string;
   classNames?: 'fashion-mnist' | 'digits' | string[];
-  /** digits-csv: hold out this fraction as the test split. */
+  /**
+   * Hold out this fraction of each class as split 'test' (stratified, seeded): the digits CSV
+   * importer does it itself; data that comes as one split (folder, npy) is cut after import;
+   * data with its own splits (idx train + test) is refused.
+   */
   testFraction?: number;
   seed?: number;
 }
@@ -35,6 +40,7 @@ export function toImportOptions(r: ImportRequest): ImportOptions {
       if (!r.labels) throw badInput('labels: an npy import needs the labels file (.npy or text, one label per line) next to the images file');
       return { format: 'npy', splits: { test: { images: r.path, labels: r.labels } }, classNames };
     case 'folder':
+      if (r.classNames !== undefined) throw badInput('classNames: a folder import names its classes after its sub-folders; leave the class names out');
       return { format: 'folder', dir: r.path };
     default:
       throw badInput(`format: unknown data-set format ${JSON.stringify(r.format)}; use idx, digits-csv, npy or folder`);
@@ -46,7 +52,9 @@ export async function importIntoProject(store: Store, r: ImportRequest): Promise
   if (existing.some((d) => d.name === r.name)) {
     throw new MarginError('CONFLICT', `a data set named "${r.name}" exists already in this project: choose another name`);
   }
-  const ds = await importDataset(toImportOptions(r));
+  const opts = toImportOptions(r);
+  const imported = await importDataset(opts);
+  const ds = r.testFraction !== undefined && opts.format !== 'digits-csv' ? splitImported(imported, r.testFraction, r.seed ?? 0) : imported;
   const datasetId = await insertDataset(store, r.name, ds, null);
   const splits = Object.fromEntries(ds.splits.map((s) => [s.split, s.labels.length]));
   return { datasetId, items: ds.splits.reduce((a, s) => a + s.labels.length, 0), splits };

@@ -23,6 +23,9 @@ import { assertNotInProjectFiles } from '../../store/safe-output.ts';
 import { importIntoProject } from './datasets.ts';
 import { importModel } from './model-import.ts';
 import { extract } from './extraction.ts';
+import { inTransaction } from '../../store/db.ts';
+import { insertTrainingEpoch, readTrainingHistory } from '../../store/training-history.ts';
+import type { TrainingEpochRecord } from '../../shared/api.ts';
 
 export const DEMO_RESOURCES = path.join(REPO_ROOT, 'resources', 'demo');
 export const DEMO_DATASET = 'fashion-mnist';
@@ -35,8 +38,61 @@ const DEMO_ONNX_MODELS = [
   { name: DEMO_PYTORCH_MODEL, file: 'lenet5-bn-pytorch.onnx', checkpoint: 'epoch-3', ordinal: 3 },
 ];
 
+interface ManifestCheckpoint {
+  epoch: number;
+  path: string;
+  testAccuracy: number;
+  trainLoss?: number;
+  trainAccuracy?: number;
+  testLoss?: number;
+  imagesPerSecond?: number;
+  seconds?: number;
+}
+
 interface Manifest {
-  models: Array<{ architecture: string; latentLayer: string; checkpoints: Array<{ epoch: number; path: string; testAccuracy: number }> }>;
+  dataset?: { name: string; trainItems?: number; testItems?: number };
+  training?: { learningRate: number; epochs: number; batchSize: number; seed: number };
+  models: Array<{ architecture: string; latentLayer: string; checkpoints: ManifestCheckpoint[] }>;
+}
+
+/**
+ * The logs of the demo's training (scripts/demo-build.ts trained on Fashion-MNIST's 60,000 training
+ * images, validated on the 10,000 test images this project holds), as recorded in its manifest; null
+ * for a manifest without them.
+ */
+export function demoTrainingRecord(manifest: Manifest, arch: string, c: ManifestCheckpoint): TrainingEpochRecord | null {
+  const t = manifest.training;
+  if (!t || c.trainLoss === undefined || c.trainAccuracy === undefined) return null;
+  return {
+    epoch: c.epoch, loss: c.trainLoss, accuracy: c.trainAccuracy, valLoss: c.testLoss ?? null, valAccuracy: c.testAccuracy ?? null,
+    seconds: c.seconds ?? null, imagesPerSecond: c.imagesPerSecond ?? null,
+    run: {
+      source: 'demo', arch, dataset: manifest.dataset?.name ?? DEMO_DATASET, split: 'train (Fashion-MNIST training set, not stored in the demo)',
+      evalSplit: 'test', epochs: t.epochs, batchSize: t.batchSize, seed: t.seed, learningRate: t.learningRate,
+      trainItems: manifest.dataset?.trainItems ?? 0, evalItems: manifest.dataset?.testItems ?? 0,
+    },
+  };
+}
+
+/** Stores the manifest's training logs for demo checkpoints registered before the history was recorded (one transaction). */
+async function backfillDemoHistory(store: Store, manifest: Manifest): Promise<number> {
+  const have = await readTrainingHistory(store);
+  const missing: Array<{ checkpointId: number; rec: TrainingEpochRecord }> = [];
+  for (const m of manifest.models) {
+    const model = (await listModels(store)).find((x) => x.name === m.architecture);
+    if (!model) continue;
+    const cps = (await getModel(store, model.id)).checkpoints;
+    for (const c of m.checkpoints) {
+      const cp = cps.find((x) => x.label === `epoch-${c.epoch}`);
+      const rec = demoTrainingRecord(manifest, m.architecture, c);
+      if (cp && rec && !have.has(cp.id)) missing.push({ checkpointId: cp.id, rec });
+    }
+  }
+  if (missing.length === 0) return 0;
+  await store.lock.run(() => inTransaction(store.conn, async () => {
+    for (const { checkpointId, rec } of missing) await insertTrainingEpoch(store.conn, checkpointId, rec);
+  }));
+  return missing.length;
 }
 
 /** Where `npm start` keeps the demo project: $MARGIN_DEMO_DIR, else the user's data folder. */
@@ -116,9 +172,11 @@ export async function buildDemo(dir: string, opts: { onProgress?: (p: DemoProgre
         await importModel(store, {
           name: m.architecture, path: path.join(DEMO_RESOURCES, c.path), checkpoint: label, ordinal: c.epoch,
           dataset: DEMO_DATASET, architecture: m.architecture, latentLayer: m.latentLayer,
+          training: demoTrainingRecord(manifest, m.architecture, c) ?? undefined,
         });
       }
     }
+    await backfillDemoHistory(store, manifest);
     // ONNX models, run on ONNX Runtime: the translation of lenet5-bn's last checkpoint (made by
     // scripts/onnx-from-demo.ts) and a LeNet-5-BN trained in PyTorch and exported with
     // torch.onnx.export (made by scripts/pytorch/lenet5_bn.py).

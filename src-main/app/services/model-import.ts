@@ -20,6 +20,7 @@ import type { Store } from '../../store/project.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
 import { ENGINE_CHOICES, type EngineChoice } from './model-engine.ts';
 import { mappingText } from '../../onnx/layout.ts';
+import type { TrainingEpochRecord } from '../../shared/api.ts';
 
 export interface ModelImportRequest {
   name: string;
@@ -41,6 +42,8 @@ export interface ModelImportRequest {
    * translates or fails. Default: the model's recorded choice for a further checkpoint, else 'auto'.
    */
   engine?: EngineChoice;
+  /** Saved by training: the epoch's logs, stored with the checkpoint in its registration transaction. */
+  training?: TrainingEpochRecord;
 }
 
 export interface ModelImportResult {
@@ -136,7 +139,7 @@ export async function importModel(store: Store, r: ModelImportRequest, opts: Mod
       },
     };
     const { modelId, checkpointId } = await registerCheckpoint(store, target,
-      { label, ordinal: plan.ordinal, layers: desc.layers, engineNote: tr.note },
+      { label, ordinal: plan.ordinal, layers: desc.layers, engineNote: tr.note, training: r.training },
       async (dir) => {
         const copied = await copyModelFiles(src, dir);
         if (tr.onnxTmp) await fs.copyFile(tr.onnxTmp, path.join(dir, 'model.onnx'));
@@ -247,7 +250,7 @@ async function importOnnxModel(store: Store, r: ModelImportRequest): Promise<Mod
       split,
     },
   };
-  const { modelId, checkpointId } = await registerCheckpoint(store, target, { label, ordinal: plan.ordinal, layers: desc.layers },
+  const { modelId, checkpointId } = await registerCheckpoint(store, target, { label, ordinal: plan.ordinal, layers: desc.layers, training: r.training },
     async (dir) => {
       await fs.copyFile(src, path.join(dir, 'model.onnx'));
       // how the data set's NHWC images map onto the model's input, shown with the model

@@ -7,6 +7,7 @@ import { queryRows, toIso } from '../../store/db.ts';
 import { activeBackend } from '../../engine/backend.ts';
 import { checkpointEngineLabel, checkpointInputMapping, modelEngineLabel } from './model-engine.ts';
 import type { Store } from '../../store/project.ts';
+import { readTrainingHistory } from '../../store/training-history.ts';
 
 export async function buildProjectInfo(store: Store, isDemo: boolean): Promise<ProjectInfo> {
   const info = await projectInfo(store);
@@ -23,6 +24,7 @@ export async function buildProjectInfo(store: Store, isDemo: boolean): Promise<P
     })),
   );
   const backend = activeBackend();
+  const history = await readTrainingHistory(store);
   const models: ModelSummary[] = await Promise.all(
     info.models.map(async (m) => {
       const detail = await getModel(store, m.id);
@@ -47,6 +49,7 @@ export async function buildProjectInfo(store: Store, isDemo: boolean): Promise<P
           label: c.label,
           ordinal: c.ordinal,
           testAccuracy: c.testAccuracy,
+          training: history.get(c.id) ?? null,
           engine: cpOf(c.id) ? checkpointEngineLabel(detail.engine, cpOf(c.id)!, backend) : detail.engine,
           engineNote: cpOf(c.id)?.engineNote ?? null,
           inputMapping: mappings.get(c.id) ?? null,

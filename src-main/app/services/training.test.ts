@@ -9,6 +9,7 @@ import { fakeClock, tmpDir } from '../../store/test-support/tmp.ts';
 import { loadModel } from '../../engine/model-io.ts';
 import { checkpointModelPath } from './model-import.ts';
 import { trainIntoProject, type TrainEpoch } from './training.ts';
+import { readTrainingHistory } from '../../store/training-history.ts';
 
 const open: Store[] = [];
 afterAll(async () => { for (const s of open) await s.close(); });
@@ -47,6 +48,14 @@ describe('trainIntoProject', () => {
     expect(model.outputs[0].shape).toEqual([null, 3]);
     model.dispose();
     expect(fs.existsSync(path.join(store.dir, '.training'))).toBe(false); // staging cleaned up
+
+    // the epoch's logs are stored with the checkpoint
+    const history = await readTrainingHistory(store);
+    expect([...history.keys()]).toEqual([m.checkpoints[0].id]);
+    const h = history.get(m.checkpoints[0].id)!;
+    expect(h).toMatchObject({ epoch: 1, loss: seen[0].loss, accuracy: seen[0].accuracy, valLoss: seen[0].valLoss, valAccuracy: seen[0].valAccuracy });
+    expect(h.run).toEqual({ source: 'margin train', arch: 'mlp', dataset: 'toy', split: 'train', evalSplit: 'test', epochs: 1, batchSize: 16, seed: 2,
+      learningRate: 1e-3, trainItems: 48, evalItems: 12 });
   });
 
   it('cancelling keeps the finished epochs registered and says so', async () => {
@@ -57,6 +66,7 @@ describe('trainIntoProject', () => {
     expect(err).toMatchObject({ code: 'CANCELLED', details: { registered: ['epoch-1'] } });
     expect(String((err as Error).message)).toMatch(/training of "mlp" cancelled in epoch 2; epoch-1 stays registered as a checkpoint of "mlp"/);
     expect((await getModel(store, 'mlp')).checkpoints.map((c) => c.label)).toEqual(['epoch-1']);
+    expect([...(await readTrainingHistory(store)).values()].map((h) => h.epoch)).toEqual([1]);
 
     const before = new AbortController();
     before.abort();
@@ -74,6 +84,6 @@ describe('trainIntoProject', () => {
     await expect(trainIntoProject(store, { ...base, data: 'nope' })).rejects.toThrow(/data: no data set "nope" in this project; choose one of toy/);
     await expect(trainIntoProject(store, { ...base, split: 'dev' })).rejects.toThrow(/split: data set "toy" has no split "dev"; choose one of (train, test|test, train)/);
     await expect(trainIntoProject(store, { ...base, evalSplit: 'dev' })).rejects.toThrow(/eval-split: data set "toy" has no split "dev"/);
-    await expect(trainIntoProject(store, { ...base, arch: 'lenet5-bn' })).rejects.toThrow(/lenet5-bn needs images of at least 16×16 pixels, got 4×4; use arch 'mlp'/);
+    await expect(trainIntoProject(store, { ...base, arch: 'lenet5-bn' })).rejects.toThrow(/arch: lenet5-bn needs images of at least 16×16 pixels.*has 4×4×1 images.*What would fit: mlp fits 4×4×1/);
   });
 });

@@ -19,6 +19,8 @@ import { getDataset, getSplit, listDatasets, listModels } from '../../store/inde
 import type { Store } from '../../store/index.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
 import { importModel } from './model-import.ts';
+import { architectureMismatch } from '../../shared/architecture-fit.ts';
+import type { TrainingRunSettings } from '../../shared/api.ts';
 
 export interface TrainRequest {
   arch: Architecture;
@@ -34,6 +36,8 @@ export interface TrainRequest {
   learningRate?: number; // default 1e-3 (Adam)
   /** Model name (default: the architecture's name). */
   name?: string;
+  /** Who trains, recorded with the history: 'margin train' (default) or 'workbench'. */
+  source?: string;
 }
 
 export interface TrainEpoch extends EpochLogs {
@@ -63,9 +67,12 @@ export interface TrainDeps {
 
 const SAFE = /[^A-Za-z0-9._-]+/g;
 
-export async function trainIntoProject(store: Store, r: TrainRequest, deps: TrainDeps = {}): Promise<TrainOutcome> {
-  const now = deps.now ?? (() => performance.now());
-  const t0 = now();
+/**
+ * Everything about a training request that can be refused before training starts (arguments,
+ * data set, splits, the architecture against the images, the model name), so the workbench's
+ * model.train refuses it as the request's own error instead of a failed job.
+ */
+export async function checkTrainRequest(store: Store, r: TrainRequest) {
   if (!ARCHITECTURES.includes(r.arch)) throw badInput(`arch: unknown architecture ${JSON.stringify(r.arch)}; choose one of ${ARCHITECTURES.join(', ')}`);
   if (!Number.isInteger(r.epochs) || r.epochs < 1 || r.epochs > 1000) throw badInput(`epochs: must be an integer in 1…1000, got ${r.epochs}`);
   const batchSize = r.batchSize ?? 64;
@@ -77,17 +84,28 @@ export async function trainIntoProject(store: Store, r: TrainRequest, deps: Trai
 
   const datasets = await listDatasets(store);
   if (!datasets.some((d) => d.name === r.data)) {
-    throw new MarginError('NOT_FOUND', `data: no data set "${r.data}" in this project${datasets.length ? `; choose one of ${datasets.map((d) => d.name).join(', ')}` : '; import one first (margin import-data)'}`);
+    throw new MarginError('NOT_FOUND', `data: no data set "${r.data}" in this project${datasets.length ? `; choose one of ${datasets.map((d) => d.name).join(', ')}` : '; import one first (Import data in the Projects view, or margin import-data)'}`);
   }
   const ds = await getDataset(store, r.data);
-  const split = r.split ?? 'train';
+  // Before anything is built: an architecture that cannot take these images says what would.
+  const mismatch = architectureMismatch(r.arch, ds, ds.name);
+  if (mismatch) throw badInput(`arch: ${mismatch}`, { arch: r.arch, dataset: ds.name, shape: [ds.height, ds.width, ds.channels] });
   const splitNames = Object.keys(ds.splits);
+  // default: 'train', or the data set's only split (e.g. UCI digits imported without a test fraction)
+  const split = r.split ?? (ds.splits.train === undefined && splitNames.length === 1 ? splitNames[0] : 'train');
   if (!(split in ds.splits)) throw badInput(`split: data set "${ds.name}" has no split "${split}"; choose one of ${splitNames.join(', ')}`);
   const evalSplit = r.evalSplit === undefined ? (ds.splits.test !== undefined && split !== 'test' ? 'test' : null) : r.evalSplit;
   if (evalSplit !== null && !(evalSplit in ds.splits)) throw badInput(`eval-split: data set "${ds.name}" has no split "${evalSplit}"; choose one of ${splitNames.join(', ')}`);
   if ((await listModels(store)).some((m) => m.name === name)) {
-    throw new MarginError('CONFLICT', `a model named "${name}" exists already in this project: choose another name (--name)`);
+    throw new MarginError('CONFLICT', `a model named "${name}" exists already in this project: choose another model name`);
   }
+  return { ds, split, evalSplit, batchSize, seed, name };
+}
+
+export async function trainIntoProject(store: Store, r: TrainRequest, deps: TrainDeps = {}): Promise<TrainOutcome> {
+  const now = deps.now ?? (() => performance.now());
+  const t0 = now();
+  const { ds, split, evalSplit, batchSize, seed, name } = await checkTrainRequest(store, r);
 
   const backend = await initBackend();
   const train = await getSplit(store, ds.id, split);
@@ -96,6 +114,10 @@ export async function trainIntoProject(store: Store, r: TrainRequest, deps: Trai
   const staging = await fs.mkdtemp(path.join(store.dir, '.training', `${name.replace(SAFE, '_').slice(0, 60)}-`));
   const epochs: TrainEpoch[] = [];
   let modelId = -1;
+  const run: TrainingRunSettings = {
+    source: r.source ?? 'margin train', arch: r.arch, dataset: ds.name, split, evalSplit, epochs: r.epochs, batchSize, seed,
+    learningRate: r.learningRate ?? 1e-3, trainItems: train.labels.length, evalItems: val?.labels.length ?? 0,
+  };
   try {
     const { model } = await trainModel({
       arch: r.arch,
@@ -126,6 +148,10 @@ export async function trainIntoProject(store: Store, r: TrainRequest, deps: Trai
           split: evalSplit ?? split,
           architecture: r.arch,
           latentLayer: LATENT_LAYER[r.arch],
+          training: {
+            epoch, loss: logs.loss, accuracy: logs.accuracy, valLoss: logs.valAccuracy !== undefined ? logs.valLoss ?? null : null,
+            valAccuracy: logs.valAccuracy ?? null, seconds: logs.seconds, imagesPerSecond: logs.imagesPerSecond, run,
+          },
         });
         modelId = res.modelId;
         await fs.rm(path.dirname(logs.checkpoint!), { recursive: true, force: true });
