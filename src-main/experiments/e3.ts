@@ -3,11 +3,14 @@
  * MaxMargin on a 5 % sample, plus the weighted variant of each (inclusion ∝ 1 / likelihood
  * ratio of THAT method's fit, ratio capped at 100, averaged over seeds). The weighted sample
  * does not depend on j; its averaged scores are repeated at every j, so each chart draws it as
- * a flat reference line next to the method's j curve.
+ * a flat reference line next to the method's j curve. Margin's own sampler, query-strata (issue 13),
+ * takes no j either: its 5 % sample averaged over the same seeds is repeated at every j as a
+ * reference row (`reference: true`), so Figure 6 shows where the j curves stand against it.
  */
 import { createRng } from '../core/rng.ts';
 import { scoreSample } from '../queries/index.ts';
 import { DEFAULT_RATIO_CAP, targetSize, weightedDraw } from '../samplers/index.ts';
+import type { SamplerMethod } from '../samplers/index.ts';
 import { EXPERIMENT_FRACTION } from './e2.ts';
 import { Progress } from './progress.ts';
 import { TWO_END_METHODS } from './sample-source.ts';
@@ -18,7 +21,7 @@ import { resolveOptions, validateData } from './validate.ts';
 export function runE3(data: ExperimentData, options?: ExperimentOptions): E3Row[] {
   validateData(data);
   const o = resolveOptions(options);
-  const progress = new Progress('E3', TWO_END_METHODS.length * (o.js.length + o.seeds) + 1, o);
+  const progress = new Progress('E3', TWO_END_METHODS.length * (o.js.length + o.seeds) + E3_REFERENCE_METHODS.length * o.seeds + 1, o);
   const exact = exactAnswers(data);
   progress.step('exact answers');
   const source = sampleSource(data, o.signal);
@@ -40,5 +43,17 @@ export function runE3(data: ExperimentData, options?: ExperimentOptions): E3Row[
     }
     for (const j of o.js) rows.push({ method, j, s1: s1 / o.seeds, s2: s2 / o.seeds, s3: s3 / o.seeds, weighted: true });
   }
+  for (const method of E3_REFERENCE_METHODS) {
+    let s1 = 0, s2 = 0, s3 = 0;
+    for (let seed = 0; seed < o.seeds; seed++) {
+      const s = scoreSample(exact, source.members(method, EXPERIMENT_FRACTION, seed), { k: o.k });
+      s1 += s.s1; s2 += s.s2; s3 += s.s3;
+      progress.step(`${method} seed=${seed}`);
+    }
+    for (const j of o.js) rows.push({ method, j, s1: s1 / o.seeds, s2: s2 / o.seeds, s3: s3 / o.seeds, reference: true });
+  }
   return rows;
 }
+
+/** Samplers without a j that E3 draws as flat references beside the j curves: Margin's own (issue 13). */
+export const E3_REFERENCE_METHODS: readonly SamplerMethod[] = ['query-strata'];

@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { MarginError } from '../shared/errors.ts';
 import { runSampler, SAMPLER_METHODS } from '../samplers/index.ts';
-import { runE1, runE2, runE3, runE4, runTable4, SampleSource } from './index.ts';
-import { samplerInput } from './scoring.ts';
+import { DEFAULT_K, runE1, runE2, runE3, runE4, runTable4, SampleSource } from './index.ts';
+import { scoreSample } from '../queries/index.ts';
+import { exactAnswers, samplerInput } from './scoring.ts';
 import { makeExperimentData } from './synthetic.ts';
 
 const data = makeExperimentData({ n: 400, d: 6, k: 3, seed: 5, widths: [24, 12] });
@@ -85,7 +86,14 @@ describe('runE2', () => {
 describe('runE3', () => {
   it('three methods × js, plain and weighted; weighted is flat in j', () => {
     const rows = runE3(data, fast);
-    expect(rows).toHaveLength(3 * 2 * 2);
+    expect(rows).toHaveLength(3 * 2 * 2 + 2);
+    // Margin's own sampler takes no j: one seed-averaged reference value repeated at each j.
+    const qs = rows.filter((r) => r.method === 'query-strata');
+    expect(qs.map((r) => [r.j, r.reference])).toEqual([[0, true], [1, true]]);
+    expect(qs[0].s1).toBe(qs[1].s1);
+    // …equal to the mean over seeds of runSampler's own 5 % samples.
+    const fromSeeds = Array.from({ length: fast.seeds }, (_, seed) => scoreSample(exactAnswers(data), runSampler('query-strata', samplerInput(data), { fraction: 0.05, seed }).members, { k: DEFAULT_K }).s1);
+    expect(qs[0].s1).toBeCloseTo(fromSeeds.reduce((a, b) => a + b, 0) / fast.seeds, 12);
     for (const m of ['gmm-full', 'gmm-spherical', 'maxmargin']) {
       const w = rows.filter((r) => r.method === m && r.weighted);
       expect(w.map((r) => r.j)).toEqual([0, 1]);

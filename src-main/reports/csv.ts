@@ -79,7 +79,7 @@ export function reportCsvTables(doc: ReportDocument): CsvTable[] {
   const ev = doc.evaluation;
   if (ev?.e1?.length) t.push({ name: 'e1', headers: ['method', 'fraction', 'seed', 'size', 's1', 's2', 's3'], rows: ev.e1.map((r) => [r.method, r.fraction, r.seed, r.size, r.s1, r.s2, r.s3]) });
   if (ev?.e2?.length) t.push({ name: 'e2', headers: ['method', 'k', 'precision'], rows: ev.e2.map((r) => [r.method, r.k, r.precision]) });
-  if (ev?.e3?.length) t.push({ name: 'e3', headers: ['method', 'j', 'weighted', 's1', 's2', 's3'], rows: ev.e3.map((r) => [r.method, r.j, r.weighted ?? false, r.s1, r.s2, r.s3]) });
+  if (ev?.e3?.length) t.push({ name: 'e3', headers: ['method', 'j', 'weighted', 'reference', 's1', 's2', 's3'], rows: ev.e3.map((r) => [r.method, r.j, r.weighted ?? false, r.reference ?? false, r.s1, r.s2, r.s3]) });
   if (ev?.e4?.length) t.push({ name: 'e4', headers: ['method', 'seconds', 'size'], rows: ev.e4.map((r) => [r.method, r.seconds, r.size]) });
   if (ev?.table4?.length) t.push({ name: 'table4', headers: ['method', 'correct', 'incorrect', 'size'], rows: ev.table4.map((r) => [r.method, r.correct, r.incorrect, r.size]) });
   const c = doc.comparison;

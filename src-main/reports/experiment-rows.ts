@@ -36,6 +36,8 @@ export interface E3Row {
   s3: number;
   /** The weighted variant (inclusion probability ∝ 1/ratio); drawn dashed. */
   weighted?: boolean;
+  /** A sampler without j (query-strata): its seed-averaged 5 % sample repeated at every j; drawn dashed. */
+  reference?: boolean;
 }
 
 /** E4 (Figure 7): seconds to create a 5 % sample. */

@@ -220,7 +220,7 @@ function evaluationSection(ev: NonNullable<ReportDocument['evaluation']>, charts
   if (ev.e3?.length) {
     const f = fig6(ev.e3);
     parts.push('<h3>Figure 6 — the tuning factor j</h3>');
-    parts.push(figure(charts.add(f.s1), 'j is the share taken from the outlier end of each group; dashed lines are the weighted variants.'));
+    parts.push(figure(charts.add(f.s1), 'j is the share taken from the outlier end of each group; dashed lines are the weighted variants and samplers that take no j (query-strata), drawn flat for reference.'));
     parts.push(figure(charts.add(f.s2), ''));
     parts.push(figure(charts.add(f.s3), ''));
   }

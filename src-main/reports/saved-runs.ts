@@ -279,7 +279,7 @@ function fromNamed(r: SavedRecord, opts: SavedQueriesOptions): ReportQuery | nul
 
 const e1Row = z.object({ method: z.string(), fraction: num, seed: num.optional(), size: num.optional(), s1: num, s2: num, s3: num });
 const e2Row = z.object({ method: z.string(), k: num, precision: num });
-const e3Row = z.object({ method: z.string(), j: num, s1: num, s2: num, s3: num, weighted: z.boolean().optional() });
+const e3Row = z.object({ method: z.string(), j: num, s1: num, s2: num, s3: num, weighted: z.boolean().optional(), reference: z.boolean().optional() });
 const e4Row = z.object({ method: z.string(), seconds: num, size: num.optional() });
 const t4Row = z.object({ method: z.string(), correct: num, incorrect: num, size: num });
 const evalResult = z.discriminatedUnion('experiment', [

@@ -73,6 +73,13 @@ describe('fig6', () => {
       expect(svg).toContain('stroke-dasharray'); // dashed weighted lines
     }
   });
+  it('draws a sampler without j (reference rows) as a labelled dashed line', () => {
+    const plain = e3Rows().filter((r) => !r.weighted);
+    const svg = fig6([...plain, { method: 'query-strata', j: 0, s1: 0.8, s2: 0.1, s3: 0.2, reference: true }, { method: 'query-strata', j: 1, s1: 0.8, s2: 0.1, s3: 0.2, reference: true }]).s1;
+    expect(svg).toContain('Query strata (Margin) (no j)');
+    expect(svg).toContain('stroke-dasharray');
+    expect(() => fig6([{ method: 'query-strata', j: 0, s1: 1, s2: 0, s3: 0, reference: 'yes' as never }])).toThrow(/fig6: rows\[0\]\.reference must be a boolean/);
+  });
   it('draws no dashes without weighted rows', () => {
     const plain = e3Rows().filter((r) => !r.weighted);
     expect(fig6(plain).s1).not.toContain('stroke-dasharray');

@@ -98,7 +98,7 @@ export function fig5(rows: readonly E2Row[], opts: ChartOptions = {}): string {
   });
 }
 
-/** Figure 6: S1, S2, S3 against the tuning factor j; weighted variants dashed. */
+/** Figure 6: S1, S2, S3 against the tuning factor j; weighted variants and samplers without j (reference rows) dashed. */
 export function fig6(rows: readonly E3Row[], opts: ChartOptions = {}): MetricCharts {
   checkArray('fig6: rows', rows);
   rows.forEach((r, i) => {
@@ -106,10 +106,11 @@ export function fig6(rows: readonly E3Row[], opts: ChartOptions = {}): MetricCha
     checkFinite(`fig6: rows[${i}].j`, r.j);
     if (!(r.j >= 0 && r.j <= 1)) throw badInput(`fig6: rows[${i}].j must be in [0, 1], got ${r.j}`);
     if (r.weighted !== undefined && typeof r.weighted !== 'boolean') throw badInput(`fig6: rows[${i}].weighted must be a boolean when given`);
+    if (r.reference !== undefined && typeof r.reference !== 'boolean') throw badInput(`fig6: rows[${i}].reference must be a boolean when given`);
     for (const m of METRICS) checkFinite(`fig6: rows[${i}].${m.key}`, r[m.key]);
   });
-  // A separate key per (method, weighted) so each variant is its own line.
-  const key = (r: E3Row) => (r.weighted ? `${r.method}\u0000weighted` : r.method);
+  // A separate key per (method, weighted / reference) so each variant is its own line.
+  const key = (r: E3Row) => (r.weighted ? `${r.method}\u0000weighted` : r.reference ? `${r.method}\u0000no j` : r.method);
   const charts = METRICS.map((m) => {
     const series = averageSeries(rows, key, (r) => r.j, (r) => r[m.key]);
     const ordered = methodOrder(series.map((s) => s.key.split('\u0000')[0]));
@@ -118,7 +119,7 @@ export function fig6(rows: readonly E3Row[], opts: ChartOptions = {}): MetricCha
       return d !== 0 ? d : a.key.length - b.key.length; // plain before weighted
     });
     return lineChart({
-      title: opts.title ?? `Figure 6 — ${m.name} against the tuning factor j (5 % sample; dashed = weighted)`,
+      title: opts.title ?? `Figure 6 — ${m.name} against the tuning factor j (5 % sample; dashed = weighted or no j)`,
       xName: 'tuning factor j',
       yName: m.name,
       xMin: 0,
@@ -126,9 +127,9 @@ export function fig6(rows: readonly E3Row[], opts: ChartOptions = {}): MetricCha
       yRange: m.range,
       series: series.map((s) => {
         const [method, flag] = s.key.split('\u0000');
-        const dashed = flag === 'weighted' || method === 'weighted';
+        const dashed = flag === 'weighted' || flag === 'no j' || method === 'weighted';
         return {
-          name: flag === 'weighted' ? `${methodLabel(method)} (weighted)` : methodLabel(method),
+          name: flag ? `${methodLabel(method)} (${flag})` : methodLabel(method),
           colour: methodColour(method),
           dashed,
           points: s.points,

@@ -53,6 +53,19 @@ describe('figures', () => {
     const style = Object.fromEntries(series.map((s) => [s.name, s.lineStyle.type]));
     expect(style).toEqual({ 'gmm-full': 'solid', 'gmm-full (weighted)': 'dashed', weighted: 'dashed' });
   });
+  it('Figure 6 draws a sampler without j (query-strata, reference rows) as its own dashed line in its own colour', () => {
+    const rows = [
+      { method: 'maxmargin', j: 0, s1: 0.5, s2: 0.1, s3: 0.1 },
+      { method: 'query-strata', j: 0, s1: 0.8, s2: 0.1, s3: 0.1, reference: true },
+      { method: 'query-strata', j: 1, s1: 0.8, s2: 0.1, s3: 0.1, reference: true },
+    ];
+    expect(e3SeriesName(rows[1])).toBe('query-strata (no j)');
+    const series = figure6Option(rows, 's1').series as Line[];
+    const qs = series.find((s) => s.name === 'query-strata (no j)')!;
+    expect(qs.lineStyle.type).toBe('dashed');
+    expect(qs.data).toEqual([[0, 0.8], [1, 0.8]]);
+    expect(methodColor('query-strata (no j)')).toBe(methodColor('query-strata'));
+  });
   it('Figure 7 uses a log y axis and keeps zero times visible', () => {
     const o = figure7Option([{ method: 'uniform', seconds: 0, size: 5 }, { method: 'vas', seconds: 12, size: 5 }]);
     expect((o.yAxis as { type: string }).type).toBe('log');

@@ -5,7 +5,7 @@
  * main process (one run per experiment):
  *   e1     { experiment: 'e1', rows: [{ method, fraction, seed?, size, s1, s2, s3 }] }   Figure 4
  *   e2     { experiment: 'e2', rows: [{ method, k, precision }] }                          Figure 5
- *   e3     { experiment: 'e3', rows: [{ method, j, s1, s2, s3, weighted? }] }              Figure 6
+ *   e3     { experiment: 'e3', rows: [{ method, j, s1, s2, s3, weighted?, reference? }] }  Figure 6
  *   e4     { experiment: 'e4', rows: [{ method, seconds, size }] }                         Figure 7
  *   table4 { experiment: 'table4', rows: [{ method, correct, incorrect, size }] }          Table IV
  * Anything else is ignored (reported as unparsed), never guessed at.
@@ -18,7 +18,7 @@ import { classColor } from './palette.ts';
 const num = z.number();
 const e1Row = z.object({ method: z.string(), fraction: num, seed: num.optional(), size: num, s1: num, s2: num, s3: num });
 const e2Row = z.object({ method: z.string(), k: num, precision: num });
-const e3Row = z.object({ method: z.string(), j: num, s1: num, s2: num, s3: num, weighted: z.boolean().optional() });
+const e3Row = z.object({ method: z.string(), j: num, s1: num, s2: num, s3: num, weighted: z.boolean().optional(), reference: z.boolean().optional() });
 const e4Row = z.object({ method: z.string(), seconds: num, size: num });
 const t4Row = z.object({ method: z.string(), correct: num, incorrect: num, size: num });
 
@@ -101,7 +101,7 @@ export function meanBy<T>(rows: readonly T[], series: (r: T) => string, x: (r: T
 
 /** One colour per sampler in every figure (by its place in SAMPLER_METHODS); variants share their base's colour. */
 export function methodColor(name: string): string {
-  const base = name.replace(/ \(weighted\)$/, '');
+  const base = name.replace(/ \((weighted|no j)\)$/, '');
   const i = (SAMPLER_METHODS as readonly string[]).indexOf(base);
   if (i >= 0) return classColor(i);
   let h = 0;
@@ -134,15 +134,16 @@ export function figure5Option(rows: readonly E2Row[]): EChartsOption {
   return linesOption(meanBy(rows, (r) => r.method, (r) => r.k, (r) => r.precision), 'K', 'S1 precision@K', { yRange: [0, 1] });
 }
 
-/** Series name of an E3 row: the weighted variant gets its own (dashed) line. */
+/** Series name of an E3 row: the weighted variant and a sampler without j (reference rows) get their own (dashed) lines. */
 export function e3SeriesName(r: E3Row): string {
+  if (r.reference) return `${r.method} (no j)`;
   return r.weighted && r.method !== 'weighted' ? `${r.method} (weighted)` : r.method;
 }
 
-/** Figure 6: a metric against the tuning factor j per method; weighted variants dashed. */
+/** Figure 6: a metric against the tuning factor j per method; weighted variants and samplers without j dashed. */
 export function figure6Option(rows: readonly E3Row[], metric: Metric): EChartsOption {
   return linesOption(meanBy(rows, e3SeriesName, (r) => r.j, (r) => r[metric]), 'tuning factor j (share from the outlier end)', METRIC_LABEL[metric], {
-    dashed: (name) => name.includes('weighted'),
+    dashed: (name) => name.includes('weighted') || name.endsWith('(no j)'),
     yRange: [0, 1],
   });
 }

@@ -85,7 +85,12 @@ describe('runExperiment', () => {
     }
     const t4 = runs[4].rows as Array<{ method: string; size: number }>;
     expect(t4[0]).toMatchObject({ method: 'all', size: N });
-    expect(summaryLine(runs[0])).toMatch(/^e1: 76 rows \(\d+\.\d s\); S1 at 5 %: maxmargin \d\.\d{3}, uniform \d\.\d{3}$/);
+    expect(summaryLine(runs[0])).toMatch(/^e1: 76 rows \(\d+\.\d s\); S1 at 5 %: maxmargin \d\.\d{3}, uniform \d\.\d{3}, query-strata \d\.\d{3}$/);
+    const e3 = runs[2].rows as Array<{ method: string; j: number; s1: number; reference?: boolean }>;
+    const qs = e3.filter((r) => r.method === 'query-strata');
+    expect(qs.length).toBeGreaterThan(0); // E3 draws Margin's own sampler (no j) as a flat reference
+    expect(qs.every((r) => r.reference === true && r.s1 === qs[0].s1)).toBe(true);
+    expect(summaryLine(runs[2])).toMatch(/, query-strata \(no j\) \d\.\d{3}$/);
 
     // The API view of the same runs, filtered by model.
     expect((await evaluationSummaries(f.store, 'fake')).map((r) => r.kind)).toEqual(['e1', 'e2', 'e3', 'e4', 'table4']);

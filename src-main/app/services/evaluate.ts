@@ -232,7 +232,7 @@ export async function evaluationSummaries(store: Store, model?: string): Promise
 const COLUMNS: Record<ExperimentName, string[]> = {
   e1: ['method', 'fraction', 'seed', 'size', 's1', 's2', 's3'],
   e2: ['method', 'k', 'precision'],
-  e3: ['method', 'j', 'weighted', 's1', 's2', 's3'],
+  e3: ['method', 'j', 'weighted', 'reference', 's1', 's2', 's3'],
   e4: ['method', 'seconds', 'size'],
   table4: ['method', 'correct', 'incorrect', 'size'],
 };
@@ -318,7 +318,8 @@ export function summaryLine(run: Pick<EvaluationRun, 'experiment' | 'rows' | 'se
     case 'e1': {
       const rows = run.rows as E1Row[];
       const at5 = (m: string) => mean(rows.filter((r) => r.method === m && Math.abs(r.fraction - 0.05) < 1e-9).map((r) => r.s1));
-      return `e1: ${rows.length} rows (${t}); S1 at 5 %: maxmargin ${at5('maxmargin').toFixed(3)}, uniform ${at5('uniform').toFixed(3)}`;
+      const qs = rows.some((r) => r.method === 'query-strata') ? `, query-strata ${at5('query-strata').toFixed(3)}` : '';
+      return `e1: ${rows.length} rows (${t}); S1 at 5 %: maxmargin ${at5('maxmargin').toFixed(3)}, uniform ${at5('uniform').toFixed(3)}${qs}`;
     }
     case 'e2': {
       const rows = run.rows as E2Row[];
@@ -327,8 +328,9 @@ export function summaryLine(run: Pick<EvaluationRun, 'experiment' | 'rows' | 'se
     }
     case 'e3': {
       const rows = run.rows as E3Row[];
-      const best = [...rows].filter((r) => !r.weighted).sort((a, b) => b.s1 - a.s1)[0];
-      return `e3: ${rows.length} rows (${t}); best S1: ${best ? `${best.method} j=${best.j} ${best.s1.toFixed(3)}` : '–'}`;
+      const best = [...rows].filter((r) => !r.weighted && !r.reference).sort((a, b) => b.s1 - a.s1)[0];
+      const refs = [...new Map(rows.filter((r) => r.reference).map((r) => [r.method, r.s1])).entries()].map(([m, s1]) => `, ${m} (no j) ${s1.toFixed(3)}`).join('');
+      return `e3: ${rows.length} rows (${t}); best S1: ${best ? `${best.method} j=${best.j} ${best.s1.toFixed(3)}` : '–'}${refs}`;
     }
     case 'e4': {
       const rows = run.rows as E4Row[];
