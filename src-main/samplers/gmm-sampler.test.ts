@@ -2,7 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { createRng } from '../core/rng.ts';
 import { gmmFullSampler } from './gmm-full.ts';
 import { gmmSphericalSampler } from './gmm-spherical.ts';
-import { fitGmm, groupsAndRatios } from './gmm-core.ts';
+import { fitGmm, groupsAndRatios, scoreGmm } from './gmm-core.ts';
+import { gmmScores } from './gmm-sampler.ts';
+import { fitVariationalGmm } from './gmm-variational.ts';
 import { toF64 } from './linalg.ts';
 import { small } from './test-data.ts';
 
@@ -38,4 +40,43 @@ describe('GMM samplers (Algorithm 1)', () => {
       expect(Math.abs((rd.diagnostics.outliers as number) - 63)).toBeLessThanOrEqual(1.5);
     });
   }
+});
+
+describe("gmm-full with gmmEstimator 'variational'", () => {
+  it('ranks by the variational fit: members are its two ends of each group, sized round(f·N), recorded as such', () => {
+    const fit = fitVariationalGmm(input.latent.data, 900, 8, 3, input.predLabels);
+    const { group, logRatio } = groupsAndRatios(fit, 900);
+    const r = gmmFullSampler.run(input, { fraction: 0.1, j: 1, seed: 1, gmmEstimator: 'variational' }, { rng: createRng(1) });
+    expect(r.members.length).toBe(90);
+    expect(new Set(r.members).size).toBe(90);
+    expect(r.params).toMatchObject({ gmmEstimator: 'variational', covariance: 'full', weightPrior: 'dirichlet-distribution' });
+    expect(r.diagnostics.lowerBound).toBe(fit.lowerBound);
+    expect(r.diagnostics.effectiveComponents).toBe(3);
+    // j = 1: every member is among the lowest-ratio items of its variational group.
+    for (let c = 0; c < 3; c++) {
+      const inGroup = Array.from(logRatio.keys()).filter((i) => group[i] === c).sort((a, b) => logRatio[a] - logRatio[b]);
+      const taken = Array.from(r.members).filter((i) => group[i] === c);
+      expect(new Set(taken)).toEqual(new Set(inGroup.slice(0, taken.length)));
+    }
+    const em = gmmFullSampler.run(input, { fraction: 0.1, j: 1, seed: 1 }, { rng: createRng(1) });
+    expect(em.params.gmmEstimator).toBe('em-from-labels');
+  });
+
+  it("scoreGmm reproduces the variational fit's own final log ρ (what the subsample mode scores with)", () => {
+    const fit = fitVariationalGmm(input.latent.data, 900, 8, 3, input.predLabels);
+    const again = scoreGmm(fit, 'full', input.latent.data, 900, 8);
+    for (let t = 0; t < again.length; t++) expect(Math.abs(again[t] - fit.logJoint[t])).toBeLessThan(1e-8 * Math.max(1, Math.abs(fit.logJoint[t])));
+  });
+
+  it('fits on a subsample above fitMaxItems and scores every item under it', () => {
+    const s = gmmScores(input, 'full', createRng(2), { estimator: 'variational', fitMaxItems: 300 });
+    expect(s.fit.fittedOn).toBe(300);
+    expect(s.group.length).toBe(900);
+    for (const v of s.logRatio) expect(Number.isFinite(v)).toBe(true);
+  });
+
+  it('refuses variational spherical components and an unknown estimator', () => {
+    expect(() => gmmScores(input, 'spherical', createRng(1), { estimator: 'variational' })).toThrow(/full covariances/);
+    expect(() => gmmFullSampler.run(input, { fraction: 0.1, seed: 1, gmmEstimator: 'bayes' as never }, { rng: createRng(1) })).toThrow(/gmmEstimator must be/);
+  });
 });

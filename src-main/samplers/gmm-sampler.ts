@@ -5,8 +5,10 @@
  */
 import { selectTwoEnds } from './allocate.ts';
 import { fitGmm, groupsAndRatios, meanLogLikelihood, scoreGmm } from './gmm-core.ts';
+import { fitVariationalGmm, type VariationalFit } from './gmm-variational.ts';
 import type { CovarianceType, GmmFit } from './gmm-core.ts';
 import { sampleWithoutReplacement, type Rng } from '../core/rng.ts';
+import { badInput } from '../shared/errors.ts';
 import { makeSampler, targetSize, throwIfAborted } from './sampler.ts';
 import type { Sampler, SamplerInput, SamplerMethod } from './types.ts';
 import { DEFAULT_J } from './validate.ts';
@@ -30,17 +32,29 @@ export const SPHERICAL_MAX_ITER = 12;
 export const GMM_FIT_MAX_ITEMS = 100_000;
 
 /**
+ * How the mixture is estimated (issue 13: the paper uses variational Bayes; Margin's default is
+ * maximum-likelihood EM started from the predicted labels, measured better on another model:
+ * S1 0.672 against 0.579). 'variational' is gmm-variational.ts, full covariances only.
+ */
+export type GmmEstimator = 'em-from-labels' | 'variational';
+
+/**
  * The GMM fit behind the sampler and each item's group and log likelihood ratio — exported so
  * the experiments can fit once and select at many fractions and j without refitting.
  */
 export function gmmScores(
   input: SamplerInput, type: CovarianceType, rng: Rng,
-  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void; fitMaxItems?: number } = {},
+  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void; fitMaxItems?: number; estimator?: GmmEstimator } = {},
 ): { group: Int32Array; logRatio: Float64Array; fit: GmmFit } {
   const { rows: n, cols: d } = input.latent;
   const maxIter = type === 'spherical' ? SPHERICAL_MAX_ITER : 100;
   const checkAbort = () => throwIfAborted(opts.signal);
   const fitMax = opts.fitMaxItems ?? GMM_FIT_MAX_ITEMS;
+  const variational = opts.estimator === 'variational';
+  if (variational && type !== 'full') throw badInput("gmmEstimator 'variational' is implemented for full covariances (gmm-full) only");
+  const fitOn = (x: Float32Array, m: number, init: Int32Array): GmmFit => variational
+    ? fitVariationalGmm(x, m, d, input.numClasses, init, { onProgress: opts.onProgress, checkAbort })
+    : fitGmm(x, m, d, input.numClasses, init, type, rng, { maxIter, onProgress: opts.onProgress, checkAbort });
   if (n > fitMax) {
     const rows = sampleWithoutReplacement(n, fitMax, rng).sort();
     const m = rows.length, sub = new Float32Array(m * d), init = new Int32Array(m);
@@ -48,13 +62,13 @@ export function gmmScores(
       sub.set(input.latent.data.subarray(rows[t] * d, rows[t] * d + d), t * d);
       init[t] = input.predLabels[rows[t]];
     }
-    const sfit = fitGmm(sub, m, d, input.numClasses, init, type, rng, { maxIter, onProgress: opts.onProgress, checkAbort });
+    const sfit = fitOn(sub, m, init);
     const logJoint = scoreGmm(sfit, type, input.latent.data, n, d, checkAbort);
     const fit: GmmFit = { ...sfit, logJoint, logLikelihood: meanLogLikelihood(logJoint, n, sfit.k), fittedOn: m };
     return { ...groupsAndRatios(fit, n), fit };
   }
   // Spherical EM makes its own centred Float64 copy; the full fit converts (fitGmm).
-  const fit = fitGmm(input.latent.data, n, d, input.numClasses, input.predLabels, type, rng, { maxIter, onProgress: opts.onProgress, checkAbort });
+  const fit = fitOn(input.latent.data, n, input.predLabels);
   return { ...groupsAndRatios(fit, n), fit };
 }
 
@@ -62,12 +76,17 @@ export function makeGmmSampler(method: SamplerMethod, label: string, type: Covar
   return makeSampler(method, label, true, true, (input, params, ctx) => {
     const n = input.latent.rows;
     const j = params.j ?? DEFAULT_J;
-    const { group, logRatio, fit } = gmmScores(input, type, ctx.rng, { signal: ctx.signal, onProgress: ctx.onProgress });
+    const estimator: GmmEstimator = params.gmmEstimator ?? 'em-from-labels';
+    const { group, logRatio, fit } = gmmScores(input, type, ctx.rng, { signal: ctx.signal, onProgress: ctx.onProgress, estimator });
     const sel = selectTwoEnds(group, logRatio, input.numClasses, targetSize(n, params.fraction), j);
+    const vb = estimator === 'variational' ? fit as VariationalFit : null;
     return {
       members: sel.members,
-      params: { estimation: 'EM', init: 'predicted-labels', covariance: type },
+      params: vb
+        ? { gmmEstimator: estimator, init: 'predicted-labels', covariance: type, weightPrior: 'dirichlet-distribution', weightConcentrationPrior: 1 / input.numClasses }
+        : { gmmEstimator: estimator, init: 'predicted-labels', covariance: type },
       diagnostics: {
+        ...(vb ? { lowerBound: vb.lowerBound, effectiveComponents: vb.effectiveComponents } : {}),
         size: sel.members.length,
         logLikelihood: fit.logLikelihood,
         iterations: fit.iterations,

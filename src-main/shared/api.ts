@@ -49,6 +49,7 @@ export const samplerOptionsSchema = z.object({
   bandwidthRule: z.enum(['median-nn', 'median-pairwise']).optional(),
   gridSplit: z.enum(['median', 'mean']).optional(),
   gridTopUp: z.boolean().optional(),
+  gmmEstimator: z.enum(['em-from-labels', 'variational']).optional(),
   maxChildren: z.number().int().min(1).optional(),
 }).strict().refine((o) => o.bandwidth === undefined || o.bandwidthRule === undefined, {
   message: 'give either bandwidth (an explicit value) or bandwidthRule, not both', path: ['bandwidthRule'],
@@ -67,6 +68,7 @@ export const SAMPLER_OPTION_METHODS: Record<keyof SamplerOptions, readonly Sampl
   bandwidthRule: ['vas'],
   gridSplit: ['latent-grid'],
   gridTopUp: ['latent-grid'],
+  gmmEstimator: ['gmm-full'],
   maxChildren: ['boundary-tree'],
 };
 

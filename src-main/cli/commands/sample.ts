@@ -18,6 +18,7 @@ const ADVANCED: Array<{ flag: string; key: keyof SamplerOptions; kind: 'number' 
   { flag: 'bandwidth-rule', key: 'bandwidthRule', kind: 'string', help: 'vas: median-nn (default) | median-pairwise' },
   { flag: 'grid-split', key: 'gridSplit', kind: 'string', help: 'latent-grid: split each PCA axis at its median (default) | mean' },
   { flag: 'grid-top-up', key: 'gridTopUp', kind: 'switch', help: 'latent-grid: on (default: small cells\' share goes to the others, f·N items) | off' },
+  { flag: 'gmm-estimator', key: 'gmmEstimator', kind: 'string', help: 'gmm-full: em-from-labels (default: maximum-likelihood EM from the predicted labels) | variational (the paper\'s)' },
   { flag: 'max-children', key: 'maxChildren', kind: 'number', help: 'boundary-tree: children per node (default unlimited)' },
 ];
 
