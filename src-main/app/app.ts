@@ -17,8 +17,9 @@ import { neuronHandlers } from './handlers/neurons.ts';
 import { queryHandlers } from './handlers/queries.ts';
 import { evaluateHandlers } from './handlers/evaluate.ts';
 import { itemHandlers } from './handlers/items.ts';
+import { answerHandlers } from './handlers/answers.ts';
 
-const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, sampleHandlers, queryHandlers, evaluateHandlers, reportHandlers, neuronHandlers, itemHandlers];
+const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, sampleHandlers, queryHandlers, evaluateHandlers, reportHandlers, neuronHandlers, itemHandlers, answerHandlers];
 
 export interface AppOptions {
   host: HandlerContext['host'];

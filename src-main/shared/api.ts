@@ -309,6 +309,27 @@ export interface NamedQueryResult {
   seconds: number;
 }
 
+export const ANSWER_KINDS = ['query.run', 'query.named'] as const;
+export type AnswerKind = (typeof ANSWER_KINDS)[number];
+
+/** A saved answer in the history (without its request and result). */
+export interface SavedAnswerSummary {
+  id: number;
+  kind: AnswerKind;
+  title: string;
+  model: string;
+  checkpoint: string | null;
+  /** Pinned answers go in the report by default. */
+  pinned: boolean;
+  created: string;
+}
+
+/** A saved answer with the request it answered and its result, to re-open it. */
+export type SavedAnswer = SavedAnswerSummary & (
+  | { kind: 'query.run'; params: z.output<typeof queryRunParams>; result: QueryResult }
+  | { kind: 'query.named'; params: z.output<typeof queryNamedParams>; result: NamedQueryResult }
+);
+
 export interface NeuronInspection {
   model: string;
   checkpoint: string;
@@ -461,6 +482,43 @@ function request<R>() {
   return <P extends z.ZodType>(params: P, doc: string): RequestDef<P, R> => ({ params, doc });
 }
 
+const queryRunParams = z.object({
+  ...modelRef,
+  set: z.enum(QUERY_SETS),
+  layer: name,
+  subset: subset.default({ outcome: 'all' }),
+  sample: name.optional(),
+  k: z.number().int().min(1).max(10_000).default(10),
+  by: z.enum(['mean', 'max']).default('mean'),
+  granularity: z.enum(['unit', 'channel']).default('unit'),
+  reduce: z.enum(['mean', 'max']).default('mean'),
+}).strict();
+
+const queryNamedParams = z.object({
+  query: z.enum(NAMED_QUERIES),
+  ...modelRef,
+  model2: name.optional(),
+  /** Q7 between two checkpoints of one model: the second checkpoint (with model2 omitted). */
+  checkpoint2: z.string().trim().min(1).max(200).optional(),
+  layer: name.optional(),
+  classA: z.number().int().min(0).optional(),
+  classB: z.number().int().min(0).optional(),
+  k: z.number().int().min(1).max(10_000).default(10),
+  sample: name.optional(),
+}).strict();
+
+/** What a saved answer's result must hold (the rest of QueryResult / NamedQueryResult is kept as given). */
+const queryResultShape = z.object({
+  answer: z.object({
+    set: z.enum(QUERY_SETS), layer: z.string(), granularity: z.enum(['unit', 'channel']), subset: subset.loose(),
+    items: z.number().int().min(0), shape: z.array(z.number().int().min(0)),
+  }).loose(),
+  computed: z.object({}).loose(),
+  seconds: z.number(),
+}).loose();
+const namedResultShape = z.object({ query: z.enum(NAMED_QUERIES), title: z.string().max(500), data: z.unknown(), seconds: z.number() }).loose();
+const answerId = z.number().int().min(1);
+
 export const requests = {
   'app.info': request<AppInfo>()(z.object({}).strict(), 'Version, backends and the open project.'),
   'app.echo': request<{ message: string; at: string }>()(
@@ -594,35 +652,26 @@ export const requests = {
   'sample.delete': request<{ deleted: string; members: number }>()(z.object({ model: name, sample: name }).strict(), 'Delete a sample (its members; stored activations stay).'),
   'sample.list': request<SampleSummary[]>()(z.object({ model: name.optional() }).strict(), 'Samples of the project (of one model).'),
 
-  'query.run': request<QueryResult>()(
-    z.object({
-      ...modelRef,
-      set: z.enum(QUERY_SETS),
-      layer: name,
-      subset: subset.default({ outcome: 'all' }),
-      sample: name.optional(),
-      k: z.number().int().min(1).max(10_000).default(10),
-      by: z.enum(['mean', 'max']).default('mean'),
-      granularity: z.enum(['unit', 'channel']).default('unit'),
-      reduce: z.enum(['mean', 'max']).default('mean'),
-    }).strict(),
-    'Answer S1/S2/S3 for a subset, exactly or from a sample.',
+  'query.run': request<QueryResult>()(queryRunParams, 'Answer S1/S2/S3 for a subset, exactly or from a sample.'),
+  'query.named': request<NamedQueryResult>()(queryNamedParams, 'The paper\'s Table II queries Q1–Q7 by name.'),
+
+  'answers.save': request<SavedAnswerSummary>()(
+    z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('query.run'), title: name.optional(), params: queryRunParams, result: queryResultShape, pinned: z.boolean().default(false) }).strict(),
+      z.object({ kind: z.literal('query.named'), title: name.optional(), params: queryNamedParams, result: namedResultShape, pinned: z.boolean().default(false) }).strict(),
+    ]),
+    'Keep an answer in the project\'s history: the request as asked (query.run or query.named params) and its result as shown. Default title: the question in words.',
   ),
-  'query.named': request<NamedQueryResult>()(
-    z.object({
-      query: z.enum(NAMED_QUERIES),
-      ...modelRef,
-      model2: name.optional(),
-      /** Q7 between two checkpoints of one model: the second checkpoint (with model2 omitted). */
-      checkpoint2: z.string().trim().min(1).max(200).optional(),
-      layer: name.optional(),
-      classA: z.number().int().min(0).optional(),
-      classB: z.number().int().min(0).optional(),
-      k: z.number().int().min(1).max(10_000).default(10),
-      sample: name.optional(),
-    }).strict(),
-    'The paper\'s Table II queries Q1–Q7 by name.',
+  'answers.list': request<SavedAnswerSummary[]>()(
+    z.object({ model: name.optional(), pinned: z.boolean().optional() }).strict(),
+    'The saved answers, newest first (of one model; only the pinned ones).',
   ),
+  'answers.get': request<SavedAnswer>()(z.object({ id: answerId }).strict(), 'One saved answer with its request and result, to re-open it.'),
+  'answers.update': request<SavedAnswerSummary>()(
+    z.object({ id: answerId, pinned: z.boolean().optional(), title: name.optional() }).strict(),
+    'Pin (for the report) or unpin, or rename, a saved answer.',
+  ),
+  'answers.delete': request<{ deleted: number }>()(z.object({ id: answerId }).strict(), 'Delete a saved answer.'),
 
   'neuron.inspect': request<NeuronInspection>()(
     z.object({
@@ -651,8 +700,22 @@ export const requests = {
   'evaluate.list': request<EvaluationRunSummary[]>()(z.object({ model: name.optional() }).strict(), 'Stored evaluation runs.'),
 
   'report.export': request<JobRef>()(
-    z.object({ ...modelRef, compare: name.optional(), out: path, pdf: z.boolean().default(true), overwrite: z.boolean().default(false) }).strict(),
-    'Export the analysis as HTML (+PDF, +CSV) as a job. Refused inside a project\'s own files; an existing file is refused (CONFLICT, details.kind "output-exists") unless overwrite is true.',
+    z.object({
+      ...modelRef,
+      compare: name.optional(),
+      out: path,
+      pdf: z.boolean().default(true),
+      overwrite: z.boolean().default(false),
+      /** Saved answers to include (ids); default: the pinned ones (none pinned: the newest saved query answers of the model). */
+      answers: z.array(answerId).max(200).optional(),
+      /** Samples of the model to list, by name; default: all of them. */
+      samples: z.array(name).max(200).optional(),
+      /** Comparisons of two checkpoints (of one model, or of two models), each with its B − A confusion and flips. */
+      comparisons: z.array(z.object({ a: z.object(modelRef).strict(), b: z.object(modelRef).strict() }).strict()).max(10).optional(),
+      /** Example thumbnails per subset (answers, comparisons' flips); 0 for none. */
+      thumbnails: z.number().int().min(0).max(32).default(8),
+    }).strict(),
+    'Export the analysis as HTML (+PDF, +CSV) as a job: the chosen saved answers (default the pinned ones) with example items of each subset, samples and comparisons. Refused inside a project\'s own files; an existing file is refused (CONFLICT, details.kind "output-exists") unless overwrite is true.',
   ),
 
   'jobs.list': request<JobSummary[]>()(z.object({}).strict(), 'Jobs of this session.'),

@@ -23,3 +23,7 @@ export { exportData } from './export.ts';
 export type { ExportOptions, ExportResult, ExportWhat, ExportFormat } from './export.ts';
 export { encodeFloat16, decodeFloat16 } from './float16.ts';
 export { writeNpy, parseNpyHeader, npyHeader } from './npy.ts';
+export {
+  insertSavedAnswer, listSavedAnswers, getSavedAnswer, updateSavedAnswer, deleteSavedAnswer,
+} from './saved-answers.ts';
+export type { SavedAnswerRow, SavedAnswerFull, NewSavedAnswer } from './saved-answers.ts';

@@ -27,10 +27,10 @@ async function makeV2Project(dir: string): Promise<void> {
   db.closeSync();
 }
 
-describe('schema v3 (engine per checkpoint), v4 (cluster shards), v5 (item scores)', () => {
-  it('v6 is the newest migration', () => {
-    expect(SCHEMA_VERSION).toBe(6);
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
+describe('schema v3 (engine per checkpoint), v4 (cluster shards), v5 (item scores), v6 (training history), v7 (saved answers)', () => {
+  it('v7 is the newest migration', () => {
+    expect(SCHEMA_VERSION).toBe(7);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('opens a v2 project, migrates it, and marks its TF.js models as never translated', async () => {
@@ -38,7 +38,8 @@ describe('schema v3 (engine per checkpoint), v4 (cluster shards), v5 (item score
     await makeV2Project(dir);
     const store = await openProject(dir);
     try {
-      expect(JSON.parse(fs.readFileSync(path.join(dir, 'margin.json'), 'utf8')).schemaVersion).toBe(6);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'margin.json'), 'utf8')).schemaVersion).toBe(7);
+      expect((await store.conn.runAndReadAll('SELECT count(*) FROM saved_answers')).getColumnsJS()[0][0]).toBe(0n);
       expect((await store.conn.runAndReadAll('SELECT count(*) FROM extraction_shards')).getColumnsJS()[0][0]).toBe(0n);
       expect((await store.conn.runAndReadAll('SELECT count(*) FROM item_scores')).getColumnsJS()[0][0]).toBe(0n);
       expect((await store.conn.runAndReadAll('SELECT count(*) FROM training_epochs')).getColumnsJS()[0][0]).toBe(0n);

@@ -146,6 +146,19 @@ export const MIGRATIONS: readonly Migration[] = [
         seconds DOUBLE, images_per_second DOUBLE, run VARCHAR NOT NULL)`,
     ],
   },
+  {
+    version: 7,
+    name: 'saved answers: the history of answers the user kept, pinned ones go in the report',
+    sql: [
+      `CREATE SEQUENCE seq_saved_answers START 1`,
+      // kind: 'query.run' | 'query.named'; params: the request as asked (validated by the API's schema
+      // for that request), result: its answer as shown; model/checkpoint copied out for listing.
+      `CREATE TABLE saved_answers (
+        id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, title VARCHAR NOT NULL,
+        model VARCHAR NOT NULL, checkpoint VARCHAR, params JSON NOT NULL, result JSON NOT NULL,
+        pinned BOOLEAN NOT NULL DEFAULT false, created TIMESTAMP NOT NULL)`,
+    ],
+  },
 ];
 
 /** The newest schema this build understands. */
