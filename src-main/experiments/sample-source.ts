@@ -1,12 +1,13 @@
 /**
  * Where the experiments' samples come from. Every sample is what `runSampler` would return,
  * but a model-based sampler is FITTED ONCE per run and only its selection is repeated:
- *   gmm-full, gmm-spherical, maxmargin — fit at seed 0 (the methods are deterministic up to the
- *     solver's internal order), then Algorithm 1 at each fraction and j. Identical to
+ *   gmm-full, gmm-spherical — fit at seed 0 (the methods are deterministic up to the solver's
+ *     internal order), then Algorithm 1 at each fraction and j. Identical to
  *     runSampler(method, …, {fraction, j, seed: 0}).
- *   weighted — the MaxMargin fit at seed 0, then the πps draw with createRng(seed) per seed.
- *     (runSampler('weighted', seed s) would refit with seed s; the fit barely moves with the
- *     seed, and refitting 50 times would dominate the run.)
+ *   maxmargin — its fit does not depend on the seed (maxMarginScores draws from its own fixed
+ *     seed), then Algorithm 1 at each fraction and j: identical to runSampler at any seed.
+ *   weighted — the MaxMargin fit, then the πps draw with createRng(seed) per seed: identical to
+ *     runSampler('weighted', …, {fraction, seed}) (default settings).
  *   vas — the interchange on a distance table computed once (all N² pairs, 4·N² bytes; on demand
  *     when N is too large for the table), with createRng(seed): the same sample as
  *     runSampler('vas', …, {fraction, seed}) at a fraction of the cost (E1 runs VAS 50 times).
@@ -48,7 +49,7 @@ export class SampleSource {
     let r = this.fits.get(key);
     if (!r) {
       const rng = createRng(0);
-      if (key === 'maxmargin') r = maxMarginScores(this.input, rng, { signal: this.signal });
+      if (key === 'maxmargin') r = maxMarginScores(this.input, { signal: this.signal });
       else if (key === 'gmm-full') r = gmmScores(this.input, 'full', rng, { signal: this.signal });
       else if (key === 'gmm-spherical') r = gmmScores(this.input, 'spherical', rng, { signal: this.signal });
       else throw new Error(`no likelihood ratios for ${method}`);

@@ -1,18 +1,19 @@
 /**
  * MaxMargin sampling (paper §IV-B): a linear SVM on the (z-scored) latent vectors with the TRUE
- * labels, one-vs-rest (svm.ts), probabilities by Platt scaling (platt.ts) fitted on
+ * labels, one-vs-rest (squared hinge: the primal Newton solver of svm-newton.ts; hinge: dual
+ * coordinate descent, svm.ts), probabilities by Platt scaling (platt.ts) fitted on
  * cross-validated decision values (2 folds, as LIBSVM/scikit-learn do to avoid the
  * over-confidence of training-set decision values), the per-class probabilities normalised to
  * sum to one. Items are grouped by the SVM's predicted class (largest decision value) and
  * ranked by log P(c|x)/P(¬c|x); Algorithm 1 takes the sample from both ends.
  */
-import type { Rng } from '../core/rng.ts';
-import { sampleWithoutReplacement, shuffleInPlace } from '../core/rng.ts';
+import { createRng, sampleWithoutReplacement, shuffleInPlace } from '../core/rng.ts';
 import { selectTwoEnds } from './allocate.ts';
 import { logSumExp, toF64 } from './linalg.ts';
 import { fitPlatt } from './platt.ts';
 import type { PlattModel } from './platt.ts';
 import { makeSampler, targetSize, throwIfAborted } from './sampler.ts';
+import { trainOneVsRestNewton } from './svm-newton.ts';
 import { decision, standardize, trainOneVsRest } from './svm.ts';
 import type { SamplerInput } from './types.ts';
 import { DEFAULT_J } from './validate.ts';
@@ -20,7 +21,8 @@ import { DEFAULT_J } from './validate.ts';
 /**
  * Folds for the cross-validated decision values behind the Platt fit. Two folds rather than
  * LIBSVM's five or our former three: each fold model trains on half the data, so the CV costs
- * one full training instead of two, and the final model is warm-started from the folds' α.
+ * about one full training. (Newton: the folds start from the final model's w; dual CD: the final
+ * model starts from the folds' α.)
  * Platt fits two parameters per class from 10,000 held-out values either way.
  */
 export const PLATT_FOLDS = 2;
@@ -29,8 +31,8 @@ export const PLATT_FOLDS = 2;
  * Above this many items the SVMs (cross-validation folds and the final model) and the Platt
  * sigmoids are trained on a seeded uniform subsample of this many items, and every item is then
  * scored (decision values, probabilities, ratios): a linear SVM's hyperplane in 84 (or 512)
- * dimensions is pinned down by 100,000 items, while dual coordinate descent on a million costs
- * 10× as much per epoch. Up to this size nothing changes (no rng draw, same samples).
+ * dimensions is pinned down by 100,000 items, while a solver pass over a million costs 10× as
+ * much. Up to this size every item is trained on.
  */
 export const MAXMARGIN_FIT_MAX_ITEMS = 100_000;
 
@@ -44,9 +46,12 @@ export interface MaxMarginScores {
   platt: PlattModel[];
   trainAccuracy: number;
   cvAccuracy: number;
-  epochs: number;
-  /** Epochs of the final (warm-started) full-data model alone. */
-  finalEpochs: number;
+  /** 'newton' (squared hinge, svm-newton.ts) or 'dual-cd' (hinge, svm.ts). */
+  solver: 'newton' | 'dual-cd';
+  /** Solver iterations over all classes and folds: Newton steps, or dual CD epochs. */
+  iterations: number;
+  /** Those of the final model alone. */
+  finalIterations: number;
   /** Items the SVMs and sigmoids were trained on (n, or MAXMARGIN_FIT_MAX_ITEMS above it). */
   fittedOn: number;
 }
@@ -67,69 +72,105 @@ export interface MaxMarginSettings {
  */
 export const DEFAULT_SVM_C = 1;
 
+/** Seed of the fit's own random numbers (the subsample above MAXMARGIN_FIT_MAX_ITEMS, the CV folds, dual CD's order). */
+export const MAXMARGIN_FIT_SEED = 0;
+
+/**
+ * The MaxMargin fit: one-vs-rest SVMs, cross-validated decision values, Platt sigmoids, and every
+ * item's group, probabilities and log ratio. Deterministic: it draws its random numbers from
+ * createRng(MAXMARGIN_FIT_SEED), so one fit serves every seed, fraction and j of a checkpoint.
+ */
 export function maxMarginScores(
-  input: SamplerInput, rng: Rng,
+  input: SamplerInput,
   opts: { folds?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; svm?: MaxMarginSettings; fitMaxItems?: number } = {},
 ): MaxMarginScores {
   const { rows: n, cols: d } = input.latent;
   const k = input.numClasses;
   const labels = input.trueLabels;
   const x = opts.svm?.scaling === 'none' ? toF64(input.latent) : standardize(toF64(input.latent), n, d);
+  const rng = createRng(MAXMARGIN_FIT_SEED);
   // The items the models are trained (and the sigmoids fitted) on: all of them, or a subsample.
   const fitMax = opts.fitMaxItems ?? MAXMARGIN_FIT_MAX_ITEMS;
   const pool = n > fitMax ? sampleWithoutReplacement(n, fitMax, rng).sort() : Int32Array.from({ length: n }, (_, i) => i);
   const m = pool.length;
   const folds = Math.max(0, Math.min(opts.folds ?? PLATT_FOLDS, m));
-  const svmOpts = { random: () => rng.next(), c: opts.svm?.c ?? DEFAULT_SVM_C, loss: opts.svm?.loss };
+  const c = opts.svm?.c ?? DEFAULT_SVM_C;
   const steps = folds + 1;
-  let epochs = 0;
-
-  // Cross-validated decision values for the Platt fit. Each fold's dual variables are summed per
-  // item (warmSum) to warm-start the final model: item i's α is the mean over the folds that
-  // trained on it.
+  // Fold f tests on perm[t] for t ≡ f (mod folds) and trains on the rest.
+  const perm = folds >= 2 ? shuffleInPlace(Int32Array.from(pool), rng) : pool;
+  const foldRows = (f: number) => {
+    const train: number[] = [], test: number[] = [];
+    for (let t = 0; t < m; t++) (t % folds === f ? test : train).push(perm[t]);
+    return { train: Int32Array.from(train), test };
+  };
+  // Cross-validated decision values for the Platt fit (and the CV accuracy).
   const cvDec = new Float64Array(n * k);
   let cvCorrect = 0;
-  const warmSum = Array.from({ length: k }, () => new Float64Array(n));
-  if (folds >= 2) {
-    const perm = shuffleInPlace(Int32Array.from(pool), rng);
-    for (let f = 0; f < folds; f++) {
-      throwIfAborted(opts.signal);
-      const train: number[] = [], test: number[] = [];
-      for (let t = 0; t < m; t++) (t % folds === f ? test : train).push(perm[t]);
-      const model = trainOneVsRest(x, d, labels, k, Int32Array.from(train), svmOpts);
-      epochs += model.epochs;
-      for (let c = 0; c < k; c++) train.forEach((i, t) => { warmSum[c][i] += model.alphas[c][t]; });
-      for (const i of test) {
-        let arg = 0;
-        for (let c = 0; c < k; c++) {
-          const v = decision(model.weights[c], x, d, i);
-          cvDec[i * k + c] = v;
-          if (v > cvDec[i * k + arg]) arg = c;
-        }
-        if (arg === labels[i]) cvCorrect++;
+  const scoreFold = (weights: Float64Array[], test: number[]) => {
+    for (const i of test) {
+      let arg = 0;
+      for (let cl = 0; cl < k; cl++) {
+        const v = decision(weights[cl], x, d, i);
+        cvDec[i * k + cl] = v;
+        if (v > cvDec[i * k + arg]) arg = cl;
       }
+      if (arg === labels[i]) cvCorrect++;
+    }
+  };
+  let iterations = 0, finalIterations = 0;
+  let weights: Float64Array[];
+  if (opts.svm?.loss === 'hinge') {
+    // Hinge loss: dual coordinate descent (svm.ts). The folds first; each fold's dual variables
+    // are summed per item to warm-start the final model (item i's α is the mean over the folds
+    // that trained on it).
+    const svmOpts = { random: () => rng.next(), c, loss: 'hinge' as const };
+    const warmSum = Array.from({ length: k }, () => new Float64Array(n));
+    for (let f = 0; folds >= 2 && f < folds; f++) {
+      throwIfAborted(opts.signal);
+      const { train, test } = foldRows(f);
+      const model = trainOneVsRest(x, d, labels, k, train, svmOpts);
+      iterations += model.epochs;
+      for (let cl = 0; cl < k; cl++) train.forEach((i, t) => { warmSum[cl][i] += model.alphas[cl][t]; });
+      scoreFold(model.weights, test);
       opts.onProgress?.(f + 1, steps);
     }
+    throwIfAborted(opts.signal);
+    const warm = folds >= 2 ? warmSum.map((w) => Float64Array.from(pool, (i) => w[i] / (folds - 1))) : undefined;
+    const model = trainOneVsRest(x, d, labels, k, pool, svmOpts, warm);
+    weights = model.weights;
+    finalIterations = model.epochs;
+    iterations += finalIterations;
+    opts.onProgress?.(steps, steps);
+  } else {
+    // Squared hinge: the primal Newton solver (svm-newton.ts), exact to rounding. The final model
+    // first (its classes share one Gram matrix); each fold's model starts from it.
+    throwIfAborted(opts.signal);
+    const model = trainOneVsRestNewton(x, d, labels, k, pool, { c });
+    weights = model.weights;
+    finalIterations = model.iterations;
+    iterations += finalIterations;
+    opts.onProgress?.(1, steps);
+    for (let f = 0; folds >= 2 && f < folds; f++) {
+      throwIfAborted(opts.signal);
+      const { train, test } = foldRows(f);
+      const fold = trainOneVsRestNewton(x, d, labels, k, train, { c }, weights);
+      iterations += fold.iterations;
+      scoreFold(fold.weights, test);
+      opts.onProgress?.(f + 2, steps);
+    }
   }
-  throwIfAborted(opts.signal);
-  // Each item was in the training set of folds − 1 folds; the warm start is per item of the pool.
-  const warm = folds >= 2 ? warmSum.map((w) => Float64Array.from(pool, (i) => w[i] / (folds - 1))) : undefined;
-  const model = trainOneVsRest(x, d, labels, k, pool, svmOpts, warm);
-  epochs += model.epochs;
-  const finalEpochs = model.epochs;
   const dec = new Float64Array(n * k);
   const group = new Int32Array(n);
   let correct = 0;
   for (let i = 0; i < n; i++) {
     let arg = 0;
     for (let c = 0; c < k; c++) {
-      dec[i * k + c] = decision(model.weights[c], x, d, i);
+      dec[i * k + c] = decision(weights[c], x, d, i);
       if (dec[i * k + c] > dec[i * k + arg]) arg = c;
     }
     group[i] = arg;
     if (arg === labels[i]) correct++;
   }
-  opts.onProgress?.(steps, steps);
 
   const calib = folds >= 2 ? cvDec : dec;
   const platt: PlattModel[] = [];
@@ -161,8 +202,9 @@ export function maxMarginScores(
     trainAccuracy: correct / n,
     cvAccuracy: folds >= 2 ? cvCorrect / m : NaN,
     fittedOn: m,
-    epochs,
-    finalEpochs,
+    solver: opts.svm?.loss === 'hinge' ? 'dual-cd' : 'newton',
+    iterations,
+    finalIterations,
   };
 }
 
@@ -170,17 +212,18 @@ export const maxMarginSampler = makeSampler('maxmargin', 'MaxMargin (linear SVM 
   const n = input.latent.rows;
   const j = params.j ?? DEFAULT_J;
   const svm = { c: params.svmC ?? DEFAULT_SVM_C, loss: params.svmLoss ?? 'squared-hinge', scaling: params.svmScaling ?? 'zscore' } as const;
-  const s = maxMarginScores(input, ctx.rng, { signal: ctx.signal, onProgress: ctx.onProgress, svm });
+  const s = maxMarginScores(input, { signal: ctx.signal, onProgress: ctx.onProgress, svm });
   const sel = selectTwoEnds(s.group, s.logRatio, input.numClasses, targetSize(n, params.fraction), j);
   return {
     members: sel.members,
-    params: { svm: `linear ${svm.loss} dual CD, one-vs-rest`, svmC: svm.c, svmLoss: svm.loss, svmScaling: svm.scaling, plattFolds: PLATT_FOLDS },
+    params: { svm: `linear ${svm.loss} ${s.solver === 'newton' ? 'primal Newton' : 'dual CD'}, one-vs-rest`, svmC: svm.c, svmLoss: svm.loss, svmScaling: svm.scaling, plattFolds: PLATT_FOLDS },
     diagnostics: {
       size: sel.members.length,
       trainAccuracy: s.trainAccuracy,
       cvAccuracy: s.cvAccuracy,
-      epochs: s.epochs,
-      finalEpochs: s.finalEpochs,
+      solver: s.solver,
+      iterations: s.iterations,
+      finalIterations: s.finalIterations,
       ...(s.fittedOn < n ? { fittedOn: s.fittedOn } : {}),
       outliers: sel.outliers,
       exemplars: sel.exemplars,

@@ -123,7 +123,7 @@ export const weightedSampler = makeSampler('weighted', 'Weighted by 1 / likeliho
   const cap = params.ratioCap ?? DEFAULT_RATIO_CAP;
   const allocation = params.weightedAllocation ?? 'global';
   const svm = { c: params.svmC ?? DEFAULT_SVM_C, loss: params.svmLoss ?? 'squared-hinge', scaling: params.svmScaling ?? 'zscore' } as const;
-  const s = maxMarginScores(input, ctx.rng, { signal: ctx.signal, onProgress: ctx.onProgress, svm });
+  const s = maxMarginScores(input, { signal: ctx.signal, onProgress: ctx.onProgress, svm });
   const size = targetSize(N, params.fraction);
   const { members, weights, minPi, maxPi } = allocation === 'per-group'
     ? weightedDrawPerGroup(s.group, s.logRatio, input.numClasses, size, cap, ctx.rng)
