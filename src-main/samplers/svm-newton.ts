@@ -42,16 +42,16 @@ export interface NewtonSvm {
 const GRAM_BLOCK = 256;
 
 /**
- * out (D × D, upper triangle, D = d + 1) += Σ x̃ x̃ᵀ over the rows `rows[0..count)` of x (n × d),
+ * out (D × D, upper triangle, D = d + 1) += Σ x̃ x̃ᵀ over the rows idx[rows[q]], q < count, of x (n × d),
  * x̃ = (x, 1). Rows are transposed in blocks so accumulateGram's 2 × 4 register tiles apply.
  */
-export function addGram(x: Float64Array, d: number, rows: Int32Array, count: number, out: Float64Array): void {
+export function addGram(x: Float64Array, d: number, idx: Int32Array, rows: Int32Array, count: number, out: Float64Array): void {
   const D = d + 1;
   const t = new Float64Array(D * GRAM_BLOCK);
   for (let s0 = 0; s0 < count; s0 += GRAM_BLOCK) {
     const m = Math.min(GRAM_BLOCK, count - s0);
     for (let r = 0; r < m; r++) {
-      const o = rows[s0 + r] * d;
+      const o = idx[rows[s0 + r]] * d;
       for (let a = 0; a < d; a++) t[a * GRAM_BLOCK + r] = x[o + a];
       t[d * GRAM_BLOCK + r] = 1;
     }
@@ -62,7 +62,7 @@ export function addGram(x: Float64Array, d: number, rows: Int32Array, count: num
 /** The Gram matrix X̃ᵀX̃ (upper triangle) of rows `idx` of x: pass it to every class trained on idx. */
 export function gramOf(x: Float64Array, d: number, idx: Int32Array): Float64Array {
   const g = new Float64Array((d + 1) * (d + 1));
-  addGram(x, d, idx, idx.length, g);
+  addGram(x, d, idx, Int32Array.from({ length: idx.length }, (_, t) => t), idx.length, g);
   return g;
 }
 
@@ -122,42 +122,56 @@ export function trainBinarySvmNewton(
     g0[d] += yt;
   }
   let g0norm = 0;
-  for (let a = 0; a < D; a++) g0norm += (2 * C * g0[a]) ** 2;
+  for (let a = 0; a < D; a++) g0norm += (2 * C * g0[a]) ** 2; // g0 = Σ y x̃ (kept: bI when I = all)
   g0norm = Math.sqrt(g0norm) || 1;
 
+  // bI = Σ_{t ∈ inS} y x̃, kept with S: then ∇f = w + 2C(S w − bI) needs no pass over the data.
+  const bI = new Float64Array(D);
+  if (sValid) for (let a = 0; a < D; a++) bI[a] = g0[a];
+  const addRows = (rows: Int32Array, count: number, sign: number) => {
+    for (let q = 0; q < count; q++) {
+      const t = rows[q], o = idx[t] * d, v = sign * y[t];
+      for (let a = 0; a < d; a++) bI[a] += v * x[o + a];
+      bI[d] += v;
+    }
+  };
   let it = 0, relGradient = Infinity;
   for (; ; it++) {
-    // Gradient over the active set I(w).
-    g.set(w);
+    // The active set I(w) and the rows that entered or left it since S was formed.
     let nEnter = 0, nLeave = 0, nActive = 0;
     for (let t = 0; t < m; t++) {
       const active = y[t] * out[t] < 1;
-      if (active) {
-        rebuild[nActive++] = idx[t];
-        const coef = 2 * C * (out[t] - y[t]);
-        const o = idx[t] * d;
-        for (let a = 0; a < d; a++) g[a] += coef * x[o + a];
-        g[d] += coef;
-      }
-      if (active !== (inS[t] === 1)) { if (active) enter[nEnter++] = idx[t]; else leave[nLeave++] = idx[t]; inS[t] = active ? 1 : 0; }
+      if (active) rebuild[nActive++] = t;
+      if (active !== (inS[t] === 1)) { if (active) enter[nEnter++] = t; else leave[nLeave++] = t; inS[t] = active ? 1 : 0; }
     }
-    let gn = 0;
-    for (let a = 0; a < D; a++) gn += g[a] * g[a];
-    relGradient = Math.sqrt(gn) / g0norm;
-    if (relGradient <= tol || it >= maxIter) break;
-    // S ← Σ over I: the cheaper of updating by the changed rows or rebuilding from I.
+    // S, bI ← sums over I: the cheaper of updating by the changed rows or rebuilding from I.
     if (!sValid || nEnter + nLeave > nActive) {
       S.fill(0);
-      addGram(x, d, rebuild, nActive, S);
+      addGram(x, d, idx, rebuild, nActive, S);
+      bI.fill(0);
+      addRows(rebuild, nActive, 1);
       sValid = true;
     } else if (nEnter + nLeave > 0) {
-      if (nEnter > 0) addGram(x, d, enter, nEnter, S);
+      if (nEnter > 0) { addGram(x, d, idx, enter, nEnter, S); addRows(enter, nEnter, 1); }
       if (nLeave > 0) {
         tmp.fill(0);
-        addGram(x, d, leave, nLeave, tmp);
+        addGram(x, d, idx, leave, nLeave, tmp);
         for (let q = 0; q < D * D; q++) S[q] -= tmp[q];
+        addRows(leave, nLeave, -1);
       }
     }
+    // ∇f = w + 2C(S w − bI), S symmetric from its upper triangle.
+    for (let a = 0; a < D; a++) g[a] = -bI[a];
+    for (let a = 0; a < D; a++) {
+      const ra = a * D, wa = w[a];
+      let s = S[ra + a] * wa;
+      for (let b = a + 1; b < D; b++) { s += S[ra + b] * w[b]; g[b] += S[ra + b] * wa; }
+      g[a] += s;
+    }
+    let gn = 0;
+    for (let a = 0; a < D; a++) { g[a] = w[a] + 2 * C * g[a]; gn += g[a] * g[a]; }
+    relGradient = Math.sqrt(gn) / g0norm;
+    if (relGradient <= tol || it >= maxIter) break;
     // H = 1 + 2C S (full symmetric from the upper triangle), then p = −H⁻¹ g.
     for (let a = 0; a < D; a++) {
       for (let b = a; b < D; b++) { const v = 2 * C * S[a * D + b] + (a === b ? 1 : 0); H[a * D + b] = v; H[b * D + a] = v; }
@@ -206,32 +220,46 @@ export function exactLineSearch(
   w: Float64Array, p: Float64Array, o: Float64Array, delta: Float64Array, y: Int8Array, C: number,
   buf: LineSearchBuffers = lineSearchBuffers(o.length),
 ): number {
-  let A = 0, B = 0;
-  for (let a = 0; a < w.length; a++) { A += w[a] * p[a]; B += p[a] * p[a]; }
+  let A0 = 0, pp = 0;
+  for (let a = 0; a < w.length; a++) { A0 += w[a] * p[a]; pp += p[a] * p[a]; }
+  let A = A0, B = pp;
   const m = o.length;
-  let ne = 0;
-  const { times, order } = buf;
+  const { times, rows, order, rs, ss } = buf;
   for (let t = 0; t < m; t++) {
     const r = 1 - y[t] * o[t], s = y[t] * delta[t];
+    rs[t] = r; ss[t] = s;
     // Active on (0, ε): r > 0, or r = 0 and the term grows (s < 0).
     if (r > 0 || (r === 0 && s < 0)) { A -= 2 * C * r * s; B += 2 * C * s * s; }
-    // A breakpoint ahead: leaving (s > 0, r > 0) or entering (s < 0, r < 0).
-    if ((s > 0 && r > 0) || (s < 0 && r < 0)) { times[ne] = r / s; buf.rows[ne] = t; ne++; }
   }
   if (!(A < 0)) return 0; // not a descent direction (already optimal up to rounding)
+  // φ'(T) ≥ 0 bounds the root by T, so only the breakpoints below T need sorting (near the optimum,
+  // the few items that change sides). T starts at the first segment's root and doubles.
+  const slope = (T: number) => {
+    let v = A0 + T * pp;
+    for (let t = 0; t < m; t++) { const u = rs[t] - T * ss[t]; if (u > 0) v -= 2 * C * u * ss[t]; }
+    return v;
+  };
   let root = -A / B;
-  // Breakpoints in increasing order (a typed-array sort of their indices).
+  let T = root;
+  for (let k = 0; k < 200 && slope(T) < 0; k++) T *= 2;
+  // Breakpoints in (0, T): a term leaving (s > 0, r > 0) or entering (s < 0, r < 0), in increasing order.
+  let ne = 0;
+  for (let t = 0; t < m; t++) {
+    const r = rs[t], s = ss[t];
+    if ((s > 0 && r > 0) || (s < 0 && r < 0)) {
+      const tb = r / s;
+      if (tb < T) { times[ne] = tb; rows[ne] = t; ne++; }
+    }
+  }
   const idx = order.subarray(0, ne);
   for (let e = 0; e < ne; e++) idx[e] = e;
-  const rs = buf.rs, ss = buf.ss;
-  for (let e = 0; e < ne; e++) { const t = buf.rows[e]; rs[e] = 1 - y[t] * o[t]; ss[e] = y[t] * delta[t]; }
   idx.sort((i, j) => times[i] - times[j]);
   for (let q = 0; q < ne; q++) {
     const e = idx[q];
     const tb = times[e];
     if (root <= tb) return root;
     // Cross the breakpoint: update the segment's A + B t.
-    const r = rs[e], s = ss[e];
+    const r = rs[rows[e]], s = ss[rows[e]];
     if (s > 0) { A += 2 * C * r * s; B -= 2 * C * s * s; } else { A -= 2 * C * r * s; B += 2 * C * s * s; }
     root = -A / B;
   }
