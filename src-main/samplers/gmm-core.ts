@@ -21,15 +21,21 @@
  * covariance diagonal (scikit-learn's reg_covar, made scale-free), so dead ReLU units and
  * components with fewer items than dimensions stay positive definite.
  *
- * Speed (full covariance): the E- and M-step kernels are in gmm-full-em.ts (Cholesky factor per
- * component, whitened distances with pruning of components > PRUNE_GAP = 25 nats
- * behind, M-step over non-negligible responsibilities only). The final pass that produces the
- * likelihood ratios is exact (no pruning). EM is NOT accelerated (SQUAREM was measured and
- * rejected: on the demo latent it lands on a different local maximum; see README).
+ * Speed (full covariance): the E- and M-step kernels are in gmm-full-em.ts / gmm-full-estep.ts
+ * (Cholesky factor per component, whitened distances with pruning of components > PRUNE_GAP = 25
+ * nats behind, M-step over non-negligible responsibilities only). The final pass that produces the
+ * likelihood ratios prunes only what cannot change them in double precision (FINAL_GAP). Both
+ * steps and the spherical fused pass run over fixed chunks on the worker pool's threads
+ * (gmm-pool-kernels.ts): the same fit, bit for bit, with or without helpers.
+ * EM is NOT accelerated: SQUAREM was measured twice and rejected (README: on the demo latent EM's
+ * 37 iterations are components collapsing onto degenerate directions one after another, which
+ * extrapolation does not shortcut; it took as many E-steps and stopped at a lower ℓ).
  */
 import type { Rng } from '../core/rng.ts';
-import { emSpherical } from './gmm-spherical-core.ts';
-import { fullEStep, fullLayout, fullMStep, fullWorkspace, MIN_RESP, packTheta, unpackTheta, weightedSum } from './gmm-full-em.ts';
+import { fitSpherical } from './gmm-spherical-core.ts';
+import { allShared, fullEStep, fullLayout, fullMStep, fullWorkspace, MIN_RESP, packTheta, sharedF64, unpackTheta, weightedSum } from './gmm-full-em.ts';
+import { gmmPool } from './gmm-pool-kernels.ts';
+import type { SyncPool } from '../system/worker-pool.ts';
 import { columnMeans, covariance, logSumExp } from './linalg.ts';
 
 export type CovarianceType = 'full' | 'spherical';
@@ -41,6 +47,8 @@ export interface GmmOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called between iterations; throws to cancel. */
   checkAbort?: () => void;
+  /** Spread the E- and M-steps over this pool's threads (gmm-pool-kernels.ts); null: this thread only. Default: gmmPool(). */
+  pool?: SyncPool | null;
 }
 
 export interface GmmFit {
@@ -67,6 +75,20 @@ export interface GmmFit {
  * the E-step on the demo latent. The final pass is exact.
  */
 const PRUNE_GAP = 25;
+/**
+ * The final pass abandons a component once it is certain to be > 50 nats below the item's SECOND
+ * best (gmm-full-estep.ts): it then changes log Σ_{z≠best} p(x, z) and log p(x) by < k·e⁻⁵⁰ ≈ 2e-21
+ * relative — nothing in double precision — so the likelihood ratios equal the unpruned pass's.
+ * Such entries of logJoint are −∞.
+ */
+export const FINAL_GAP = 50;
+
+/** A Float64 copy of x on a SharedArrayBuffer. */
+function sharedCopy(x: Float32Array | Float64Array): Float64Array {
+  const out = sharedF64(x.length);
+  out.set(x);
+  return out;
+}
 
 /**
  * Fits the mixture to the n × d rows of x. x may be Float32 (the latent as stored): the spherical
@@ -76,65 +98,55 @@ const PRUNE_GAP = 25;
 export function fitGmm(
   xIn: Float32Array | Float64Array, n: number, d: number, k: number, init: Int32Array, type: CovarianceType, rng: Rng, opts: GmmOptions = {},
 ): GmmFit {
-  const x64 = type === 'full' ? (xIn instanceof Float64Array ? xIn : new Float64Array(xIn)) : null;
-  const x = x64 ?? xIn;
+  const pool = opts.pool === undefined ? gmmPool() : opts.pool;
+  // The full fit works on a Float64 copy on a SharedArrayBuffer (the pool's helpers read it).
+  const x64 = type === 'full' ? (allShared(xIn) && xIn instanceof Float64Array ? xIn : sharedCopy(xIn)) : null;
   const tol = opts.tol ?? 1e-4;
   const maxIter = opts.maxIter ?? 100;
-  const globalMean = columnMeans(x, n, d);
-  // The full global covariance is only needed to seed full-covariance components.
-  const globalCov = x64 ? covariance(x64, n, d, globalMean) : diagonalCovariance(x, n, d, globalMean);
+  if (!x64) {
+    const r = fitSpherical(xIn, n, d, k, init, rng, {
+      tol, maxIter, pool, onIteration: (it) => { opts.onProgress?.(it, maxIter); opts.checkAbort?.(); },
+    });
+    const { variances, ...rest } = r;
+    return { k, d, covariances: variances, ...rest };
+  }
+  const globalMean = columnMeans(x64, n, d);
+  const globalCov = covariance(x64, n, d, globalMean);
   let meanVar = 0;
   for (let a = 0; a < d; a++) meanVar += globalCov[a * d + a];
   meanVar /= d;
   const reg = 1e-6 * meanVar + 1e-12;
 
-  if (!x64) {
-    const weights = new Float64Array(k), means = new Float64Array(k * d), covs = new Float64Array(k);
-    initialise(x, n, d, k, init, type, rng, globalCov, reg, weights, means, covs,
-      (resp) => sphericalMStep(x, n, d, k, resp, reg, weights, means, covs));
-    const r = emSpherical(x, n, d, k, { weights, means, variances: covs }, reg, {
-      tol, maxIter, onIteration: (it) => { opts.onProgress?.(it, maxIter); opts.checkAbort?.(); },
-    });
-    return { k, d, weights, means, covariances: covs, ...r };
-  }
-
   // Full covariance: parameters as one vector θ (log-weights, means, Cholesky factors; gmm-full-em.ts).
   const lay = fullLayout(k, d);
   const ws = fullWorkspace(n, d, k);
   const start = ws.params;
-  initialise(x64, n, d, k, init, type, rng, globalCov, reg, start.weights, start.means, start.covs,
-    (resp) => fullMStep(x64, resp, reg, ws, start));
-  const theta = new Float64Array(lay.length);
+  initialise(x64, n, d, k, init, rng, globalCov, reg, start.weights, start.means, start.covs,
+    (resp) => fullMStep(x64, resp, reg, ws, start, pool));
+  const theta = sharedF64(lay.length);
   packTheta(start, k, d, theta, ws);
-  const logJoint = new Float64Array(n * k);
-  const resp = new Float64Array(n * k);
-  const best = Int32Array.from(init);
+  const logJoint = sharedF64(n * k);
+  const resp = sharedF64(n * k);
+  const best = new Int32Array(new SharedArrayBuffer(4 * n));
+  best.set(init);
   let iterations = 0, converged = false, prev = -Infinity;
   const next = new Float64Array(lay.length);
   for (;;) {
     opts.checkAbort?.();
-    const l = fullEStep(x64, theta, ws, logJoint, resp, best, PRUNE_GAP);
+    const l = fullEStep(x64, theta, ws, logJoint, resp, best, PRUNE_GAP, { pool });
     iterations++;
     opts.onProgress?.(iterations, maxIter);
     if (Math.abs(l - prev) <= tol * Math.abs(l)) { converged = true; break; }
     if (iterations >= maxIter) break;
     prev = l;
-    fullMStep(x64, resp, reg, ws, ws.params);
+    fullMStep(x64, resp, reg, ws, ws.params, pool);
     packTheta(ws.params, k, d, next, ws, ws.emptied, theta);
     theta.set(next);
   }
-  // Exact log-joints (no pruning) at the final parameters, for the likelihood ratios.
-  const ll = fullEStep(x64, theta, ws, logJoint, null, best, Infinity);
+  // Log-joints at the final parameters, exact to rounding for the likelihood ratios (FINAL_GAP).
+  const ll = fullEStep(x64, theta, ws, logJoint, null, best, FINAL_GAP, { pool, relativeTo: 'second' });
   const fit = unpackTheta(theta, k, d);
   return { k, d, weights: fit.weights, means: fit.means, covariances: fit.covs, logJoint, logLikelihood: ll, iterations, converged };
-}
-
-/** A d × d matrix holding only the per-feature variances on its diagonal. */
-function diagonalCovariance(x: Float32Array | Float64Array, n: number, d: number, mu: Float64Array): Float64Array {
-  const c = new Float64Array(d * d);
-  for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) { const t = x[i * d + a] - mu[a]; c[a * d + a] += t * t; }
-  for (let a = 0; a < d; a++) c[a * d + a] /= n;
-  return c;
 }
 
 /**
@@ -142,18 +154,15 @@ function diagonalCovariance(x: Float32Array | Float64Array, n: number, d: number
  * then components with fewer than two items are re-seeded.
  */
 function initialise(
-  x: Float32Array | Float64Array, n: number, d: number, k: number, init: Int32Array, type: CovarianceType, rng: Rng,
+  x: Float64Array, n: number, d: number, k: number, init: Int32Array, rng: Rng,
   globalCov: Float64Array, reg: number, weights: Float64Array, means: Float64Array, covs: Float64Array,
   mStep: (resp: Float64Array) => void,
 ): void {
   const counts = new Int32Array(k);
   for (let i = 0; i < n; i++) counts[init[i]]++;
-  const resp = new Float64Array(n * k);
+  const resp = sharedF64(n * k);
   for (let i = 0; i < n; i++) resp[i * k + init[i]] = 1;
   mStep(resp);
-  let globalVar = 0;
-  for (let a = 0; a < d; a++) globalVar += globalCov[a * d + a];
-  globalVar /= d;
   for (let c = 0; c < k; c++) {
     if (counts[c] >= 2) continue;
     if (counts[c] === 0) {
@@ -174,38 +183,9 @@ function initialise(
       means.set(x.subarray(pick * d, pick * d + d), c * d);
       weights[c] = 1 / n;
     }
-    if (type === 'full') {
-      const o = c * d * d;
-      for (let t = 0; t < d * d; t++) covs[o + t] = globalCov[t];
-      for (let a = 0; a < d; a++) covs[o + a * d + a] += reg;
-    } else {
-      covs[c] = globalVar + reg;
-    }
-  }
-}
-
-/** Spherical M-step (used for the initial parameters; the EM loop is gmm-spherical-core.ts). */
-function sphericalMStep(
-  x: Float32Array | Float64Array, n: number, d: number, k: number, resp: Float64Array, reg: number,
-  weights: Float64Array, means: Float64Array, variances: Float64Array,
-): void {
-  for (let c = 0; c < k; c++) {
-    const mu = new Float64Array(d);
-    const nk = weightedSum(x, n, d, resp, k, c, mu);
-    weights[c] = nk / n;
-    if (nk < 1e-10) continue; // an emptied component keeps its previous shape with weight ≈ 0
-    for (let a = 0; a < d; a++) mu[a] /= nk;
-    means.set(mu, c * d);
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const r = resp[i * k + c];
-      if (r < MIN_RESP) continue;
-      const o = i * d;
-      let d2 = 0;
-      for (let a = 0; a < d; a++) { const t = x[o + a] - mu[a]; d2 += t * t; }
-      s += r * d2;
-    }
-    variances[c] = s / (nk * d) + reg;
+    const o = c * d * d;
+    for (let t = 0; t < d * d; t++) covs[o + t] = globalCov[t];
+    for (let a = 0; a < d; a++) covs[o + a * d + a] += reg;
   }
 }
 
@@ -234,12 +214,18 @@ export function groupsAndRatios(fit: GmmFit, n: number): { group: Int32Array; lo
 const SCORE_CHUNK = 65_536;
 
 /**
- * The exact log-joints log π_c + log N(x_i | μ_c, Σ_c) of every row of x (n × d) under a fitted
+ * The log-joints log π_c + log N(x_i | μ_c, Σ_c) of every row of x (n × d) under a fitted
  * mixture — the fit's own final pass, for rows it was not fitted on (the sampler's large-N mode).
+ * Full covariance: exact to rounding for the likelihood ratios (FINAL_GAP; entries far below an
+ * item's second best are −∞), each row scored first under `guess[i]` (e.g. its predicted class:
+ * the better the guess, the sooner the other components are abandoned), over the pool's threads.
  */
-export function scoreGmm(fit: GmmFit, type: CovarianceType, x: Float32Array | Float64Array, n: number, d: number, checkAbort?: () => void): Float64Array {
+export function scoreGmm(
+  fit: GmmFit, type: CovarianceType, x: Float32Array | Float64Array, n: number, d: number, checkAbort?: () => void,
+  opts: { guess?: Int32Array; pool?: SyncPool | null } = {},
+): Float64Array {
   const k = fit.k;
-  const out = new Float64Array(n * k);
+  const out = type === 'full' ? sharedF64(n * k) : new Float64Array(n * k);
   if (type === 'spherical') {
     const constant = new Float64Array(k);
     for (let c = 0; c < k; c++) constant[c] = Math.log(Math.max(fit.weights[c], 1e-300)) - 0.5 * d * (Math.log(2 * Math.PI) + Math.log(fit.covariances[c]));
@@ -255,17 +241,22 @@ export function scoreGmm(fit: GmmFit, type: CovarianceType, x: Float32Array | Fl
     }
     return out;
   }
+  const pool = opts.pool === undefined ? gmmPool() : opts.pool;
   const lay = fullLayout(k, d);
-  const theta = new Float64Array(lay.length);
+  const theta = sharedF64(lay.length);
   const chunk = Math.min(n, SCORE_CHUNK);
   const ws = fullWorkspace(chunk, d, k);
   packTheta({ weights: fit.weights, means: fit.means, covs: fit.covariances }, k, d, theta, ws);
+  const xsAll = sharedF64(chunk * d);
+  const bestAll = new Int32Array(new SharedArrayBuffer(4 * chunk));
   for (let start = 0; start < n; start += chunk) {
     checkAbort?.();
     const m = Math.min(chunk, n - start);
     const part = m === chunk ? ws : fullWorkspace(m, d, k);
-    const xs = Float64Array.from(x.subarray(start * d, (start + m) * d));
-    fullEStep(xs, theta, part, out.subarray(start * k, (start + m) * k), null, new Int32Array(m), Infinity);
+    const xs = xsAll.subarray(0, m * d), best = bestAll.subarray(0, m);
+    xs.set(x.subarray(start * d, (start + m) * d));
+    if (opts.guess) best.set(opts.guess.subarray(start, start + m)); else best.fill(0);
+    fullEStep(xs, theta, part, out.subarray(start * k, (start + m) * k), null, best, FINAL_GAP, { pool, relativeTo: 'second' });
   }
   return out;
 }

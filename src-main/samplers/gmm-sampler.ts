@@ -63,7 +63,7 @@ export function gmmScores(
       init[t] = input.predLabels[rows[t]];
     }
     const sfit = fitOn(sub, m, init);
-    const logJoint = scoreGmm(sfit, type, input.latent.data, n, d, checkAbort);
+    const logJoint = scoreGmm(sfit, type, input.latent.data, n, d, checkAbort, { guess: input.predLabels });
     const fit: GmmFit = { ...sfit, logJoint, logLikelihood: meanLogLikelihood(logJoint, n, sfit.k), fittedOn: m };
     return { ...groupsAndRatios(fit, n), fit };
   }

@@ -2,30 +2,34 @@
  * EM for a spherical Gaussian mixture (one variance per component), written as ONE pass over the
  * data per iteration: the E-step of an item (its k log-joints and responsibilities) is followed
  * at once by its contribution to the M-step's sufficient statistics Σr, Σr·x and Σr·‖x‖².
- * The separate E and M passes of the generic loop read the n × d matrix 3–4 times per
- * iteration; this reads it once, which is what makes the 0.2 s budget on 10,000 × 84 reachable.
  *
- * Numerics: the data are centred on their global mean first, so ‖x − μ‖² = ‖x‖² − 2x·μ + ‖μ‖²
- * and the variance Σr‖x‖²/N_c − ‖μ_c‖² do not cancel catastrophically; means are shifted back
- * at the end. The dot products x·μ_c are computed four components at a time (each x value
- * loaded once for all four): 2.5× faster than one at a time in a micro-benchmark (3.5 vs 8.9 ms
- * for 10,000 × 84 × 10).
+ * The pass runs over FIXED chunks of CHUNK items (`sphericalChunk`, a worker-pool kernel:
+ * gmm-pool-kernels.ts); each chunk writes its own partial sums and the chunks' sums are added in
+ * chunk order, so the result is the same whether one thread or several ran the chunks.
  *
- * Stopping: relative change of the mean log-likelihood |Δℓ| < tol·|ℓ| (scale-free, unlike an
- * absolute tolerance, whose meaning depends on d and on the units of the latent space), or
- * maxIter iterations.
+ * Setup is one pass too (`fitSpherical`): the data are centred on their global mean (a Float64
+ * copy on a SharedArrayBuffer, with each row's ‖x‖²), which also gives the mean feature variance
+ * (for reg) and, with the predicted labels, the initial hard-assignment parameters.
+ *
+ * Numerics: centred data, so ‖x − μ‖² = ‖x‖² − 2x·μ + ‖μ‖² and the variance Σr‖x‖²/N_c − ‖μ_c‖²
+ * do not cancel catastrophically; means are shifted back at the end. The dot products x·μ_c are
+ * computed four components at a time (each x value loaded once for all four).
+ *
+ * Stopping: relative change of the mean log-likelihood |Δℓ| < tol·|ℓ| (scale-free), or maxIter.
  */
+import type { Rng } from '../core/rng.ts';
+import type { SyncPool } from '../system/worker-pool.ts';
+
 const LOG_2PI = Math.log(2 * Math.PI);
 /** Responsibilities below this are left out of the sufficient statistics (effect < 1e-8 relative; it skips ~20 % of the accumulation work on overlapping blobs). */
 const MIN_RESP = 1e-8;
+/** Items per chunk of the fused pass (fixed: the partial sums, hence the result, do not depend on the threads). */
+export const SPHERICAL_CHUNK = 2048;
 
-export interface SphericalState {
+export interface SphericalFit {
   weights: Float64Array; // k
   means: Float64Array; // k × d, in the ORIGINAL (uncentred) coordinates
   variances: Float64Array; // k
-}
-
-export interface SphericalResult {
   /** n × k log p(x_i, z = c) at the final parameters. */
   logJoint: Float64Array;
   logLikelihood: number;
@@ -33,33 +37,139 @@ export interface SphericalResult {
   converged: boolean;
 }
 
-/**
- * Runs EM from `state` (updated in place). `reg` is added to every variance. `onIteration`
- * is called after each pass (for progress and cancellation).
- */
-export function emSpherical(
-  x: Float32Array | Float64Array, n: number, d: number, k: number, state: SphericalState, reg: number,
-  opts: { tol: number; maxIter: number; onIteration?: (iteration: number) => void },
-): SphericalResult {
-  // Centre the data (a copy: the caller's matrix is left alone).
-  const shift = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) shift[a] += x[i * d + a];
-  for (let a = 0; a < d; a++) shift[a] /= n;
-  const xc = new Float64Array(n * d);
-  const xn = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let a = 0; a < d; a++) { const v = x[i * d + a] - shift[a]; xc[i * d + a] = v; s += v * v; }
-    xn[i] = s;
-  }
-  const { weights, variances } = state;
-  const means = new Float64Array(k * d);
-  for (let c = 0; c < k; c++) for (let a = 0; a < d; a++) means[c * d + a] = state.means[c * d + a] - shift[a];
+/** What one chunk of the fused pass reads and writes (all arrays shared with the pool's helpers). */
+export interface SphericalChunkArgs {
+  xc: Float64Array; xn: Float64Array; n: number; d: number; k: number;
+  means: Float64Array; constant: Float64Array; halfPrec: Float64Array; muNorm: Float64Array;
+  logJoint: Float64Array; itemLL: Float64Array;
+  /** Per chunk: nk (k), sx (k × d), sxx (k). */
+  nkC: Float64Array; sxC: Float64Array; sxxC: Float64Array;
+}
 
-  const logJoint = new Float64Array(n * k);
-  const constant = new Float64Array(k), halfPrec = new Float64Array(k), muNorm = new Float64Array(k);
-  const nk = new Float64Array(k), sx = new Float64Array(k * d), sxx = new Float64Array(k);
+const shared = (len: number) => new Float64Array(new SharedArrayBuffer(8 * len));
+
+/** E-step and sufficient statistics of items [chunk·CHUNK, …) at the parameters in `a`. */
+export function sphericalChunk(a: SphericalChunkArgs, chunk: number): void {
+  const { xc, xn, d, k, means, constant, halfPrec, muNorm, logJoint, itemLL } = a;
+  const from = chunk * SPHERICAL_CHUNK, to = Math.min(a.n, from + SPHERICAL_CHUNK);
+  const nk = a.nkC.subarray(chunk * k, chunk * k + k), sxx = a.sxxC.subarray(chunk * k, chunk * k + k);
+  const sx = a.sxC.subarray(chunk * k * d, (chunk + 1) * k * d);
+  nk.fill(0); sx.fill(0); sxx.fill(0);
   const dots = new Float64Array(k), resp = new Float64Array(k);
+  for (let i = from; i < to; i++) {
+    const o = i * d;
+    // Four components per sweep over the row (each x value loaded once for all four).
+    let c = 0;
+    for (; c + 3 < k; c += 4) {
+      const m0 = c * d, m1 = m0 + d, m2 = m1 + d, m3 = m2 + d;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let t = 0; t < d; t++) {
+        const v = xc[o + t];
+        s0 += v * means[m0 + t]; s1 += v * means[m1 + t]; s2 += v * means[m2 + t]; s3 += v * means[m3 + t];
+      }
+      dots[c] = s0; dots[c + 1] = s1; dots[c + 2] = s2; dots[c + 3] = s3;
+    }
+    for (; c + 1 < k; c += 2) {
+      const m0 = c * d, m1 = m0 + d;
+      let s0 = 0, s1 = 0;
+      for (let t = 0; t < d; t++) { const v = xc[o + t]; s0 += v * means[m0 + t]; s1 += v * means[m1 + t]; }
+      dots[c] = s0; dots[c + 1] = s1;
+    }
+    if (c < k) {
+      const m0 = c * d;
+      let s0 = 0;
+      for (let t = 0; t < d; t++) s0 += xc[o + t] * means[m0 + t];
+      dots[c] = s0;
+    }
+    const ol = i * k;
+    let top = -Infinity;
+    for (let e = 0; e < k; e++) {
+      const d2 = Math.max(xn[i] - 2 * dots[e] + muNorm[e], 0);
+      const lj = constant[e] - d2 * halfPrec[e];
+      logJoint[ol + e] = lj;
+      if (lj > top) top = lj;
+    }
+    let s = 0;
+    for (let e = 0; e < k; e++) { const r = Math.exp(logJoint[ol + e] - top); resp[e] = r; s += r; }
+    itemLL[i] = top + Math.log(s);
+    const inv = 1 / s;
+    for (let e = 0; e < k; e++) {
+      const r = resp[e] * inv;
+      if (r < MIN_RESP) continue;
+      nk[e] += r;
+      sxx[e] += r * xn[i];
+      const ms = e * d;
+      for (let t = 0; t < d; t++) sx[ms + t] += r * xc[o + t];
+    }
+  }
+}
+
+/**
+ * Fits a spherical mixture from the hard assignment `init` (component c starts at the items with
+ * init = c; a class with fewer than two items is re-seeded as in gmm-core.ts: D²-sampled mean if
+ * empty, global variance). `reg` = 1e-6 × mean feature variance + 1e-12 is added to each variance.
+ */
+export function fitSpherical(
+  x: Float32Array | Float64Array, n: number, d: number, k: number, init: Int32Array, rng: Rng,
+  opts: { tol: number; maxIter: number; onIteration?: (iteration: number) => void; pool?: SyncPool | null },
+): SphericalFit {
+  // One pass: global mean, then the centred copy, each row's ‖x‖² and the hard-assignment sums.
+  const shift = new Float64Array(d);
+  for (let i = 0; i < n; i++) { const o = i * d; for (let a = 0; a < d; a++) shift[a] += x[o + a]; }
+  for (let a = 0; a < d; a++) shift[a] /= n;
+  const xc = shared(n * d), xn = shared(n);
+  const counts = new Float64Array(k), sx0 = new Float64Array(k * d), sxx0 = new Float64Array(k);
+  let totalSq = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * d, c = init[i], ms = c * d;
+    let s = 0;
+    for (let a = 0; a < d; a++) { const v = x[o + a] - shift[a]; xc[o + a] = v; s += v * v; sx0[ms + a] += v; }
+    xn[i] = s;
+    totalSq += s;
+    counts[c]++;
+    sxx0[c] += s;
+  }
+  const meanVar = totalSq / (n * d);
+  const reg = 1e-6 * meanVar + 1e-12;
+  const weights = new Float64Array(k), variances = new Float64Array(k);
+  const means = shared(k * d);
+  for (let c = 0; c < k; c++) {
+    weights[c] = counts[c] / n;
+    if (counts[c] === 0) continue;
+    let m2 = 0;
+    for (let a = 0; a < d; a++) { const m = sx0[c * d + a] / counts[c]; means[c * d + a] = m; m2 += m * m; }
+    variances[c] = Math.max(sxx0[c] / counts[c] - m2, 0) / d + reg;
+  }
+  for (let c = 0; c < k; c++) {
+    if (counts[c] >= 2) continue;
+    if (counts[c] === 0) {
+      // D² sampling against the means of the populated components (k-means++ step).
+      const dmin = new Float64Array(n).fill(Infinity);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        for (let e = 0; e < k; e++) {
+          if (counts[e] === 0) continue;
+          let s = 0;
+          for (let a = 0; a < d; a++) { const t = xc[i * d + a] - means[e * d + a]; s += t * t; }
+          if (s < dmin[i]) dmin[i] = s;
+        }
+        total += dmin[i];
+      }
+      let u = rng.next() * total, pick = n - 1;
+      for (let i = 0; i < n; i++) { u -= dmin[i]; if (u < 0) { pick = i; break; } }
+      means.set(xc.subarray(pick * d, pick * d + d), c * d);
+      weights[c] = 1 / n;
+    }
+    variances[c] = meanVar + reg;
+  }
+
+  const chunks = Math.ceil(n / SPHERICAL_CHUNK);
+  const args: SphericalChunkArgs = {
+    xc, xn, n, d, k, means, constant: shared(k), halfPrec: shared(k), muNorm: shared(k),
+    logJoint: shared(n * k), itemLL: shared(n), nkC: shared(chunks * k), sxC: shared(chunks * k * d), sxxC: shared(chunks * k),
+  };
+  const { constant, halfPrec, muNorm, itemLL, nkC, sxC, sxxC } = args;
+  const nk = new Float64Array(k), sx = new Float64Array(k * d), sxx = new Float64Array(k);
   let prev = -Infinity, ll = -Infinity, iterations = 0, converged = false;
   for (;;) {
     for (let c = 0; c < k; c++) {
@@ -69,53 +179,15 @@ export function emSpherical(
       constant[c] = Math.log(weights[c]) - 0.5 * d * (LOG_2PI + Math.log(variances[c]));
       halfPrec[c] = 0.5 / variances[c];
     }
-    nk.fill(0); sx.fill(0); sxx.fill(0);
+    if (opts.pool && chunks > 1) opts.pool.run('sphE', args as unknown as Record<string, unknown>, chunks);
+    else for (let ch = 0; ch < chunks; ch++) sphericalChunk(args, ch);
     let total = 0;
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      // Four components per sweep over the row (each x value loaded once for all four).
-      let c = 0;
-      for (; c + 3 < k; c += 4) {
-        const m0 = c * d, m1 = m0 + d, m2 = m1 + d, m3 = m2 + d;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let a = 0; a < d; a++) {
-          const v = xc[o + a];
-          s0 += v * means[m0 + a]; s1 += v * means[m1 + a]; s2 += v * means[m2 + a]; s3 += v * means[m3 + a];
-        }
-        dots[c] = s0; dots[c + 1] = s1; dots[c + 2] = s2; dots[c + 3] = s3;
-      }
-      for (; c + 1 < k; c += 2) {
-        const m0 = c * d, m1 = m0 + d;
-        let s0 = 0, s1 = 0;
-        for (let a = 0; a < d; a++) { const v = xc[o + a]; s0 += v * means[m0 + a]; s1 += v * means[m1 + a]; }
-        dots[c] = s0; dots[c + 1] = s1;
-      }
-      if (c < k) {
-        const m0 = c * d;
-        let s0 = 0;
-        for (let a = 0; a < d; a++) s0 += xc[o + a] * means[m0 + a];
-        dots[c] = s0;
-      }
-      const ol = i * k;
-      let top = -Infinity;
-      for (let e = 0; e < k; e++) {
-        const d2 = Math.max(xn[i] - 2 * dots[e] + muNorm[e], 0);
-        const lj = constant[e] - d2 * halfPrec[e];
-        logJoint[ol + e] = lj;
-        if (lj > top) top = lj;
-      }
-      let s = 0;
-      for (let e = 0; e < k; e++) { const r = Math.exp(logJoint[ol + e] - top); resp[e] = r; s += r; }
-      total += top + Math.log(s);
-      const inv = 1 / s;
-      for (let e = 0; e < k; e++) {
-        const r = resp[e] * inv;
-        if (r < MIN_RESP) continue;
-        nk[e] += r;
-        sxx[e] += r * xn[i];
-        const ms = e * d;
-        for (let a = 0; a < d; a++) sx[ms + a] += r * xc[o + a];
-      }
+    for (let i = 0; i < n; i++) total += itemLL[i];
+    nk.fill(0); sx.fill(0); sxx.fill(0);
+    for (let ch = 0; ch < chunks; ch++) {
+      for (let e = 0; e < k; e++) { nk[e] += nkC[ch * k + e]; sxx[e] += sxxC[ch * k + e]; }
+      const o = ch * k * d;
+      for (let t = 0; t < k * d; t++) sx[t] += sxC[o + t];
     }
     ll = total / n;
     iterations++;
@@ -132,6 +204,7 @@ export function emSpherical(
       variances[e] = Math.max(sxx[e] / nk[e] - m2, 0) / d + reg;
     }
   }
-  for (let c = 0; c < k; c++) for (let a = 0; a < d; a++) state.means[c * d + a] = means[c * d + a] + shift[a];
-  return { logJoint, logLikelihood: ll, iterations, converged };
+  const out = new Float64Array(k * d);
+  for (let c = 0; c < k; c++) for (let a = 0; a < d; a++) out[c * d + a] = means[c * d + a] + shift[a];
+  return { weights, means: out, variances, logJoint: args.logJoint, logLikelihood: ll, iterations, converged };
 }
