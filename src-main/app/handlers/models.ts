@@ -30,12 +30,17 @@ export const modelHandlers: HandlerModule = (ctx) => ({
     const name = params.name ?? params.arch;
     const jobId = ctx.jobs.start('model.train', `Train ${name} (${params.arch}) on ${params.data}, ${params.epochs} epoch${params.epochs === 1 ? '' : 's'}`, async (job) => {
       let last = '';
+      let at = { done: 0, total: 0 };
       return trainIntoProject(store, { ...params, source: 'workbench' }, {
         signal: job.signal,
-        onBatch: (done, total) => job.progress(done, total, last || `epoch 1 of ${params.epochs}`),
+        onBatch: (done, total) => {
+          at = { done, total };
+          job.progress(done, total, last || `epoch 1 of ${params.epochs}`);
+        },
         onEpoch: (e) => {
           const val = e.valAccuracy !== undefined ? `, validation accuracy ${(100 * e.valAccuracy).toFixed(1)} %` : '';
           last = `epoch ${e.epoch} of ${params.epochs} done: loss ${e.loss.toFixed(4)}, accuracy ${(100 * e.accuracy).toFixed(1)} %${val} → checkpoint ${e.label}`;
+          job.progress(at.done, at.total, last); // the checkpoint is registered: say so now, not at the next batch
         },
       });
     });
