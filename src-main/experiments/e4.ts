@@ -22,7 +22,7 @@ export function runE4(data: ExperimentData, options?: ExperimentOptions): E4Row[
     const seconds: number[] = [];
     let size = 0;
     for (let r = 0; r < E4_RUNS; r++) {
-      const res = runSampler(method, input, { fraction: EXPERIMENT_FRACTION, seed: 0 }, { now: o.now, signal: o.signal });
+      const res = runSampler(method, input, { ...(o.samplerOptions[method] ?? {}), fraction: EXPERIMENT_FRACTION, seed: 0 }, { now: o.now, signal: o.signal });
       seconds.push(res.seconds);
       size = res.members.length;
       progress.step(`${method} run ${r + 1}`);

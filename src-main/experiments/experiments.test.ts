@@ -4,6 +4,7 @@ import { runSampler, SAMPLER_METHODS } from '../samplers/index.ts';
 import { DEFAULT_K, runE1, runE2, runE3, runE4, runTable4, SampleSource } from './index.ts';
 import { scoreSample } from '../queries/index.ts';
 import { exactAnswers, samplerInput } from './scoring.ts';
+import { PAPER_READING } from '../shared/sampler-variants.ts';
 import { makeExperimentData } from './synthetic.ts';
 
 const data = makeExperimentData({ n: 400, d: 6, k: 3, seed: 5, widths: [24, 12] });
@@ -147,6 +148,39 @@ describe('SampleSource', () => {
     for (const [fraction, seed] of [[0.1, 0], [0.1, 3], [0.8, 1]] as const) {
       expect(src.members('vas', fraction, seed)).toEqual(runSampler('vas', input, { fraction, seed }).members);
     }
+  });
+  it('sampler options (the paper\'s reading) reach every path and select what runSampler does with them', () => {
+    const input = samplerInput(data);
+    const src = new SampleSource(input, undefined, PAPER_READING);
+    const plain = new SampleSource(input);
+    for (const j of [0, 0.7]) {
+      expect(src.members('maxmargin', 0.2, 0, j)).toEqual(runSampler('maxmargin', input, { ...PAPER_READING.maxmargin, fraction: 0.2, j, seed: 0 }).members);
+    }
+    for (const [fraction, seed] of [[0.1, 0], [0.1, 3]] as const) {
+      expect(src.members('vas', fraction, seed)).toEqual(runSampler('vas', input, { ...PAPER_READING.vas, fraction, seed }).members);
+      expect(src.members('latent-grid', fraction, seed)).toEqual(runSampler('latent-grid', input, { ...PAPER_READING['latent-grid'], fraction, seed }).members);
+    }
+    // The options change the samples (else the comparison would be empty).
+    expect(src.members('vas', 0.1, 0)).not.toEqual(plain.members('vas', 0.1, 0));
+    expect(src.members('maxmargin', 0.2, 0)).not.toEqual(plain.members('maxmargin', 0.2, 0));
+    // Weighted per group: round(f·|group|) members in every SVM-predicted group of its fit.
+    const { group } = src.ratios('weighted');
+    const members = src.members('weighted', 0.25, 1);
+    const count = (rows: ArrayLike<number>) => { const c = new Array(3).fill(0); for (let t = 0; t < rows.length; t++) c[group[rows[t]]]++; return c; };
+    const all = count(Int32Array.from({ length: 400 }, (_, i) => i));
+    count(members).forEach((c, g) => expect(Math.abs(c - 0.25 * all[g])).toBeLessThanOrEqual(1));
+    expect(members.length).toBe(100);
+  });
+  it('runs with options give other rows than Margin\'s defaults, deterministically, and refuse options that do not apply', () => {
+    const one = { ...fast, fractions: [0.1] };
+    const paper = runE1(data, { ...one, samplerOptions: { vas: { bandwidthRule: 'median-pairwise' } } });
+    const defaults = runE1(data, one);
+    const s1 = (rows: typeof paper, m: string) => rows.filter((r) => r.method === m).map((r) => r.s1);
+    expect(s1(paper, 'vas')).not.toEqual(s1(defaults, 'vas'));
+    expect(s1(paper, 'uniform')).toEqual(s1(defaults, 'uniform'));
+    expect(runE1(data, { ...one, samplerOptions: { vas: { bandwidthRule: 'median-pairwise' } } })).toEqual(paper);
+    expectError(() => runE1(data, { ...one, samplerOptions: { vas: { svmC: 1 } } as never }), 'BAD_INPUT', /samplerOptions\.vas\.svmC: svmC does not apply to vas \(it applies to maxmargin, weighted\)/);
+    expectError(() => runE1(data, { ...one, samplerOptions: { nope: {} } as never }), 'BAD_INPUT', /samplerOptions: unknown sampler "nope"/);
   });
 });
 

@@ -13,14 +13,24 @@
  *     runSampler('vas', …, {fraction, seed}) at a fraction of the cost (E1 runs VAS 50 times).
  *   everything else — runSampler itself.
  * This is what makes a full E1 take minutes instead of an hour.
+ *
+ * Sampler options per method (issue 13's open choices; e.g. the paper's reading, shared/sampler-variants.ts)
+ * apply to every path: the SVM's C / loss / scaling to the maxmargin and weighted fits (weighted shares
+ * maxmargin's fit only when their SVM settings agree), ratioCap and per-group allocation to the weighted
+ * draw, the bandwidth (rule) to VAS, the estimator to gmm-full, and the rest through runSampler.
  */
 import { createRng } from '../core/rng.ts';
 import {
   DEFAULT_J, DEFAULT_MAX_TABLE_BYTES, DEFAULT_RATIO_CAP, directGeometry, gmmScores, maxMarginScores, pairwiseGeometry,
   runSampler, selectTwoEnds, targetSize, vasInterchange, weightedDraw,
 } from '../samplers/index.ts';
-import type { SamplerInput, SamplerMethod, VasGeometry } from '../samplers/index.ts';
+import type { SamplerInput, SamplerMethod, SamplerParams, VasGeometry } from '../samplers/index.ts';
+import { weightedDrawPerGroup } from '../samplers/weighted.ts';
 import { validateInput } from '../samplers/validate.ts';
+import type { SamplerOptionsByMethod } from '../shared/sampler-variants.ts';
+
+/** A method's options as sampler parameters (everything but fraction, j and seed). */
+export type MethodOptions = Omit<SamplerParams, 'fraction' | 'j' | 'seed'>;
 
 /** Methods whose sample changes with the seed: averaged over seeds (the paper: ten times). */
 export const RANDOMISED: ReadonlySet<SamplerMethod> = new Set(['uniform', 'stratified', 'latent-grid', 'vas', 'weighted', 'query-strata']);
@@ -30,32 +40,52 @@ export const TWO_END_METHODS: readonly SamplerMethod[] = ['gmm-full', 'gmm-spher
 interface Ratios { group: Int32Array; logRatio: Float64Array }
 
 export class SampleSource {
-  private readonly fits = new Map<SamplerMethod, Ratios>();
+  /** Fits by method and the settings they depend on (weighted reuses maxmargin's when its SVM settings agree). */
+  private readonly fits = new Map<string, Ratios>();
   private readonly n: number;
   private vasGeometry: VasGeometry | null = null;
 
   /** Checked by every fit and sampler; experiments sharing a source set their own. */
   signal?: AbortSignal;
 
-  constructor(private readonly input: SamplerInput, signal?: AbortSignal) {
+  constructor(private readonly input: SamplerInput, signal?: AbortSignal, private readonly options: SamplerOptionsByMethod = {}) {
     this.signal = signal;
     validateInput(input);
     this.n = input.latent.rows;
   }
 
-  /** The fitted groups and log likelihood ratios of a model-based sampler (weighted → maxmargin's). */
+  /** The options given for `method` (empty: Margin's defaults). */
+  optionsOf(method: SamplerMethod): MethodOptions {
+    return (this.options[method] ?? {}) as MethodOptions;
+  }
+
+  /** The fitted groups and log likelihood ratios of a model-based sampler (weighted → a MaxMargin fit with its own SVM settings). */
   ratios(method: SamplerMethod): Ratios {
-    const key = method === 'weighted' ? 'maxmargin' : method;
+    const o = this.optionsOf(method);
+    const base = method === 'weighted' ? 'maxmargin' : method;
+    const svm = { c: o.svmC, loss: o.svmLoss, scaling: o.svmScaling };
+    const key = base === 'maxmargin' ? `maxmargin ${JSON.stringify(svm)}` : `${base} ${o.gmmEstimator ?? ''}`;
     let r = this.fits.get(key);
     if (!r) {
       const rng = createRng(0);
-      if (key === 'maxmargin') r = maxMarginScores(this.input, { signal: this.signal });
-      else if (key === 'gmm-full') r = gmmScores(this.input, 'full', rng, { signal: this.signal });
-      else if (key === 'gmm-spherical') r = gmmScores(this.input, 'spherical', rng, { signal: this.signal });
+      if (base === 'maxmargin') r = maxMarginScores(this.input, { signal: this.signal, svm });
+      else if (base === 'gmm-full') r = gmmScores(this.input, 'full', rng, { signal: this.signal, ...(o.gmmEstimator ? { estimator: o.gmmEstimator } : {}) });
+      else if (base === 'gmm-spherical') r = gmmScores(this.input, 'spherical', rng, { signal: this.signal });
       else throw new Error(`no likelihood ratios for ${method}`);
       this.fits.set(key, r);
     }
     return r;
+  }
+
+  /** A weighted (πps ∝ 1/ratio) draw from `method`'s fit, with the weighted sampler's cap and allocation. */
+  weightedMembers(method: SamplerMethod, size: number, seed: number): Int32Array {
+    const { group, logRatio } = this.ratios(method);
+    const w = this.optionsOf('weighted');
+    const cap = w.ratioCap ?? DEFAULT_RATIO_CAP;
+    const rng = createRng(seed);
+    return w.weightedAllocation === 'per-group'
+      ? weightedDrawPerGroup(group, logRatio, this.input.numClasses, size, cap, rng).members
+      : weightedDraw(logRatio, size, cap, rng).members;
   }
 
   /** Member row indices (sorted) of `method`'s sample at (fraction, seed, j). */
@@ -64,14 +94,12 @@ export class SampleSource {
       const { group, logRatio } = this.ratios(method);
       return selectTwoEnds(group, logRatio, this.input.numClasses, targetSize(this.n, fraction), j).members;
     }
-    if (method === 'weighted') {
-      const { logRatio } = this.ratios(method);
-      return weightedDraw(logRatio, targetSize(this.n, fraction), DEFAULT_RATIO_CAP, createRng(seed)).members;
-    }
+    if (method === 'weighted') return this.weightedMembers('weighted', targetSize(this.n, fraction), seed);
     if (method === 'vas') {
-      return vasInterchange(this.geometry(), targetSize(this.n, fraction), createRng(seed), { signal: this.signal }).members;
+      const { bandwidth, bandwidthRule } = this.optionsOf('vas');
+      return vasInterchange(this.geometry(), targetSize(this.n, fraction), createRng(seed), { signal: this.signal, bandwidth, bandwidthRule }).members;
     }
-    return runSampler(method, this.input, { fraction, seed, j }, { signal: this.signal }).members;
+    return runSampler(method, this.input, { ...this.optionsOf(method), fraction, seed, j }, { signal: this.signal }).members;
   }
 
   /** VAS's distances: a table of all pairs when it fits DEFAULT_MAX_TABLE_BYTES, else on demand. */

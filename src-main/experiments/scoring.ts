@@ -7,6 +7,7 @@ import type { ExactAnswers } from '../queries/index.ts';
 import type { SamplerInput } from '../samplers/index.ts';
 import { SampleSource } from './sample-source.ts';
 import type { ExperimentData } from './types.ts';
+import type { SamplerOptionsByMethod } from '../shared/sampler-variants.ts';
 
 // Keyed by the layers array: runE1 … runTable4 on the same data reuse one scan. (The data are
 // treated as immutable for the duration of a run, as everywhere in the experiments.)
@@ -30,15 +31,19 @@ export function samplerInput(data: ExperimentData): SamplerInput {
   };
 }
 
-// Keyed by the latent matrix: the experiments run on the same data share one SampleSource, so
-// the model fits and VAS's distance table are computed once for E1 … Table IV together.
-const sources = new WeakMap<object, SampleSource>();
+// Keyed by the latent matrix and the sampler options: the experiments run on the same data with the
+// same options share one SampleSource, so the model fits and VAS's distance table are computed once
+// for E1 … Table IV together.
+const sources = new WeakMap<object, Map<string, SampleSource>>();
 
-export function sampleSource(data: ExperimentData, signal: AbortSignal | undefined): SampleSource {
-  let source = sources.get(data.latent);
+export function sampleSource(data: ExperimentData, signal: AbortSignal | undefined, options: SamplerOptionsByMethod = {}): SampleSource {
+  let bySettings = sources.get(data.latent);
+  if (!bySettings) sources.set(data.latent, (bySettings = new Map()));
+  const key = JSON.stringify(options);
+  let source = bySettings.get(key);
   if (!source) {
-    source = new SampleSource(samplerInput(data), signal);
-    sources.set(data.latent, source);
+    source = new SampleSource(samplerInput(data), signal, options);
+    bySettings.set(key, source);
   }
   source.signal = signal;
   return source;

@@ -4,6 +4,7 @@
  */
 import type { Matrix } from '../core/matrix.ts';
 
+import type { SamplerOptionsByMethod } from '../shared/sampler-variants.ts';
 export type { E1Row, E2Row, E3Row, E4Row, Table4Row } from '../reports/experiment-rows.ts';
 
 export interface ExperimentData {
@@ -29,6 +30,8 @@ export interface ExperimentOptions {
   js?: number[];
   /** S1's K for E1 and E3 (default 10: the paper's "top-10 precision"). */
   k?: number;
+  /** Options per sampler (issue 13's open choices, e.g. the paper's reading); default {} = Margin's defaults. */
+  samplerOptions?: SamplerOptionsByMethod;
   onProgress?(done: number, total: number, message?: string): void;
   signal?: AbortSignal;
   /** Clock in ms for E4 (default performance.now). */
@@ -42,6 +45,7 @@ export interface ResolvedOptions {
   ks: number[];
   js: number[];
   k: number;
+  samplerOptions: SamplerOptionsByMethod;
   onProgress?(done: number, total: number, message?: string): void;
   signal?: AbortSignal;
   now: () => number;

@@ -2,6 +2,7 @@
  * Validation at the experiments' public boundary. Messages name the argument, the problem and
  * what to do.
  */
+import { checkSamplerOptionsByMethod } from '../shared/sampler-variants.ts';
 import { badInput } from '../shared/errors.ts';
 import type { ExperimentData, ExperimentOptions, ResolvedOptions } from './types.ts';
 
@@ -56,6 +57,7 @@ export function resolveOptions(o: ExperimentOptions | undefined): ResolvedOption
     ks: list(opts.ks ?? DEFAULT_KS, 'ks', (x) => Number.isInteger(x) && x >= 1, 'the positive integers'),
     js: list(opts.js ?? DEFAULT_JS, 'js', (x) => x >= 0 && x <= 1, '[0, 1]'),
     k: positiveInt(opts.k ?? DEFAULT_K, 'k'),
+    samplerOptions: checkSamplerOptionsByMethod(opts.samplerOptions ?? {}),
     onProgress: opts.onProgress,
     signal: opts.signal,
     now: opts.now ?? (() => performance.now()),

@@ -9,12 +9,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../shared/errors.ts';
 import { runE1, runE2, runE3, runE4, runTable4 } from './index.ts';
 import type { ExperimentData } from './types.ts';
+import type { SamplerOptionsByMethod } from '../shared/sampler-variants.ts';
 
 export type ExperimentName = 'e1' | 'e2' | 'e3' | 'e4' | 'table4';
 
 export interface ExperimentWorkerData {
   experiments: ExperimentName[];
   seeds: number;
+  /** E1's fractions (default the paper's five). */
+  fractions?: number[];
+  /** Options per sampler (default {} = Margin's defaults). */
+  samplerOptions?: SamplerOptionsByMethod;
   latent: { rows: number; cols: number; data: Float32Array };
   trueLabels: Int32Array;
   predLabels: Int32Array;
@@ -48,6 +53,8 @@ if (parentPort) {
       const t0 = performance.now();
       const rows: unknown[] = RUNNERS[experiment](data, {
         seeds: d.seeds,
+        ...(d.fractions ? { fractions: d.fractions } : {}),
+        ...(d.samplerOptions ? { samplerOptions: d.samplerOptions } : {}),
         onProgress: (done, total, message) => post({ type: 'progress', experiment, done, total, message }),
       });
       post({ type: 'result', experiment, rows, seconds: (performance.now() - t0) / 1000 });

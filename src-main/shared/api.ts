@@ -72,6 +72,22 @@ export const SAMPLER_OPTION_METHODS: Record<keyof SamplerOptions, readonly Sampl
   maxChildren: ['boundary-tree'],
 };
 
+/**
+ * Sampler options per method for a whole evaluation (`evaluate.start`, `margin evaluate
+ * --sampler-options`): each method's options validated as above and refused where they do not apply.
+ * Named variants (Margin's defaults, the paper's reading) are in shared/sampler-variants.ts.
+ */
+export const samplerOptionsByMethodSchema = z.partialRecord(z.enum(SAMPLER_METHODS), samplerOptionsSchema).superRefine((byMethod, ctx) => {
+  for (const [method, options] of Object.entries(byMethod)) {
+    for (const key of Object.keys(options ?? {}) as Array<keyof SamplerOptions>) {
+      const applies = SAMPLER_OPTION_METHODS[key];
+      if (!applies.includes(method as SamplerMethodName)) {
+        ctx.addIssue({ code: 'custom', path: [method, key], message: `${key} does not apply to ${method} (it applies to ${applies.join(', ')})` });
+      }
+    }
+  }
+});
+
 export const QUERY_SETS = ['S1', 'S2', 'S3'] as const;
 export type QuerySetName = (typeof QUERY_SETS)[number];
 
@@ -694,8 +710,12 @@ export const requests = {
   ),
 
   'evaluate.start': request<JobRef>()(
-    z.object({ ...modelRef, experiment: z.enum(EXPERIMENTS), seeds: z.number().int().min(1).max(50).default(10) }).strict(),
-    'Run one of the paper\'s experiments as a job.',
+    z.object({
+      ...modelRef, experiment: z.enum(EXPERIMENTS), seeds: z.number().int().min(1).max(50).default(10),
+      fractions: z.array(z.number().gt(0).max(1)).min(1).max(20).optional(),
+      samplerOptions: samplerOptionsByMethodSchema.optional(),
+    }).strict(),
+    'Run one of the paper\'s experiments as a job. fractions: E1\'s (default 0.05, 0.1, 0.2, 0.4, 0.8); samplerOptions: options per sampler (default: Margin\'s defaults), stored with each run.',
   ),
   'evaluate.list': request<EvaluationRunSummary[]>()(z.object({ model: name.optional() }).strict(), 'Stored evaluation runs.'),
 

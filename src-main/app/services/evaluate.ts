@@ -26,6 +26,7 @@ import { extract, type ExtractProgress, type ExtractRequest } from './extraction
 import { mainLayers } from './layers.ts';
 import { resolveCheckpoint } from './models.ts';
 import { escapeHtml } from '../../shared/escape-html.ts';
+import { checkSamplerOptionsByMethod, type SamplerOptionsByMethod } from '../../shared/sampler-variants.ts';
 
 export type { ExperimentName } from '../../experiments/worker.ts';
 export const EXPERIMENT_NAMES: readonly ExperimentName[] = ['e1', 'e2', 'e3', 'e4', 'table4'];
@@ -36,6 +37,10 @@ export interface EvaluateRequest {
   experiment: ExperimentName | 'all';
   /** Seeds per randomised sampler (default 10, as the paper). */
   seeds?: number;
+  /** E1's fractions (default the paper's 0.05, 0.1, 0.2, 0.4, 0.8). */
+  fractions?: number[];
+  /** Options per sampler (issue 13's open choices; default {} = Margin's defaults), stored with each run. */
+  samplerOptions?: SamplerOptionsByMethod;
 }
 
 export type ExperimentRows = E1Row[] | E2Row[] | E3Row[] | E4Row[] | Table4Row[];
@@ -76,6 +81,11 @@ export async function runExperiment(
   }
   const seeds = r.seeds ?? 10;
   if (!Number.isInteger(seeds) || seeds < 1 || seeds > 50) throw badInput(`seeds must be an integer from 1 to 50, got ${String(r.seeds)}`);
+  const samplerOptions = checkSamplerOptionsByMethod(r.samplerOptions ?? {});
+  const fractions = r.fractions;
+  if (fractions !== undefined && (!Array.isArray(fractions) || fractions.length === 0 || fractions.length > 20 || !fractions.every((f) => typeof f === 'number' && f > 0 && f <= 1))) {
+    throw badInput(`fractions must be 1 to 20 numbers in (0, 1], e.g. [0.05]; got ${JSON.stringify(fractions)}`);
+  }
   throwIfCancelled(opts.signal);
   const { model, checkpoint } = await resolveCheckpoint(store, r.model, r.checkpoint);
 
@@ -87,14 +97,17 @@ export async function runExperiment(
   });
   throwIfCancelled(opts.signal);
 
-  const params = { model: model.name, checkpoint: checkpoint.label, seeds, items: data.latent.rows, layers: data.layers.map((l) => l.name) };
+  const params = {
+    model: model.name, checkpoint: checkpoint.label, seeds, items: data.latent.rows, layers: data.layers.map((l) => l.name),
+    samplerOptions, ...(fractions ? { fractions } : {}),
+  };
   const runs: EvaluationRun[] = [];
   let saving: Promise<void> = Promise.resolve();
   let base = WEIGHT.load;
   const offsets = new Map<ExperimentName, number>();
   for (const e of experiments) { offsets.set(e, base); base += WEIGHT[e]; }
 
-  const worker = runInWorker(data, experiments, seeds, {
+  const worker = runInWorker(data, experiments, { seeds, samplerOptions, ...(fractions ? { fractions } : {}) }, {
     signal: opts.signal,
     onProgress: (e, done, t, message) => progress(offsets.get(e)! + (t > 0 ? (WEIGHT[e] * done) / t : 0), message ?? e),
     onResult: (experiment, rows, seconds) => {
@@ -125,7 +138,7 @@ function sharedF32(length: number): Float32Array {
 }
 
 /** What the experiment worker reads: matrices in shared memory, rows in item-id order. */
-export type WorkerMatrices = Omit<ExperimentWorkerData, 'experiments' | 'seeds'>;
+export type WorkerMatrices = Omit<ExperimentWorkerData, 'experiments' | 'seeds' | 'fractions' | 'samplerOptions'>;
 
 /**
  * Latent vectors, labels and every main layer's activations of all items, rows in item-id
@@ -192,7 +205,7 @@ export async function loadExperimentData(
 function runInWorker(
   data: WorkerMatrices,
   experiments: ExperimentName[],
-  seeds: number,
+  settings: Pick<ExperimentWorkerData, 'seeds' | 'fractions' | 'samplerOptions'>,
   opts: {
     signal?: AbortSignal;
     onProgress: (e: ExperimentName, done: number, total: number, message?: string) => void;
@@ -201,7 +214,7 @@ function runInWorker(
 ): Promise<void> {
   return runWorkerTask<void, ExperimentWorkerMessage>({
     entry: new URL('../../experiments/worker.ts', import.meta.url),
-    workerData: { ...data, experiments, seeds } satisfies ExperimentWorkerData,
+    workerData: { ...data, experiments, ...settings } satisfies ExperimentWorkerData,
     signal: opts.signal,
     what: 'the evaluation',
     onMessage: (m, done) => {

@@ -1,17 +1,26 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from '../command.ts';
 import { numberOption, requireOption } from '../command.ts';
 import { progressPrinter, withProject } from '../project.ts';
 import { MarginError } from '../../shared/errors.ts';
+import { parseSamplerOptionsArg, type SamplerOptionsByMethod } from '../../shared/sampler-variants.ts';
 
 const EXPERIMENTS = ['e1', 'e2', 'e3', 'e4', 'table4', 'all'] as const;
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: "Run the paper's experiments (E1–E4, Table IV) on a checkpoint: stored runs plus CSV, JSON and SVG figures",
-  usage: 'margin evaluate --project DIR --model NAME [--checkpoint C] --experiment e1|e2|e3|e4|table4|all --out OUTDIR [--seeds 10] [--force]',
+  usage: 'margin evaluate --project DIR --model NAME [--checkpoint C] --experiment e1|e2|e3|e4|table4|all --out OUTDIR [--seeds 10] [--fractions 0.05,0.1,…] [--sampler-options defaults|paper|JSON|@FILE] [--force]\n'
+    + '  --fractions LIST  E1\'s sampling fractions, comma-separated in (0, 1] (default 0.05,0.1,0.2,0.4,0.8)\n'
+    + '  --sampler-options X  options per sampler for every experiment: "defaults" (Margin\'s, the default), "paper" (the paper\'s\n'
+    + '      reading of its open choices: VAS median-pairwise bandwidth, latent grid split at the mean without top-up, SVM C = 1\n'
+    + '      hinge unscaled, weighted per group, GMM variational), a JSON object such as \'{"vas":{"bandwidthRule":"median-pairwise"}}\'\n'
+    + '      (option names as in `margin sample --help`, camelCase: svmC, svmLoss, svmScaling, ratioCap, weightedAllocation, …),\n'
+    + '      or @FILE holding one. Stored with each run.',
   options: {
     project: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' },
     experiment: { type: 'string' }, out: { type: 'string' }, seeds: { type: 'string' }, force: { type: 'boolean' },
+    fractions: { type: 'string' }, 'sampler-options': { type: 'string' },
   },
   async run({ values }) {
     const model = requireOption(values, 'model', this.usage);
@@ -21,6 +30,8 @@ export const evaluateCommand: Command = {
     }
     const out = requireOption(values, 'out', this.usage);
     const seeds = numberOption(values, 'seeds', { fallback: 10, integer: true, min: 1, max: 50 })!;
+    const fractions = typeof values.fractions === 'string' ? parseFractions(values.fractions) : undefined;
+    const samplerOptions = typeof values['sampler-options'] === 'string' ? samplerOptionsArg(values['sampler-options']) : undefined;
     const { EXPERIMENT_NAMES, checkExperimentOutputs, runExperiment, summaryLine, writeExperimentFiles } = await import('../../app/services/evaluate.ts');
     return withProject(values, this.usage, async (store) => {
       // The output folder is checked before the (minutes-long) run, and again when written.
@@ -38,7 +49,10 @@ export const evaluateCommand: Command = {
       try {
         const { runs } = await runExperiment(
           store,
-          { model, checkpoint: typeof values.checkpoint === 'string' ? values.checkpoint : undefined, experiment: experiment as (typeof EXPERIMENTS)[number], seeds },
+          {
+            model, checkpoint: typeof values.checkpoint === 'string' ? values.checkpoint : undefined, experiment: experiment as (typeof EXPERIMENTS)[number], seeds,
+            ...(fractions ? { fractions } : {}), ...(samplerOptions ? { samplerOptions } : {}),
+          },
           {
             signal: controller.signal,
             onProgress: (done, total, message) => {
@@ -59,3 +73,35 @@ export const evaluateCommand: Command = {
     });
   },
 };
+
+/** `--fractions 0.05,0.1`: 1 to 20 numbers in (0, 1]. */
+export function parseFractions(text: string): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  const values = parts.map(Number);
+  if (parts.length > 20 || parts.some((p, i) => p === '' || !Number.isFinite(values[i]) || values[i] <= 0 || values[i] > 1)) {
+    throw new MarginError('BAD_REQUEST', `--fractions must be 1 to 20 comma-separated numbers in (0, 1], e.g. 0.05 or 0.05,0.1; got ${JSON.stringify(text.slice(0, 60))}`);
+  }
+  return values;
+}
+
+/** `--sampler-options`: a variant name, a JSON object, or @FILE holding one (the file is named in errors, never quoted). */
+export function samplerOptionsArg(text: string): SamplerOptionsByMethod {
+  const t = text.trim();
+  if (!t.startsWith('@')) return parseSamplerOptionsArg(t);
+  const file = t.slice(1);
+  let body: string;
+  try {
+    body = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new MarginError('BAD_REQUEST', `--sampler-options: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}); give a JSON file of sampler → options`);
+  }
+  const inner = body.trim();
+  if (!inner.startsWith('{')) throw new MarginError('BAD_REQUEST', `--sampler-options: ${file} does not hold a JSON object; write e.g. {"vas":{"bandwidthRule":"median-pairwise"}}`);
+  try {
+    return parseSamplerOptionsArg(inner, `--sampler-options (${file})`);
+  } catch (err) {
+    // JSON.parse's message may quote the file's text: say where and what, not the contents.
+    if (/not valid JSON/.test((err as Error).message)) throw new MarginError('BAD_REQUEST', `--sampler-options: ${file} is not valid JSON; write an object such as {"vas":{"bandwidthRule":"median-pairwise"}}`);
+    throw err;
+  }
+}
