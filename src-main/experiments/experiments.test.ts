@@ -156,6 +156,7 @@ describe('SampleSource', () => {
     for (const j of [0, 0.7]) {
       expect(src.members('maxmargin', 0.2, 0, j)).toEqual(runSampler('maxmargin', input, { ...PAPER_READING.maxmargin, fraction: 0.2, j, seed: 0 }).members);
     }
+    expect(src.members('gmm-full', 0.2, 0, 0.7)).toEqual(runSampler('gmm-full', input, { ...PAPER_READING['gmm-full'], fraction: 0.2, j: 0.7, seed: 0 }).members);
     for (const [fraction, seed] of [[0.1, 0], [0.1, 3]] as const) {
       expect(src.members('vas', fraction, seed)).toEqual(runSampler('vas', input, { ...PAPER_READING.vas, fraction, seed }).members);
       expect(src.members('latent-grid', fraction, seed)).toEqual(runSampler('latent-grid', input, { ...PAPER_READING['latent-grid'], fraction, seed }).members);
