@@ -54,8 +54,9 @@ describe('report tables', () => {
     expect(bytes).toBeGreaterThan(1000);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const samples = readFileSync(join(dir, 'r-samples.csv'), 'utf8');
-    expect(samples.split('\r\n')[0]).toBe('name,method,fraction,j,seed,size,correct,incorrect,seconds,created');
+    expect(samples.split('\r\n')[0]).toBe('name,method,fraction,j,seed,size,correct,incorrect,seconds,created,parameters');
     expect(samples).toContain('"name, with ""comma""\nand newline",maxmargin,0.05,0.7,1,500,415,85,1.52,');
+    expect(samples).toContain(',"svm = linear squared-hinge dual CD, one-vs-rest, svmC = 1, svmLoss = squared-hinge, svmScaling = zscore, plattFolds = 5"\r\n');
     const confusion = readFileSync(join(dir, 'r-confusion.csv'), 'utf8').split('\r\n');
     expect(confusion[0]).toBe('true \\ predicted,T-shirt/top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle boot');
     expect(confusion[1].split(',')[1]).toBe('950');

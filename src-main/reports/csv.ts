@@ -7,6 +7,7 @@ import { dirname, basename, extname, join } from 'node:path';
 import { checkOutputs, writeOutput, type SafeOutputOptions } from '../store/safe-output.ts';
 import type { ReportComparedModel, ReportConfusion, ReportDocument } from './report-document.ts';
 import { reportNeuronName } from './html.ts';
+import { formatSamplerSettings } from '../shared/sampler-params.ts';
 
 export type CsvValue = string | number | boolean | null | undefined;
 
@@ -53,8 +54,8 @@ export function reportCsvTables(doc: ReportDocument): CsvTable[] {
   if (doc.samples?.length) {
     t.push({
       name: 'samples',
-      headers: ['name', 'method', 'fraction', 'j', 'seed', 'size', 'correct', 'incorrect', 'seconds', 'created'],
-      rows: doc.samples.map((s) => [s.name, s.method, s.fraction, s.j, s.seed, s.size, s.correct, s.incorrect, s.seconds, s.created]),
+      headers: ['name', 'method', 'fraction', 'j', 'seed', 'size', 'correct', 'incorrect', 'seconds', 'created', 'parameters'],
+      rows: doc.samples.map((s) => [s.name, s.method, s.fraction, s.j, s.seed, s.size, s.correct, s.incorrect, s.seconds, s.created, formatSamplerSettings(s.params)]),
     });
   }
   if (doc.queries?.length) {

@@ -48,6 +48,8 @@ describe('renderReportHtml', () => {
     expect(bare).toContain('no analysis to report yet');
     const some = renderReportHtml({ header, samples: fullReport().samples, evaluation: { e4: fullReport().evaluation!.e4 } });
     expect(some).toContain('<section id="samples"');
+    expect(some).toContain('Sampler parameters');
+    expect(some).toContain('svmC = 1, svmLoss = squared-hinge, svmScaling = zscore');
     expect(some).toContain('Figure 7');
     expect(some).not.toContain('Figure 4');
     expect(some).not.toContain('<section id="model"');

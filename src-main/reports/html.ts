@@ -16,6 +16,7 @@ import {
 import { checkString } from './validate.ts';
 import { badInput } from '../shared/errors.ts';
 import { neuronName } from '../shared/neuron-name.ts';
+import { formatSamplerSettings } from '../shared/sampler-params.ts';
 
 /** A neuron of a query answer, named as everywhere else (`relu2[c=6, y=0, x=7] #118`), or its index when the layer's shape is unknown. */
 export function reportNeuronName(q: Pick<ReportQuery, 'layer' | 'shape' | 'granularity'>, neuron: number): string {
@@ -129,9 +130,9 @@ function confusionSection(c: ReportConfusion, charts: ChartScope, title?: string
 
 function samplesSection(samples: ReportSample[]): string {
   return htmlTable({
-    headers: ['Name', 'Method', 'Fraction f', 'j', 'Seed', 'Size', 'Correct', 'Incorrect', 'Misclassified', 'Seconds', 'Created'],
+    headers: ['Name', 'Method', 'Sampler parameters', 'Fraction f', 'j', 'Seed', 'Size', 'Correct', 'Incorrect', 'Misclassified', 'Seconds', 'Created'],
     rows: samples.map((s) => [
-      s.name, methodLabel(s.method), s.fraction, s.j, s.seed, s.size, s.correct, s.incorrect,
+      s.name, methodLabel(s.method), formatSamplerSettings(s.params) || null, s.fraction, s.j, s.seed, s.size, s.correct, s.incorrect,
       s.size > 0 ? percent(s.incorrect / s.size) : null, s.seconds, s.created,
     ]),
   });

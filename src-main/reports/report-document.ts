@@ -54,6 +54,8 @@ export interface ReportConfusion {
 export type ReportSample = Pick<SampleSummary, 'name' | 'fraction' | 'j' | 'seed' | 'size' | 'correct' | 'incorrect' | 'seconds'> & {
   method: string;
   created?: string;
+  /** The sampler's settings recorded with the sample (SampleSummary.params), e.g. { svmC: 1, svmLoss: 'squared-hinge' }. */
+  params?: SampleSummary['params'];
 };
 
 /** One answered query with its error against the exact answer (or a confidence interval). */

@@ -59,7 +59,8 @@ export function fullReport(): ReportDocument {
     },
     confusion: { classNames: CLASS_NAMES, counts: confusion(950) },
     samples: [
-      { name: 'maxmargin-5%', method: 'maxmargin', fraction: 0.05, j: 0.7, seed: 1, size: 500, correct: 415, incorrect: 85, seconds: 1.52, created: '2025-01-02T02:00:00Z' },
+      { name: 'maxmargin-5%', method: 'maxmargin', fraction: 0.05, j: 0.7, seed: 1, size: 500, correct: 415, incorrect: 85, seconds: 1.52, created: '2025-01-02T02:00:00Z',
+        params: { svm: 'linear squared-hinge dual CD, one-vs-rest', svmC: 1, svmLoss: 'squared-hinge', svmScaling: 'zscore', plattFolds: 5 } },
       { name: 'uniform-5%', method: 'uniform', fraction: 0.05, j: null, seed: 1, size: 500, correct: 449, incorrect: 51, seconds: 0.0004, created: '2025-01-02T02:01:00Z' },
     ],
     queries: [

@@ -19,9 +19,9 @@ describe('equalQuotas', () => {
 });
 
 describe('fixedQuotas (no top-up)', () => {
-  it('gives every non-empty cell round(target / cells), capped at its size, and redistributes nothing', () => {
-    // 4 non-empty cells, target 30 → share round(7.5) = 8.
-    expect(Array.from(fixedQuotas(Int32Array.from([2, 50, 50, 0, 7]), 30))).toEqual([2, 8, 8, 0, 7]);
+  it('gives every non-empty cell ⌊target / cells⌋, capped at its size, and redistributes nothing', () => {
+    // 4 non-empty cells, target 30 → share ⌊7.5⌋ = 7.
+    expect(Array.from(fixedQuotas(Int32Array.from([2, 50, 50, 0, 7]), 30))).toEqual([2, 7, 7, 0, 7]);
     expect(Array.from(fixedQuotas(Int32Array.from([0, 0]), 5))).toEqual([0, 0]);
   });
 });
@@ -51,7 +51,7 @@ describe('latent-grid options', () => {
       const size = new Map<number, number>(), got = new Map<number, number>();
       for (const c of cells) size.set(c, (size.get(c) ?? 0) + 1);
       for (const i of r.members) got.set(cells[i], (got.get(cells[i]) ?? 0) + 1);
-      const share = Math.round(120 / size.size);
+      const share = Math.floor(120 / size.size);
       let expected = 0;
       for (const [c, s] of size) { expect(got.get(c) ?? 0).toBe(Math.min(share, s)); expected += Math.min(share, s); }
       expect(r.members.length).toBe(expected);

@@ -11,7 +11,7 @@
  *     whenever the cells hold enough items: the largest q with Σ min(q, |cell|) ≤ target, then
  *     the few units left over go to randomly chosen cells that still have items (so cells
  *     differ by at most one). false: every non-empty cell gets the same share
- *     round(target / cells) (capped at its size) and nothing is redistributed, so the sample
+ *     ⌊target / cells⌋ (capped at its size) and nothing is redistributed, so the sample
  *     is smaller than f·N when some cells are small (the literal reading of "equal number of
  *     instances from each grid").
  */
@@ -43,11 +43,11 @@ export function gridCells(x: Float64Array, n: number, d: number, dims: number, s
   return cell;
 }
 
-/** Without top-up: each non-empty cell gets round(target / cells), capped at its size; no redistribution. */
+/** Without top-up: each non-empty cell gets ⌊target / cells⌋ (at least 1), capped at its size; no redistribution. */
 export function fixedQuotas(sizes: Int32Array, target: number): Int32Array {
   let nonEmpty = 0;
   for (const s of sizes) if (s > 0) nonEmpty++;
-  const share = nonEmpty === 0 ? 0 : Math.max(1, Math.round(target / nonEmpty));
+  const share = nonEmpty === 0 ? 0 : Math.max(1, Math.floor(target / nonEmpty));
   return Int32Array.from(sizes, (s) => Math.min(share, s));
 }
 

@@ -282,6 +282,11 @@ export interface SampleSummary {
   incorrect: number;
   seconds: number;
   created: string;
+  /**
+   * The sampler's settings as recorded with the sample (shared/sampler-params.ts samplerSettings):
+   * the options used, defaults included, and values the sampler chose (e.g. VAS's bandwidth).
+   */
+  params: Record<string, string | number | boolean>;
 }
 
 export interface QueryAnswer {

@@ -1,5 +1,6 @@
 /** The contract's ProjectInfo (what the workbench shows of a project), built from the store. */
 import type { ProjectInfo, SampleSummary, SamplerMethodName, ModelSummary } from '../../shared/api.ts';
+import { samplerSettings } from '../../shared/sampler-params.ts';
 import { projectInfo } from '../../store/project-info.ts';
 import { getDataset } from '../../store/datasets.ts';
 import { getCheckpoint, getModel } from '../../store/models.ts';
@@ -78,7 +79,7 @@ export async function buildProjectInfo(store: Store, isDemo: boolean): Promise<P
 export async function sampleSummaries(store: Store, modelName?: string): Promise<SampleSummary[]> {
   const rows = await queryRows(
     store.conn,
-    `SELECT s.id, s.name, m.name AS model, coalesce(c.label, '') AS checkpoint, s.method, s.fraction, s.j, s.seed, s.size, s.seconds, s.created,
+    `SELECT s.id, s.name, m.name AS model, coalesce(c.label, '') AS checkpoint, s.method, s.fraction, s.j, s.seed, s.size, s.seconds, s.created, s.params,
             count(p.item_id) FILTER (WHERE p.correct)::INTEGER AS correct,
             count(p.item_id) FILTER (WHERE NOT p.correct)::INTEGER AS incorrect
      FROM samples s JOIN models m ON m.id = s.model_id
@@ -103,5 +104,11 @@ export async function sampleSummaries(store: Store, modelName?: string): Promise
     incorrect: Number(r.incorrect),
     seconds: Number(r.seconds),
     created: toIso(r.created),
+    params: samplerSettings(parseParams(r.params)),
   }));
+}
+
+function parseParams(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  try { return JSON.parse(v); } catch { return null; }
 }

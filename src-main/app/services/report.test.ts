@@ -60,7 +60,7 @@ async function project(full: boolean): Promise<Fixture> {
   const ckO = await insertCheckpoint(store, other, { label: 'final', ordinal: 1 });
   await extract(ckO, ['dense/1']);
 
-  await insertSample(store, { modelId: fake, name: 'uni-10', method: 'uniform', params: {}, seed: 3, fraction: 0.25, checkpointId: ck2, seconds: 0.01,
+  await insertSample(store, { modelId: fake, name: 'uni-10', method: 'uniform', params: { fraction: 0.25, seed: 3, draw: 'without replacement', diagnostics: { size: 12 } }, seed: 3, fraction: 0.25, checkpointId: ck2, seconds: 0.01,
     memberIds: Int32Array.from({ length: 12 }, (_, i) => i * 4) });
   // Saved answers as the query service writes them (oldest first).
   const s1 = {
@@ -124,6 +124,7 @@ describe('gatherReport', () => {
     expect(doc.model!.checkpoints).toEqual([{ label: 'epoch-1', testAccuracy: 0.75 }, { label: 'epoch-2', testAccuracy: 0.75 }]);
     expect(doc.samples).toEqual([expect.objectContaining({ name: 'uni-10', method: 'uniform', size: 12, seed: 3, fraction: 0.25 })]);
     expect(doc.samples![0].correct + doc.samples![0].incorrect).toBe(12);
+    expect(doc.samples![0].params).toEqual({ draw: 'without replacement' }); // fraction, seed, diagnostics have their own places
 
     const [s1, s2] = doc.queries!;
     expect(doc.queries).toHaveLength(2); // malformed, other model's and Q7 left out

@@ -165,7 +165,7 @@ function modelSection(model: ModelDetail, ck: CheckpointInfo, measured: Map<numb
 function toReportSample(s: Awaited<ReturnType<typeof sampleSummaries>>[number]): ReportSample {
   return {
     name: s.name, method: s.method, fraction: s.fraction, j: s.j, seed: s.seed, size: s.size,
-    correct: s.correct, incorrect: s.incorrect, seconds: s.seconds, created: s.created,
+    correct: s.correct, incorrect: s.incorrect, seconds: s.seconds, created: s.created, params: s.params,
   };
 }
 

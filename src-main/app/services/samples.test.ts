@@ -20,6 +20,18 @@ const setup = (async () => {
 afterAll(async () => (await setup).close());
 
 describe('createSample', () => {
+  it('stores the sampler options with the sample; sample.list returns them as params', async () => {
+    const store = await setup;
+    const s = await createSample(store, { model: 'fake', method: 'latent-grid', fraction: 0.5, seed: 2, options: { gridSplit: 'mean', gridTopUp: false } });
+    expect(s.params).toMatchObject({ gridSplit: 'mean', gridTopUp: false });
+    expect(s.params).not.toHaveProperty('diagnostics');
+    expect(s.size).toBeLessThanOrEqual(30);
+    const d = await createSample(store, { model: 'fake', method: 'latent-grid', fraction: 0.5, seed: 2, name: 'grid-default' });
+    expect(d.params).toMatchObject({ gridSplit: 'median', gridTopUp: true });
+    expect(d.size).toBe(30);
+    await expect(createSample(store, { model: 'fake', method: 'vas', fraction: 0.5, options: { gridSplit: 'mean' } })).rejects.toThrow(/options.gridSplit applies to latent-grid, not vas/);
+  });
+
   it('refuses a fraction that yields fewer items than the model has classes, before sampling', async () => {
     const store = await setup;
     // 3 % of 60 items = 2 items < 3 classes.
