@@ -104,6 +104,21 @@ export function reportCsvTables(doc: ReportDocument): CsvTable[] {
     });
     if (c.cka) t.push({ name: 'cka', headers: ['layer_a', ...c.cka.layersB], rows: c.cka.layersA.map((l, i) => [l, ...c.cka!.values[i]]) });
   }
+  if (doc.comparisons?.length) {
+    t.push({
+      name: 'comparisons',
+      headers: ['comparison', 'a_model', 'a_checkpoint', 'b_model', 'b_checkpoint', 'items', 'accuracy_a', 'accuracy_b', 'right_to_wrong', 'wrong_to_right'],
+      rows: doc.comparisons.map((x, i) => [i + 1, x.a.model, x.a.checkpoint, x.b.model, x.b.checkpoint, x.items, x.a.accuracy, x.b.accuracy, x.rightToWrong.total, x.wrongToRight.total]),
+    });
+    t.push({
+      name: 'comparison-classes',
+      headers: ['comparison', 'class', 'accuracy_a', 'accuracy_b', 'change'],
+      rows: doc.comparisons.flatMap((x, i) => x.classNames.map((n, k) => {
+        const a = x.accuracyA[k], b = x.accuracyB[k];
+        return [i + 1, n, a, b, a === null || b === null ? null : b - a];
+      })),
+    });
+  }
   return t;
 }
 
@@ -122,6 +137,7 @@ export function csvPathFor(htmlPath: string, name: string): string {
 export const REPORT_CSV_NAMES = [
   'layers', 'checkpoints', 'confusion', 'samples', 'queries', 'query-values', 'e1', 'e2', 'e3', 'e4', 'table4',
   'comparison', 'compare-a-confusion', 'compare-a-learning', 'compare-b-confusion', 'compare-b-learning', 'cka',
+  'comparisons', 'comparison-classes',
 ] as const;
 
 /**

@@ -14,6 +14,7 @@ import {
   ckaHeatmap, confusionHeatmap, fig4, fig5, fig6, fig7, formatSeconds, histogram, learningCurves, topKBars,
 } from './svg-charts.ts';
 import { checkString } from './validate.ts';
+import { EXAMPLES_CSS, examplesHtml, flipComparisonHtml } from './html-examples.ts';
 import { badInput } from '../shared/errors.ts';
 import { neuronName } from '../shared/neuron-name.ts';
 import { formatSamplerSettings } from '../shared/sampler-params.ts';
@@ -41,6 +42,10 @@ export function renderReportHtml(report: ReportDocument): string {
   const evaluation = report.evaluation ? evaluationSection(report.evaluation, charts) : '';
   if (evaluation) sections.push({ id: 'evaluation', title: 'Evaluation of the samplers', body: evaluation });
   if (report.comparison) sections.push({ id: 'comparison', title: 'Model comparison', body: comparisonSection(report.comparison, charts, report.confusion) });
+  if (report.comparisons?.length) {
+    const same = report.comparisons.every((c) => c.a.model === c.b.model);
+    sections.push({ id: 'comparisons', title: same ? 'Checkpoint comparisons' : 'Comparisons', body: report.comparisons.map(flipComparisonHtml).join('\n') });
+  }
 
   const meta: Array<[string, string | undefined]> = [
     ['Project', h.project],
@@ -150,6 +155,7 @@ function queriesSection(queries: ReportQuery[], charts: ChartScope): string {
     facts.push(['Time', formatSeconds(q.seconds)]);
     const parts = [`<h3>${escapeHtml(q.title)}</h3>`, factGrid(facts), errorLine(q)];
     if (q.note) parts.push(`<p>${escapeHtml(q.note)}</p>`);
+    if (q.examples) parts.push(examplesHtml(q.examples, `examples-${i + 1}`));
     if (q.topK?.length) {
       const labels = q.shape ? q.topK.map((e) => reportNeuronName({ ...q, layer: '' }, e.neuron)) : undefined;
       parts.push(figure(charts.add(topKBars(q.topK, { title: `Top-${q.topK.length} neurons of ${q.layer ?? 'the layer'}${q.sample ? ' (sample)' : ''}`, labels })), ''));
@@ -314,7 +320,7 @@ function sumGrid(g: number[][]): number {
   return g.reduce((s, r) => s + (Array.isArray(r) ? r.reduce((a, b) => a + b, 0) : 0), 0);
 }
 
-const CSS = `
+const CSS = EXAMPLES_CSS + `
 @page { size: A4; margin: 14mm 14mm 16mm 14mm; }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -331,8 +337,9 @@ p { margin: 4pt 0 8pt; }
 .toc h2 { font-size: 11pt; border: 0; margin: 0; padding: 0; color: #333; }
 .toc ol { margin: 4pt 0; padding-left: 18pt; }
 .toc a { color: #173d5f; text-decoration: none; }
-section.major { break-before: page; page-break-before: always; padding-top: 4pt; }
-section.major.first { break-before: auto; page-break-before: auto; margin-top: 16pt; }
+section.major { margin-top: 18pt; padding-top: 4pt; }
+section.major h2 { break-after: avoid; page-break-after: avoid; }
+article.query { break-inside: avoid-page; }
 .facts { display: flex; flex-wrap: wrap; gap: 6pt; margin: 6pt 0 10pt; }
 .facts div { border: 1px solid #d6dde5; border-radius: 3pt; padding: 3pt 8pt; background: #f9fafb; }
 .facts dt { font-size: 8pt; text-transform: uppercase; letter-spacing: 0.04em; color: #666; }

@@ -58,6 +58,39 @@ export type ReportSample = Pick<SampleSummary, 'name' | 'fraction' | 'j' | 'seed
   params?: SampleSummary['params'];
 };
 
+/** An example item of a subset, as an inline PNG (a data: URL; the report stays one offline file). */
+export interface ReportThumb {
+  itemId: number;
+  /** data:image/png;base64,… */
+  src: string;
+  /** e.g. "#1234 Shirt → Coat". */
+  caption: string;
+}
+
+/** Example items of a subset: the first `items.length` of `total` by item id. */
+export interface ReportExamples {
+  total: number;
+  items: ReportThumb[];
+  /** What the items are, e.g. "class Shirt, incorrectly classified, at lenet5-bn@epoch-5". */
+  caption: string;
+}
+
+/** Two checkpoints (of one model, or of two models) compared item by item. */
+export interface ReportFlipComparison {
+  a: { model: string; checkpoint: string; accuracy: number };
+  b: { model: string; checkpoint: string; accuracy: number };
+  /** Items both predicted. */
+  items: number;
+  classNames: string[];
+  /** Per-class accuracy of each side (null: no item of the class). */
+  accuracyA: Array<number | null>;
+  accuracyB: Array<number | null>;
+  /** countsB − countsA, [true][predicted]. */
+  delta: number[][];
+  rightToWrong: ReportExamples;
+  wrongToRight: ReportExamples;
+}
+
 /** One answered query with its error against the exact answer (or a confidence interval). */
 export interface ReportQuery {
   /** What was asked, in words: "Q2 — top-10 neurons of conv2 for incorrectly classified items". */
@@ -86,6 +119,10 @@ export interface ReportQuery {
   granularity?: 'unit' | 'channel';
   /** Tables of the units that matter (Q1/Q3/Q4: the same units as the workbench shows). */
   tables?: Array<{ caption: string; headers: string[]; rows: Array<Array<string | number>> }>;
+  /** Example items of the subset the answer is about. */
+  examples?: ReportExamples;
+  /** The saved answer it came from (its id in the history). */
+  answerId?: number;
   /** Chart title and value axis of `vector` when it is neither S2's means nor S3's histogram. */
   vectorTitle?: string;
   vectorYName?: string;
@@ -119,6 +156,8 @@ export interface ReportDocument {
   queries?: ReportQuery[];
   evaluation?: ExperimentResults & { note?: string };
   comparison?: ReportComparison;
+  /** Checkpoint (or model) comparisons chosen for the report: B − A, per-class change, flipped items. */
+  comparisons?: ReportFlipComparison[];
   /** Remarks on the report as a whole (records left out, sections missing and why). */
   notes?: string[];
 }

@@ -135,7 +135,7 @@ describe('gatherReport', () => {
     expect(s1.exactTopK!.map((t) => t.neuron)).toEqual([4, 7]);
     expect(s2).toMatchObject({ title: 'S2 — average activation of the neurons of dense/1 (checkpoint epoch-1)', subset: 'all items', vector: [0.1, -0.2, 0.3, 0, 0.5] });
     expect(s2.sample).toBeUndefined();
-    expect(doc.notes).toEqual([expect.stringMatching(/^1 saved query answer\(s\) of fake could not be read/)]);
+    expect(doc.notes).toEqual([expect.stringMatching(/^No answer of fake is pinned, so the 2 most recent of 2 query answers are shown/), expect.stringMatching(/^1 saved query answer\(s\) of fake could not be read/)]);
 
     expect(doc.evaluation!.e1).toHaveLength(2);
     expect(doc.evaluation!.table4).toEqual([{ method: 'maxmargin', correct: 1, incorrect: 1, size: 2 }]);

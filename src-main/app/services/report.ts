@@ -25,6 +25,7 @@ import type {
 } from '../../reports/report-document.ts';
 import { ckaFromQ7, evaluationFromSaved, learningCurvesFromQ6, reportQueriesFromSaved } from '../../reports/saved-runs.ts';
 import { confusionCounts } from './confusion.ts';
+import { chosenAnswers, reportComparison } from './report-selection.ts';
 import { resolveCheckpoint } from './models.ts';
 import { sampleSummaries } from './project-info.ts';
 
@@ -34,6 +35,19 @@ export interface ReportRequest {
   checkpoint?: string;
   /** A second model (its last checkpoint) to compare with. */
   compare?: string;
+  /** Saved answers to include (ids); default: the pinned ones of the model (none pinned: the newest saved query answers). */
+  answers?: number[];
+  /** Samples of the model to list (names); default: all. */
+  samples?: string[];
+  /** Comparisons of two checkpoints (of one model or two), each with its B − A change and flipped items. */
+  comparisons?: Array<{ a: { model: string; checkpoint?: string }; b: { model: string; checkpoint?: string } }>;
+  /** Example thumbnails per subset (default 8; 0 = none). */
+  thumbnails?: number;
+}
+
+/** Progress steps of gathering a report (the export adds two: writing, printing). */
+export function reportSteps(req: Pick<ReportRequest, 'compare' | 'comparisons'>): number {
+  return (req.compare !== undefined ? 9 : 6) + (req.comparisons?.length ? 1 : 0);
 }
 
 /** Runs a named query (Q6/Q7) — the query service's runNamedQuery over the app's dependencies. */
@@ -58,7 +72,7 @@ const DEFAULT_QUERY_LIMIT = 12;
 export async function gatherReport(store: Store, req: ReportRequest, opts: GatherOptions = {}): Promise<ReportDocument> {
   if (!req || typeof req.model !== 'string' || req.model.trim() === '') throw badInput('model: name the model to report on');
   const now = opts.now ?? (() => Date.now());
-  const total = req.compare !== undefined ? 9 : 6;
+  const total = reportSteps(req);
   let done = 0;
   const step = (message: string) => {
     if (opts.signal?.aborted) throw new MarginError('CANCELLED', 'report: cancelled');
@@ -91,16 +105,29 @@ export async function gatherReport(store: Store, req: ReportRequest, opts: Gathe
   else notes.push(`Checkpoint ${checkpoint.label} has no predictions yet, so there is no accuracy or confusion matrix: run the extraction first.`);
 
   step('samples');
-  const samples = await sampleSummaries(store, model.name);
+  let samples = await sampleSummaries(store, model.name);
+  if (req.samples !== undefined) {
+    const unknown = req.samples.filter((n) => !samples.some((s) => s.name === n));
+    if (unknown.length) throw badInput(`samples: model "${model.name}" has no sample ${unknown.map((n) => `"${n}"`).join(', ')}${samples.length ? `; its samples: ${samples.map((s) => s.name).join(', ')}` : ''}`);
+    samples = samples.filter((s) => req.samples!.includes(s.name));
+  }
   if (samples.length) doc.samples = samples.map(toReportSample);
 
   step('saved query answers');
-  const limit = opts.queryLimit ?? DEFAULT_QUERY_LIMIT;
-  const layerShapes = Object.fromEntries(model.layers.map((l) => [l.name, l.shape]));
-  const q = reportQueriesFromSaved(await listQueryResults(store), { model: model.name, checkpoint: checkpoint.label, classNames: classNames.names, limit, layerShapes });
-  if (q.queries.length) doc.queries = q.queries;
-  if (q.available > q.queries.length) notes.push(`The ${q.queries.length} most recent of ${q.available} saved query answers are shown.`);
-  if (q.skipped) notes.push(`${q.skipped} saved query answer(s) of ${model.name} could not be read (an older format) and were left out.`);
+  const chosen = await chosenAnswers(store, model, { answers: req.answers, thumbnails: req.thumbnails ?? 8 });
+  if (chosen) {
+    if (chosen.queries.length) doc.queries = chosen.queries;
+    notes.push(...chosen.notes);
+  } else {
+    const limit = opts.queryLimit ?? DEFAULT_QUERY_LIMIT;
+    const layerShapes = Object.fromEntries(model.layers.map((l) => [l.name, l.shape]));
+    const q = reportQueriesFromSaved(await listQueryResults(store), { model: model.name, checkpoint: checkpoint.label, classNames: classNames.names, limit, layerShapes });
+    if (q.queries.length) {
+      doc.queries = q.queries;
+      notes.push(`No answer of ${model.name} is pinned, so the ${q.queries.length} most recent of ${q.available} query answers are shown: save and pin answers in the workbench to choose them.`);
+    }
+    if (q.skipped) notes.push(`${q.skipped} saved query answer(s) of ${model.name} could not be read (an older format) and were left out.`);
+  }
 
   step('evaluation runs');
   const ev = evaluationFromSaved(await listEvalRuns(store), model.name);
@@ -109,6 +136,20 @@ export async function gatherReport(store: Store, req: ReportRequest, opts: Gathe
 
   if (req.compare !== undefined) {
     doc.comparison = await comparison(store, model, checkpoint, req.compare, conf, measured, classNames.names, opts, step);
+  }
+  if (req.comparisons?.length) {
+    step('checkpoint comparisons');
+    const out = [];
+    for (const c of req.comparisons) {
+      try {
+        out.push(await reportComparison(store, c, req.thumbnails ?? 8));
+      } catch (err) {
+        const e = toErrorPayload(err);
+        if (e.code === 'BAD_INPUT') throw err;
+        notes.push(`The comparison of ${c.a.model}@${c.a.checkpoint ?? 'last'} with ${c.b.model}@${c.b.checkpoint ?? 'last'} was left out: ${degrade(err)}`);
+      }
+    }
+    if (out.length) doc.comparisons = out;
   }
   if (notes.length) doc.notes = notes;
   opts.onProgress?.(total, total, 'gathered');
@@ -299,7 +340,7 @@ export async function exportReport(store: Store, params: ExportRequest, opts: Ex
   const progress = opts.onProgress;
   // Gathering is most of the work; writing and printing are the last two steps.
   const doc = await gatherReport(store, params, { ...opts, onProgress: (d, t, m) => progress?.(d, t + 2, m) });
-  const steps = (params.compare !== undefined ? 9 : 6) + 2;
+  const steps = reportSteps(params) + 2;
   if (opts.signal?.aborted) throw new MarginError('CANCELLED', 'report: cancelled');
   progress?.(steps - 2, steps, 'writing HTML and CSV');
   const written = await writeReport(doc, {
