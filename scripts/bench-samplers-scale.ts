@@ -10,7 +10,7 @@
  * dimension exponent from d = 84 to 512 (N = 100k), both on CPU seconds (every sampler runs on one
  * thread, so CPU seconds are its wall time on an idle core, and they do not move with the load
  * other processes put on a shared machine). The cost model records CPU seconds for the same reason.
- *   --sizes 10000x84,100000x84,1000000x84,100000x512   --method m   --timeout 300 (seconds per child)
+ *   --sizes 10000x84,100000x84,1000000x84,100000x512   --method m[,m2,…]   --timeout 300 (seconds per child)
  *   --cost-model   also writes src-main/samplers/cost-model.json (the workbench's estimate)
  *   --cost-model-from FILE --cost-model   rebuild the exponents and cost-model.json from the lines a run printed
  * A child past --timeout is killed and reported as such. Takes minutes; never run from tests.
@@ -56,9 +56,11 @@ function child(dir: string, method: SamplerMethod, n: number, d: number): void {
 
 function parent(): void {
   const sizes = (arg('sizes') ?? '10000x84,100000x84,1000000x84,100000x512').split(',').map((s) => s.split('x').map(Number) as [number, number]);
-  const only = arg('method');
+  const only = arg('method')?.split(',');
   const timeout = Number(arg('timeout') ?? 300) * 1000;
-  const methods = SAMPLER_METHODS.filter((m) => !only || m === only);
+  const unknown = only?.filter((m) => !(SAMPLER_METHODS as readonly string[]).includes(m));
+  if (unknown?.length) throw new Error(`--method ${unknown.join(',')}: no such sampler (one or more of ${SAMPLER_METHODS.join(', ')}, comma-separated)`);
+  const methods = SAMPLER_METHODS.filter((m) => !only || only.includes(m));
   const results = new Map<string, ChildReport>();
   const key = (m: string, n: number, d: number) => `${m}@${n}x${d}`;
   for (const [n, d] of sizes) {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { createRng } from '../core/rng.ts';
 import { fitGmm, meanLogLikelihood, scoreGmm } from './gmm-core.ts';
-import { gmmScores } from './gmm-sampler.ts';
+import { GMM_FIT_MAX_ITEMS, gmmFitMaxItems, gmmScores } from './gmm-sampler.ts';
 import { makeBlobs } from './synthetic.ts';
 import { selectTwoEnds } from './allocate.ts';
 
@@ -35,4 +35,14 @@ describe('GMM for large N: fit on a subsample, score every item', () => {
       expect(Array.from(again.logRatio)).toEqual(Array.from(sub.logRatio));
     });
   }
+});
+
+describe('gmmFitMaxItems', () => {
+  it('keeps 100,000 rows up to d = 84 and for spherical, scales full covariance by (84/d)² with ≥ 10·d rows per component', () => {
+    expect(gmmFitMaxItems('full', 84, 10)).toBe(GMM_FIT_MAX_ITEMS);
+    expect(gmmFitMaxItems('spherical', 512, 10)).toBe(GMM_FIT_MAX_ITEMS);
+    expect(gmmFitMaxItems('full', 128, 10)).toBe(Math.round(100_000 * (84 / 128) ** 2));
+    expect(gmmFitMaxItems('full', 512, 10)).toBe(51_200);
+    expect(gmmFitMaxItems('full', 512, 100)).toBe(GMM_FIT_MAX_ITEMS);
+  });
 });
