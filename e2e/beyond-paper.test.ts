@@ -6,7 +6,8 @@
  *   to the cell's true class (every listed item, on every page, is incorrect and of that class; the
  *   count equals the confusion row's errors and the store's own count), and a sample made with
  *   Margin's own sampler, query-strata, in the Samplers view (listed with its size, correct +
- *   incorrect = size, its incorrect members counted again in the store).
+ *   incorrect = size, its incorrect members counted again in the store), and a latent-grid sample
+ *   with the paper's reading of its open choices set in the Advanced section (listed with them).
  * Screenshots: e2e/artifacts/beyond-<n>-<what>.png.
  */
 import type { Locator } from 'playwright-core';
@@ -179,5 +180,40 @@ describe('beyond the paper: scores, the item grid from a confusion cell, query-s
     expect(incorrect).toBeGreaterThanOrEqual(10);
     await screenshotView(page, 'beyond-3-query-strata.png');
     await expectNoErrors(f);
+  });
+
+  it("sets the paper's open choices in the Advanced section; the sample lists them, the store keeps them", async () => {
+    const { page, host } = f;
+    await go(page, 'samplers');
+    await page.getByTestId('sample-method').selectOption('latent-grid');
+    await page.getByTestId('sample-fraction').fill('0.05');
+    await page.getByTestId('sample-seed').fill('4');
+    await page.getByTestId('sample-name').fill('e2e-grid-paper');
+    const advanced = page.getByTestId('sample-advanced');
+    await advanced.locator('summary').click();
+    // Only latent-grid's own options are offered.
+    expect(await advanced.getByTestId('sample-opt-gridSplit').count()).toBe(1);
+    expect(await advanced.getByTestId('sample-opt-svmC').count()).toBe(0);
+    await advanced.getByTestId('sample-opt-gridSplit').selectOption('mean');
+    await advanced.getByTestId('sample-opt-gridTopUp').selectOption('off');
+    await page.getByTestId('sample-create').click();
+    await page.getByTestId('sample-created').waitFor({ timeout: JOB_MS });
+    const row = page.getByTestId('sample-row-e2e-grid-paper');
+    await row.waitFor({ timeout: VIEW_MS });
+    expect(await row.getByTestId('sample-params').textContent()).toMatch(/gridSplit = mean, gridTopUp = off/);
+    // Without top-up every cell gives at most ⌊500 / cells⌋ items, so the sample is below f·N.
+    const size = numberIn(await row.getByTestId('sample-size').textContent());
+    expect(size).toBeLessThan(500);
+    const listed = ((await api(host, 'sample.list', { model: 'lenet5-bn' })) as Array<{ name: string; size: number; params: Record<string, unknown> }>)
+      .find((s) => s.name === 'e2e-grid-paper');
+    expect(listed).toMatchObject({ size, params: { gridSplit: 'mean', gridTopUp: false } });
+
+    // A VAS bandwidth and a bandwidth rule together are refused in the form, naming the field.
+    await page.getByTestId('sample-method').selectOption('vas');
+    await advanced.getByTestId('sample-opt-bandwidth').fill('3');
+    await advanced.getByTestId('sample-opt-bandwidthRule').selectOption('median-pairwise');
+    await expect.poll(async () => (await page.locator('.error').allTextContents()).join(' '), { timeout: VIEW_MS }).toMatch(/Bandwidth rule: give either bandwidth/);
+    expect(await page.getByTestId('sample-create').isDisabled()).toBe(true);
+    await screenshotView(page, 'beyond-4-advanced.png');
   });
 });
