@@ -2,7 +2,8 @@
  * Issue 14: a checkpoint's extraction as Dask tasks on a 2-worker LocalCluster (started once and
  * reused through its address, the path of an existing scheduler), committed into a project whose
  * activation files, chunk index and predictions equal a local extraction's byte for byte; the
- * same with one worker killed mid-shard. Skipped (with the reason) when no Python on this machine
+ * same with one worker killed mid-shard; exact S1/S2/S3 and Q1, Q2, Q3, Q5 answers from partials
+ * computed on the cluster equal the local ones, also as an API job. Skipped (with the reason) when no Python on this machine
  * has Dask (python3-distributed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,9 +16,10 @@ import { openProject, type Store } from '../src-main/store/project.ts';
 import { queryRows } from '../src-main/store/db.ts';
 import { getModel } from '../src-main/store/models.ts';
 import { ensureActivations, extract } from '../src-main/app/services/extraction.ts';
-import { clearQueryCache, runQuery } from '../src-main/app/services/queries.ts';
-import { exactOnCluster } from '../src-main/cluster/exact.ts';
-import { requests } from '../src-main/shared/api.ts';
+import { clearQueryCache, runNamedQuery, runQuery } from '../src-main/app/services/queries.ts';
+import { clusterExactAggregates } from '../src-main/cluster/exact.ts';
+import { requests, type EventMessage } from '../src-main/shared/api.ts';
+import { createApp } from '../src-main/app/app.ts';
 import { freshDir, makeDemo } from './support/browser.ts';
 import { REPO_ROOT } from '../src-main/system/info.ts';
 
@@ -182,14 +184,7 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
   it('answers S1/S2/S3 exactly from partial sums computed on the cluster, equal to the local answer', async () => {
     const store = local!;
     let tasks = 0;
-    const deps = {
-      ensureActivations, save: false,
-      exactAggregates: async (s: Store, req: Parameters<typeof exactOnCluster>[1]) => {
-        const r = await exactOnCluster(s, req, { cluster: address, shardSize: 4096 });
-        tasks += r.tasks;
-        return r;
-      },
-    };
+    const deps = { ensureActivations, save: false, exactAggregates: clusterExactAggregates({ cluster: address, shardSize: 4096, onTasks: (n) => { tasks += n; } }) };
     // One answer per query set (each Dask task is a Node process start: keep them few).
     const cases = [
       { set: 'S1', layer: 'relu3', k: 10 },
@@ -208,4 +203,68 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
     // 10,000 items in tasks of two 2,048-row blocks → 3 tasks for the whole split, 1 for each subset.
     expect(tasks).toBe(5);
   });
+
+  it('answers Q1, Q2, Q3 and Q5 exactly on the cluster, equal to the local answers', async () => {
+    const store = local!;
+    let tasks = 0;
+    const deps = { ensureActivations, save: false, exactAggregates: clusterExactAggregates({ cluster: address, shardSize: 8192, onTasks: (n) => { tasks += n; } }) };
+    const cases = [
+      { query: 'Q1', layer: 'relu3' },
+      { query: 'Q2', layer: 'pool2', k: 12 },
+      { query: 'Q3', layer: 'relu3', classA: 6 },
+      { query: 'Q5', layer: 'relu3', classA: 6, classB: 0, k: 5 },
+    ];
+    for (const c of cases) {
+      const params = requests['query.named'].params.parse({ model: MODEL, ...c });
+      clearQueryCache(store);
+      const here = await runNamedQuery(store, params, { ensureActivations, save: false });
+      clearQueryCache(store);
+      const there = await runNamedQuery(store, params, deps);
+      expect(JSON.stringify(there.data), c.query).toBe(JSON.stringify(here.data));
+    }
+    // Q1: 10 class subsets of ~1,000 items packed into tasks of ≥ 8,192 rows → 2; Q2, Q3 (2 subsets), Q5 → 1 each.
+    expect(tasks).toBe(5);
+  });
+
+  it('runs an exact answer on the cluster as an API job (query.cluster) with progress, and cancels one', async () => {
+    const dir = local!.dir;
+    await local!.close();
+    local = null;
+    const app = await createApp({ host: 'cli' });
+    try {
+      const events: EventMessage[] = [];
+      app.jobs.subscribe((m) => events.push(m));
+      expect((await app.dispatcher.dispatch('project.open', { dir })).ok).toBe(true);
+      const named = { query: 'Q5', model: MODEL, layer: 'relu3', classA: 2, classB: 6, k: 5 };
+      const refused = await app.dispatcher.dispatch('query.cluster', { cluster: address, named: { ...named, query: 'Q6' } });
+      expect(refused.ok || refused.error.message).toMatch(/Q6 reads only the checkpoints' predictions/);
+      const started = await app.dispatcher.dispatch('query.cluster', { cluster: address, named });
+      if (!started.ok) throw new Error(started.error.message);
+      const { jobId } = started.result as { jobId: string };
+      const end = await waitForJob(events, jobId);
+      expect(end.event).toBe('job.finished');
+      const local2 = await app.dispatcher.dispatch('query.named', named);
+      if (!local2.ok) throw new Error(local2.error.message);
+      expect(JSON.stringify((end.payload as { result: { data: unknown } }).result.data)).toBe(JSON.stringify((local2.result as { data: unknown }).data));
+      const progress = events.filter((e) => e.event === 'job.progress' && (e.payload as { jobId: string }).jobId === jobId).map((e) => (e.payload as { message?: string }).message);
+      expect(progress).toContain(`tasks 1/1 on ${address}`);
+      // Cancel: the job ends as cancelled, not failed.
+      const again = await app.dispatcher.dispatch('query.cluster', { cluster: address, run: { model: MODEL, set: 'S2', layer: 'relu3' } });
+      if (!again.ok) throw new Error(again.error.message);
+      const id2 = (again.result as { jobId: string }).jobId;
+      app.jobs.cancel(id2);
+      expect((await waitForJob(events, id2)).event).toBe('job.cancelled');
+    } finally {
+      await app.close();
+    }
+  });
 });
+
+/** The job's last event, once it has finished, failed or been cancelled. */
+async function waitForJob(events: EventMessage[], jobId: string): Promise<EventMessage> {
+  for (;;) {
+    const e = events.find((x) => ['job.finished', 'job.failed', 'job.cancelled'].includes(x.event) && (x.payload as { jobId: string }).jobId === jobId);
+    if (e) return e;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,10 +1,12 @@
 /**
- * Exact S1/S2/S3 answers on a Dask cluster: the subset's rows (in the scan order of the local
- * answer) are cut into shards of whole SUM_BLOCKs; each task (`margin exact-shard`) reads its
- * rows from the project's activation files on shared storage and returns one partial per block
- * (sums from zero, column maxima, argmax counts); the workstation adds the partials in order
- * (combineSubsetPartials) — exactly the arithmetic of subsetAggregates, so the answer is the
- * local one bit for bit.
+ * Exact answers on a Dask cluster: the aggregates (subsetAggregates) of one or more subsets of a
+ * layer's rows — S1/S2/S3 (one subset), Q1 (one per class), Q2/Q5 (one), Q3 (two), the
+ * experiments' ground truth (one per class × outcome). Each subset's rows, in the scan order of
+ * the local answer, are cut into whole SUM_BLOCKs; tasks (`margin exact-shard`) take whole
+ * blocks of one or more subsets, read the rows from the project's activation files on shared
+ * storage and return one partial per block, tagged with its block number; the workstation adds
+ * each subset's partials in block order (combineBlockPartials) — exactly the arithmetic of
+ * subsetAggregates, so the answer is the local one bit for bit, whatever order tasks finish in.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,29 +14,51 @@ import { MarginError } from '../shared/errors.ts';
 import { bytesPerValue, listChunks, type ActivationDtype } from '../store/activation-files.ts';
 import type { Store } from '../store/project.ts';
 import type { LayerInfo } from '../core/extraction-types.ts';
-import { SUM_BLOCK, combineSubsetPartials, type SubsetAggregates, type SubsetParts, type SubsetPartial } from '../queries/aggregates.ts';
+import { SUM_BLOCK, type SubsetAggregates, type SubsetParts } from '../queries/aggregates.ts';
+import { combineBlockPartials, type BlockPartial } from '../queries/block-partials.ts';
 import { jobKey } from './job.ts';
 import { MARGIN_BIN, parseClusterAddress, runDaskTasks } from './dask-client.ts';
 
-export interface ExactRequest {
-  checkpointId: number;
-  layer: LayerInfo;
-  channel: 'mean' | 'max' | null;
-  /** The subset's items in the local answer's scan order (ascending item id). */
+export interface ExactSubset {
+  /** The subset's items in the local answer's scan order. */
   itemIds: Int32Array;
   parts: SubsetParts;
 }
 
-/** A task: runs of consecutive rows `[file, byteOffset, rows]` of one dtype, and what to compute. */
+export interface ExactManyRequest {
+  checkpointId: number;
+  layer: LayerInfo;
+  channel: 'mean' | 'max' | null;
+  subsets: ExactSubset[];
+}
+
+/** One subset (S1/S2/S3). */
+export interface ExactRequest {
+  checkpointId: number;
+  layer: LayerInfo;
+  channel: 'mean' | 'max' | null;
+  itemIds: Int32Array;
+  parts: SubsetParts;
+}
+
+/** Whole blocks of one subset: runs of consecutive rows `[file, byteOffset, rows]`. */
+export interface ExactPiece {
+  subset: number;
+  firstBlock: number;
+  parts: SubsetParts;
+  runs: Array<[string, number, number]>;
+}
+
+/** A task: pieces of one dtype, and the layer's geometry. */
 export interface ExactTask {
   format: 'margin-exact-task';
+  version: 2;
   projectDir: string;
   dtype: ActivationDtype;
   units: number;
   shape: number[];
   channel: 'mean' | 'max' | null;
-  parts: SubsetParts;
-  runs: Array<[string, number, number]>;
+  pieces: ExactPiece[];
 }
 
 export interface ExactOptions {
@@ -44,15 +68,24 @@ export interface ExactOptions {
   sharedDir?: string;
   retries?: number;
   signal?: AbortSignal;
+  /** Tasks finished out of all, after each one. */
+  onProgress?: (done: number, total: number) => void;
 }
 
-export async function exactOnCluster(store: Store, req: ExactRequest, o: ExactOptions): Promise<SubsetAggregates & { tasks: number }> {
-  parseClusterAddress(o.cluster);
-  const size = o.shardSize ?? 4 * SUM_BLOCK;
+export function checkExactShardSize(size: number): void {
   if (!(Number.isInteger(size) && size > 0 && size % SUM_BLOCK === 0)) {
     throw new MarginError('BAD_INPUT', `--shard-size for an exact answer must be a positive multiple of ${SUM_BLOCK} rows (the summation block), got ${size}`);
   }
-  if (req.itemIds.length === 0) throw new MarginError('BAD_INPUT', 'the subset selects no items: nothing to answer on the cluster');
+}
+
+/** The aggregates of every subset (null for an empty one), computed on the cluster. */
+export async function exactManyOnCluster(store: Store, req: ExactManyRequest, o: ExactOptions): Promise<{ answers: Array<SubsetAggregates | null>; tasks: number }> {
+  parseClusterAddress(o.cluster);
+  const size = o.shardSize ?? 4 * SUM_BLOCK;
+  checkExactShardSize(size);
+  const answers: Array<SubsetAggregates | null> = req.subsets.map(() => null);
+  if (req.subsets.every((s) => s.itemIds.length === 0)) return { answers, tasks: 0 };
+  if (o.signal?.aborted) throw new MarginError('CANCELLED', 'the exact answer on the cluster was cancelled');
   // Where each item's row is: the layer's chunk index.
   const where = new Map<number, { file: string; offset: number; dtype: ActivationDtype }>();
   let units = 0;
@@ -62,21 +95,37 @@ export async function exactOnCluster(store: Store, req: ExactRequest, o: ExactOp
     for (let i = 0; i < c.itemIds.length; i++) where.set(c.itemIds[i], { file: c.file, offset: c.byteOffset + i * rowBytes, dtype: c.dtype });
   }
   const tasks: ExactTask[] = [];
-  for (let s = 0; s < req.itemIds.length; s += size) {
-    const runs: Array<[string, number, number]> = [];
-    let dtype: ActivationDtype | null = null;
-    for (const id of req.itemIds.subarray(s, s + size)) {
-      const w = where.get(id);
-      if (!w) throw new MarginError('NOT_FOUND', `layer ${req.layer.name} of checkpoint ${req.checkpointId} has no stored activations of item ${id}: extract them first`);
-      if (dtype && w.dtype !== dtype) throw new MarginError('UNSUPPORTED', `layer ${req.layer.name} is stored partly as float32, partly as float16: re-extract it in one dtype for a cluster answer`);
-      dtype = w.dtype;
-      const last = runs[runs.length - 1];
-      if (last && last[0] === w.file && last[1] + last[2] * units * bytesPerValue(w.dtype) === w.offset) last[2]++;
-      else runs.push([w.file, w.offset, 1]);
+  let task: ExactTask | null = null;
+  let taskRows = 0;
+  req.subsets.forEach((s, si) => {
+    for (let from = 0; from < s.itemIds.length; from += SUM_BLOCK) {
+      if (!task || taskRows >= size) {
+        task = { format: 'margin-exact-task', version: 2, projectDir: path.resolve(store.dir), dtype: 'float32', units, shape: req.layer.shape, channel: req.channel, pieces: [] };
+        tasks.push(task);
+        taskRows = 0;
+      }
+      const block = s.itemIds.subarray(from, from + SUM_BLOCK);
+      let piece = task.pieces[task.pieces.length - 1];
+      if (!piece || piece.subset !== si) {
+        piece = { subset: si, firstBlock: from / SUM_BLOCK, parts: s.parts, runs: [] };
+        task.pieces.push(piece);
+      }
+      for (const id of block) {
+        const w = where.get(id);
+        if (!w) throw new MarginError('NOT_FOUND', `layer ${req.layer.name} of checkpoint ${req.checkpointId} has no stored activations of item ${id}: extract them first`);
+        if (taskRows > 0 && w.dtype !== task.dtype) throw new MarginError('UNSUPPORTED', `layer ${req.layer.name} is stored partly as float32, partly as float16: re-extract it in one dtype for a cluster answer`);
+        task.dtype = w.dtype;
+        const last = piece.runs[piece.runs.length - 1];
+        if (last && last[0] === w.file && last[1] + last[2] * units * bytesPerValue(w.dtype) === w.offset) last[2]++;
+        else piece.runs.push([w.file, w.offset, 1]);
+        taskRows++;
+      }
     }
-    tasks.push({ format: 'margin-exact-task', projectDir: path.resolve(store.dir), dtype: dtype!, units, shape: req.layer.shape, channel: req.channel, parts: req.parts, runs });
-  }
-  const key = jobKey({ exact: true, project: path.resolve(store.dir), ck: req.checkpointId, layer: req.layer.name, channel: req.channel, parts: req.parts, n: req.itemIds.length, size, ids: Array.from(req.itemIds.subarray(0, 16)), t: Date.now() });
+  });
+  const key = jobKey({
+    exact: true, project: path.resolve(store.dir), ck: req.checkpointId, layer: req.layer.name, channel: req.channel,
+    subsets: req.subsets.map((s) => [s.itemIds.length, s.parts, Array.from(s.itemIds.subarray(0, 8))]), size, t: Date.now(),
+  });
   const dir = path.join(path.resolve(o.sharedDir ?? path.join(store.dir, 'cluster')), `exact-${key}`);
   fs.mkdirSync(dir, { recursive: true });
   try {
@@ -87,39 +136,73 @@ export async function exactOnCluster(store: Store, req: ExactRequest, o: ExactOp
       fs.writeFileSync(f, JSON.stringify(t));
       return { task: f, out: path.join(dir, `partials-${i}.json`) };
     });
-    const results = new Map<number, SubsetPartial[]>();
+    const partials: BlockPartial[][] = req.subsets.map(() => []);
+    const done = new Set<number>();
+    o.onProgress?.(0, tasks.length);
     const run = runDaskTasks({
       cluster: o.cluster, retries: o.retries, tasksFile: path.join(dir, 'tasks.json'),
       tasks: files.map((f, i) => ({ id: i, key: `margin-exact-${key}-${i}`, result: f.out, argv: [nodeBin, marginBin, 'exact-shard', '--task', f.task, '--out', f.out] })),
       onEvent: (e) => {
-        if (e.event === 'done') results.set(e.id, readPartials(e.result));
-        else if (e.event === 'failed') throw new MarginError('INTERNAL', `exact-answer task ${e.id} failed on the cluster after retries: ${e.error}`);
+        if (e.event === 'done' && !done.has(e.id)) {
+          for (const p of readPartials(e.result)) partials[p.subset].push(...p.partials);
+          done.add(e.id);
+          o.onProgress?.(done.size, tasks.length);
+        } else if (e.event === 'failed') {
+          throw new MarginError('INTERNAL', `exact-answer task ${e.id} failed on the cluster after retries: ${e.error}`);
+        }
       },
     });
     const onAbort = () => run.cancel();
+    if (o.signal?.aborted) run.cancel();  // aborted while the tasks were written
     o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const { code, stderr } = await run.exited;
       if (o.signal?.aborted) throw new MarginError('CANCELLED', 'the exact answer on the cluster was cancelled');
-      if (code !== 0 || results.size !== tasks.length) {
-        throw new MarginError('INTERNAL', `the Dask client ended with ${results.size} of ${tasks.length} tasks done (status ${code}): ${stderr.trim().split('\n').slice(-5).join(' | ') || 'no message'}`);
+      if (code !== 0 || done.size !== tasks.length) {
+        throw new MarginError('INTERNAL', `the Dask client ended with ${done.size} of ${tasks.length} tasks done (status ${code}): ${stderr.trim().split('\n').slice(-5).join(' | ') || 'no message'}`);
       }
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
     }
-    const ordered = tasks.flatMap((_, i) => results.get(i)!);
-    return { ...combineSubsetPartials(ordered, req.parts), tasks: tasks.length };
+    req.subsets.forEach((s, si) => {
+      if (s.itemIds.length > 0) answers[si] = combineBlockPartials(partials[si], s.parts, s.itemIds.length);
+    });
+    return { answers, tasks: tasks.length };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function readPartials(file: string): SubsetPartial[] {
-  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { partials: Array<{ count: number; sums: number[]; maxes: number[] | null; argmaxCounts: number[] | null }> };
-  return raw.partials.map((p) => ({
-    count: p.count,
-    sums: Float64Array.from(p.sums),
-    maxes: p.maxes ? Float64Array.from(p.maxes) : null,
-    argmaxCounts: p.argmaxCounts ? Float64Array.from(p.argmaxCounts) : null,
+/** One subset's aggregates on the cluster (S1/S2/S3). */
+export async function exactOnCluster(store: Store, req: ExactRequest, o: ExactOptions): Promise<SubsetAggregates & { tasks: number }> {
+  if (req.itemIds.length === 0) throw new MarginError('BAD_INPUT', 'the subset selects no items: nothing to answer on the cluster');
+  const r = await exactManyOnCluster(store, { checkpointId: req.checkpointId, layer: req.layer, channel: req.channel, subsets: [{ itemIds: req.itemIds, parts: req.parts }] }, o);
+  return { ...r.answers[0]!, tasks: r.tasks };
+}
+
+/** The QueryDeps.exactAggregates hook that answers on a cluster (CLI, API job, tests). */
+export function clusterExactAggregates(o: ExactOptions & { onTasks?: (tasks: number) => void }) {
+  return async (store: Store, req: ExactManyRequest): Promise<Array<SubsetAggregates | null>> => {
+    const r = await exactManyOnCluster(store, req, o);
+    o.onTasks?.(r.tasks);
+    return r.answers;
+  };
+}
+
+interface PiecePartials { subset: number; partials: BlockPartial[] }
+
+function readPartials(file: string): PiecePartials[] {
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    pieces: Array<{ subset: number; firstBlock: number; partials: Array<{ count: number; sums: number[]; maxes: number[] | null; argmaxCounts: number[] | null }> }>;
+  };
+  return raw.pieces.map((piece) => ({
+    subset: piece.subset,
+    partials: piece.partials.map((p, i) => ({
+      block: piece.firstBlock + i,
+      count: p.count,
+      sums: Float64Array.from(p.sums),
+      maxes: p.maxes ? Float64Array.from(p.maxes) : null,
+      argmaxCounts: p.argmaxCounts ? Float64Array.from(p.argmaxCounts) : null,
+    })),
   }));
 }

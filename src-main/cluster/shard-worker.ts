@@ -125,8 +125,9 @@ export async function runExtractShard(jobFile: string, shardId: number): Promise
 }
 
 /**
- * `margin exact-shard --task FILE --out FILE`: a cluster task's share of an exact answer (see
- * exact.ts): reads its rows from the project's activation files, returns one partial per block.
+ * `margin exact-shard --task FILE --out FILE`: a cluster task's share of exact answers (see
+ * exact.ts): for each piece (whole blocks of one subset) reads its rows from the project's
+ * activation files and returns one partial per block. Returns the number of partials.
  */
 export async function runExactShard(taskFile: string, outFile: string): Promise<number> {
   const { toChannels } = await import('../queries/granularity.ts');
@@ -138,35 +139,45 @@ export async function runExactShard(taskFile: string, outFile: string): Promise<
   } catch (err) {
     throw new MarginError('BAD_INPUT', `--task: cannot read ${taskFile} (${(err as Error).message}): is the shared folder mounted on this worker?`);
   }
-  if (t?.format !== 'margin-exact-task') throw new MarginError('BAD_INPUT', `--task: ${taskFile} is not a Margin exact-answer task`);
-  const rows = t.runs.reduce((s, r) => s + r[2], 0);
+  if (t?.format !== 'margin-exact-task' || t.version !== 2) throw new MarginError('BAD_INPUT', `--task: ${taskFile} is not a Margin exact-answer task of version 2 (is this worker's Margin the workstation's version?)`);
   const rowBytes = t.units * bytesPerValue(t.dtype);
-  const data = new Float32Array(rows * t.units);
-  let at = 0;
-  for (const [file, offset, n] of t.runs) {
-    const bytes = new Uint8Array(n * rowBytes);
-    const fd = fs.openSync(path.join(t.projectDir, file), 'r');
-    try {
-      let got = 0;
-      while (got < bytes.byteLength) {
-        const k = fs.readSync(fd, bytes, got, bytes.byteLength - got, offset + got);
-        if (k === 0) throw new MarginError('INTERNAL', `${file} is shorter than its index says: re-run the extraction`);
-        got += k;
+  const out: Array<{ subset: number; firstBlock: number; partials: unknown[] }> = [];
+  let count = 0;
+  for (const piece of t.pieces) {
+    const rows = piece.runs.reduce((s, r) => s + r[2], 0);
+    const data = new Float32Array(rows * t.units);
+    let at = 0;
+    for (const [file, offset, n] of piece.runs) {
+      const bytes = new Uint8Array(n * rowBytes);
+      const fd = fs.openSync(path.join(t.projectDir, file), 'r');
+      try {
+        let got = 0;
+        while (got < bytes.byteLength) {
+          const k = fs.readSync(fd, bytes, got, bytes.byteLength - got, offset + got);
+          if (k === 0) throw new MarginError('INTERNAL', `${file} is shorter than its index says: re-run the extraction`);
+          got += k;
+        }
+      } finally {
+        fs.closeSync(fd);
       }
-    } finally {
-      fs.closeSync(fd);
+      decodeInto(bytes, t.dtype, data.subarray(at * t.units, (at + n) * t.units));
+      at += n;
     }
-    decodeInto(bytes, t.dtype, data.subarray(at * t.units, (at + n) * t.units));
-    at += n;
-  }
-  let m: import('../core/matrix.ts').Matrix = { rows, cols: t.units, data };
-  if (t.channel) m = toChannels(m, t.shape, t.channel);
-  const partials = subsetPartials(m, undefined, t.parts);
-  for (const p of partials) {
-    if (p.sums.some((v) => !Number.isFinite(v))) throw new MarginError('BAD_INPUT', 'a row of this task has a non-finite activation (NaN or ±Infinity): re-extract the checkpoint');
+    let m: import('../core/matrix.ts').Matrix = { rows, cols: t.units, data };
+    if (t.channel) m = toChannels(m, t.shape, t.channel);
+    const partials = subsetPartials(m, undefined, piece.parts);
+    for (const p of partials) {
+      if (p.sums.some((v) => !Number.isFinite(v))) throw new MarginError('BAD_INPUT', 'a row of this task has a non-finite activation (NaN or ±Infinity): re-extract the checkpoint');
+    }
+    count += partials.length;
+    out.push({
+      subset: piece.subset, firstBlock: piece.firstBlock,
+      partials: partials.map((p) => ({ count: p.count, sums: Array.from(p.sums), maxes: p.maxes && Array.from(p.maxes), argmaxCounts: p.argmaxCounts && Array.from(p.argmaxCounts) })),
+    });
   }
   const tmp = `${outFile}.tmp-${os.hostname()}-${process.pid}`;
-  writeFileSynced(tmp, JSON.stringify({ partials: partials.map((p) => ({ count: p.count, sums: Array.from(p.sums), maxes: p.maxes && Array.from(p.maxes), argmaxCounts: p.argmaxCounts && Array.from(p.argmaxCounts) })) }));
+  // JSON keeps every double exactly except the sign of zero: a column max of -0 is sent as "-0".
+  writeFileSynced(tmp, JSON.stringify({ pieces: out }, (_k, v: unknown) => (Object.is(v, -0) ? '-0' : v)));
   fs.renameSync(tmp, outFile);
-  return partials.length;
+  return count;
 }

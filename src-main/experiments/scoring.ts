@@ -3,7 +3,7 @@
  * (one scan of every full layer) and shared by every experiment run on the same data object.
  */
 import { prepareExactAnswers } from '../queries/index.ts';
-import type { ExactAnswers } from '../queries/index.ts';
+import type { ExactAnswers, SubsetAggregates } from '../queries/index.ts';
 import type { SamplerInput } from '../samplers/index.ts';
 import { SampleSource } from './sample-source.ts';
 import type { ExperimentData } from './types.ts';
@@ -16,11 +16,26 @@ const cache = new WeakMap<object, ExactAnswers>();
 export function exactAnswers(data: ExperimentData): ExactAnswers {
   let exact = cache.get(data.layers);
   if (!exact) {
-    const correct = new Uint8Array(data.trueLabels.length);
-    for (let i = 0; i < correct.length; i++) correct[i] = data.trueLabels[i] === data.predLabels[i] ? 1 : 0;
-    exact = prepareExactAnswers({ layers: data.layers, trueLabels: data.trueLabels, correct, numClasses: data.numClasses });
+    exact = prepareExactAnswers({ layers: data.layers, trueLabels: data.trueLabels, correct: correctFlags(data), numClasses: data.numClasses });
     cache.set(data.layers, exact);
   }
+  return exact;
+}
+
+/** 1 where the model classified the item correctly. */
+export function correctFlags(data: Pick<ExperimentData, 'trueLabels' | 'predLabels'>): Uint8Array {
+  const correct = new Uint8Array(data.trueLabels.length);
+  for (let i = 0; i < correct.length; i++) correct[i] = data.trueLabels[i] === data.predLabels[i] ? 1 : 0;
+  return correct;
+}
+
+/**
+ * Uses exact answers whose aggregates were computed elsewhere (a Dask cluster: per layer, one
+ * per group of combinationSubsets) for every experiment run on `data`.
+ */
+export function useExactAggregates(data: ExperimentData, aggregates: ReadonlyArray<ReadonlyArray<SubsetAggregates | null>>): ExactAnswers {
+  const exact = prepareExactAnswers({ layers: data.layers, trueLabels: data.trueLabels, correct: correctFlags(data), numClasses: data.numClasses }, aggregates);
+  cache.set(data.layers, exact);
   return exact;
 }
 

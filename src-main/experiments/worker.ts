@@ -10,6 +10,8 @@ import { toErrorPayload } from '../shared/errors.ts';
 import { runE1, runE2, runE3, runE4, runTable4 } from './index.ts';
 import type { ExperimentData } from './types.ts';
 import type { SamplerOptionsByMethod } from '../shared/sampler-variants.ts';
+import type { SubsetAggregates } from '../queries/index.ts';
+import { useExactAggregates } from './scoring.ts';
 
 export type ExperimentName = 'e1' | 'e2' | 'e3' | 'e4' | 'table4';
 
@@ -27,6 +29,8 @@ export interface ExperimentWorkerData {
   /** rows × numClasses softmax probabilities, when the checkpoint has them. */
   probabilities?: Float32Array;
   layers: Array<{ name: string; rows: number; cols: number; data: Float32Array }>;
+  /** The exact answers' aggregates computed on a cluster (per layer, per combination group); else scanned here. */
+  exact?: Array<Array<SubsetAggregates | null>>;
 }
 
 export type ExperimentWorkerMessage =
@@ -49,6 +53,7 @@ if (parentPort) {
       ...(d.probabilities ? { probabilities: { rows: d.latent.rows, cols: d.numClasses, data: d.probabilities } } : {}),
       layers: d.layers.map((l) => ({ name: l.name, matrix: { rows: l.rows, cols: l.cols, data: l.data } })),
     };
+    if (d.exact) useExactAggregates(data, d.exact);
     for (const experiment of d.experiments) {
       const t0 = performance.now();
       const rows: unknown[] = RUNNERS[experiment](data, {

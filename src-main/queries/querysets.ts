@@ -7,17 +7,18 @@
  *   S3  distribution of each item's most activated neuron     → Jensen–Shannon distance (0 is perfect)
  * A combination the sample has no item of scores 0 for S1 and 1 for S2 and S3.
  *
- * Speed: `prepareExactAnswers` scans every full layer once (grouped by combination) and keeps
- * the exact answers; `scoreSample` then scans only the sample's member rows, once per layer.
+ * Speed: `prepareExactAnswers` scans every full layer once (each combination's rows, column sums
+ * block by block as subsetAggregates does, so a cluster can compute them too) and keeps the exact
+ * answers; `scoreSample` then scans only the sample's member rows, once per layer.
  */
 import type { Matrix } from '../core/matrix.ts';
 import { badInput } from '../shared/errors.ts';
 import {
-  argmaxHistogram, columnMax, columnMean, groupArgmaxHistogram, groupedAggregates, groupMax, groupMean, topK,
+  argmaxHistogram, columnMax, columnMean, groupArgmaxHistogram, groupedAggregates, groupMax, groupMean, subsetAggregates, topK,
 } from './aggregates.ts';
-import type { GroupedAggregates } from './aggregates.ts';
+import type { GroupedAggregates, SubsetAggregates } from './aggregates.ts';
 import { cosineDistance, jensenShannonDistance, precisionAtK } from './metrics.ts';
-import { checkMatrix, checkPositiveInt, checkRows } from './validate.ts';
+import { checkMatrix, checkPositiveInt, checkRows, throwNonFinite } from './validate.ts';
 
 export type RankBy = 'mean' | 'max';
 
@@ -95,8 +96,23 @@ export interface ExactAnswers {
   topCache: Map<string, Int32Array[]>;
 }
 
-/** Validates the input, scans each full layer once, and keeps every exact answer. */
-export function prepareExactAnswers(input: QuerySetInput): ExactAnswers {
+/**
+ * The subsets of the query-set score: per group (trueClass·2 + correctFlag) its items, ascending.
+ * What a cluster computes aggregates of (src-main/cluster/exact.ts) for prepareExactAnswers.
+ */
+export function combinationSubsets(trueLabels: Int32Array, correct: ArrayLike<number | boolean>, numClasses: number): Int32Array[] {
+  const lists: number[][] = Array.from({ length: numClasses * 2 }, () => []);
+  for (let i = 0; i < trueLabels.length; i++) lists[trueLabels[i] * 2 + (correct[i] ? 1 : 0)].push(i);
+  return lists.map((l) => Int32Array.from(l));
+}
+
+/**
+ * Validates the input and keeps every exact answer: per layer and combination, the
+ * subsetAggregates of the combination's items (column sums block by block, SUM_BLOCK). With
+ * `aggregates` (per layer, one entry per group of combinationSubsets, null when empty: computed
+ * elsewhere, e.g. on a cluster) the layers are not scanned for them.
+ */
+export function prepareExactAnswers(input: QuerySetInput, aggregates?: ReadonlyArray<ReadonlyArray<SubsetAggregates | null>>): ExactAnswers {
   const { layers, trueLabels, correct } = input ?? ({} as QuerySetInput);
   if (!Array.isArray(layers) || layers.length === 0) throw badInput('layers must be a non-empty list of {name, matrix}');
   if (!(trueLabels instanceof Int32Array)) throw badInput('trueLabels must be an Int32Array with one class per item');
@@ -125,22 +141,39 @@ export function prepareExactAnswers(input: QuerySetInput): ExactAnswers {
   const groups = numClasses * 2;
   const groupOf = new Int32Array(n);
   for (let i = 0; i < n; i++) groupOf[i] = trueLabels[i] * 2 + (correct[i] ? 1 : 0);
+  const subsets = combinationSubsets(trueLabels, correct, numClasses);
+  if (aggregates !== undefined && (!Array.isArray(aggregates) || aggregates.length !== layers.length || aggregates.some((a) => !Array.isArray(a) || a.length !== groups))) {
+    throw badInput(`aggregates must hold, per layer (${layers.length}), one entry per combination group (${groups})`);
+  }
 
   const combinations: Combination[] = [];
   const means: Float64Array[] = [];
   const maxes: Float64Array[] = [];
   const histograms: Float64Array[] = [];
   layers.forEach((l, li) => {
-    const agg = groupedAggregates(l.matrix, groupOf, groups);
     for (let g = 0; g < groups; g++) {
-      if (agg.counts[g] === 0) continue;
-      combinations.push({ layerIndex: li, layer: l.name, trueClass: g >> 1, correct: (g & 1) === 1, group: g, fullCount: agg.counts[g] });
-      means.push(groupMean(agg, g));
-      maxes.push(groupMax(agg, g).slice());
-      histograms.push(groupArgmaxHistogram(agg, g));
+      if (subsets[g].length === 0) continue;
+      const agg = aggregates ? aggregates[li][g] : scanGroup(l.matrix, subsets[g]);
+      if (!agg || agg.count !== subsets[g].length || !agg.max || !agg.histogram || agg.mean.length !== l.matrix.cols) {
+        throw badInput(`aggregates of layer ${l.name}, group ${g}: expected ${subsets[g].length} items with means, maxima and histograms of ${l.matrix.cols} units`);
+      }
+      combinations.push({ layerIndex: li, layer: l.name, trueClass: g >> 1, correct: (g & 1) === 1, group: g, fullCount: agg.count });
+      means.push(agg.mean);
+      maxes.push(Float64Array.from(agg.max));
+      histograms.push(agg.histogram);
     }
   });
   return { n, numClasses, layers, groupOf, combinations, means, maxes, histograms, topCache: new Map() };
+}
+
+/** subsetAggregates of one group's rows; a non-finite value is reported at its first row in the layer (not the group). */
+function scanGroup(m: Matrix, rows: Int32Array): SubsetAggregates {
+  try {
+    return subsetAggregates(m, rows, { max: true, argmax: true });
+  } catch {
+    // The rows are valid and non-empty here, so the only refusal is a non-finite activation.
+    return throwNonFinite(m, undefined, 'matrix');
+  }
 }
 
 function exactTops(exact: ExactAnswers, k: number, by: RankBy): Int32Array[] {

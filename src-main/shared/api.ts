@@ -490,6 +490,32 @@ export interface ReportResult {
 // ---------------------------------------------------------------------------------------------
 // The requests
 
+/** A Dask cluster: `local:N` (a local cluster of N workers) or a scheduler address (tcp://host:8786). */
+const clusterAddress = z.string().trim().max(300).regex(/^(local:\d{1,4}|(tcp|tls|ucx):\/\/[^\s]+|[A-Za-z0-9.-]+:\d+)$/, 'local:N or a scheduler address such as tcp://host:8786');
+
+/** Table II queries whose exact answer a cluster computes (aggregates of subsets of a layer's items). */
+export const CLUSTER_NAMED_QUERIES = ['Q1', 'Q2', 'Q3', 'Q5'] as const;
+
+/**
+ * Why a query cannot be answered on a cluster, or null: a sample's answer is computed here from
+ * its members; Q4 needs cross-moments of every unit pair (not distributed), Q6 reads only
+ * predictions, Q7 compares ≤ 500 items. The API boundary (query.cluster) and the CLI both ask.
+ */
+export function clusterQueryRefusal(p: { query?: string; sample?: string }): { argument: string; message: string } | null {
+  if (p.sample !== undefined) {
+    return { argument: 'sample', message: 'a sample\'s answer is computed on this machine from its members; the cluster computes exact answers over every item: drop sample (or the cluster)' };
+  }
+  if (p.query !== undefined && !(CLUSTER_NAMED_QUERIES as readonly string[]).includes(p.query)) {
+    const why: Record<string, string> = {
+      Q4: 'Q4 (logit–layer correlation and CKA) needs cross-moments of the layer\'s units and is answered on this machine',
+      Q6: 'Q6 reads only the checkpoints\' predictions (no activations) and is answered on this machine',
+      Q7: 'Q7 compares two representations on at most 500 items and is answered on this machine',
+    };
+    return { argument: 'query', message: `${why[p.query] ?? p.query}: the cluster computes Q1, Q2, Q3 and Q5` };
+  }
+  return null;
+}
+
 /** A request definition: runtime schema of the params, compile-time type of the result. */
 export interface RequestDef<P extends z.ZodType, R> {
   params: P;
@@ -645,7 +671,7 @@ export const requests = {
       sample: name.optional(),
       dtype: z.enum(['float32', 'float16']).default('float32'),
       /** Run it on a Dask cluster: `local:N` (a local cluster of N workers) or a scheduler address (tcp://host:8786). */
-      cluster: z.string().trim().max(300).regex(/^(local:\d{1,4}|(tcp|tls|ucx):\/\/[^\s]+|[A-Za-z0-9.-]+:\d+)$/, 'local:N or a scheduler address such as tcp://host:8786').optional(),
+      cluster: clusterAddress.optional(),
       /** Items per cluster shard (a multiple of the compute batch); default chosen from the model's cost. */
       shardSize: z.number().int().min(1).max(100_000_000).optional(),
     }).strict(),
@@ -694,6 +720,26 @@ export const requests = {
   ),
   'answers.delete': request<{ deleted: number }>()(z.object({ id: answerId }).strict(), 'Delete a saved answer.'),
 
+  'query.cluster': request<JobRef>()(
+    z.object({
+      cluster: clusterAddress,
+      /** Rows per Dask task, a multiple of the 2,048-row summation block (default 8,192). */
+      shardSize: z.number().int().min(2048).max(100_000_000).multipleOf(2048, 'must be a multiple of 2,048 rows (the summation block)').optional(),
+      /** An S1/S2/S3 exact answer (query.run's parameters) … */
+      run: queryRunParams.optional(),
+      /** … or a Table II query (query.named's parameters; Q1, Q2, Q3 or Q5). */
+      named: queryNamedParams.optional(),
+    }).strict().superRefine((v, ctx) => {
+      if ((v.run === undefined) === (v.named === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['run'], message: 'give exactly one of run (an S1/S2/S3 query) or named (Q1, Q2, Q3 or Q5)' });
+        return;
+      }
+      const why = clusterQueryRefusal(v.named ?? v.run!);
+      if (why) ctx.addIssue({ code: 'custom', path: [v.named ? 'named' : 'run', why.argument], message: why.message });
+    }),
+    'An exact answer (S1/S2/S3, or Q1, Q2, Q3, Q5) computed on a Dask cluster as a job: per-block partial sums, maxima and argmax counts combined here, equal to the local answer. The job result is a QueryResult (run) or a NamedQueryResult (named).',
+  ),
+
   'neuron.inspect': request<NeuronInspection>()(
     z.object({
       ...modelRef,
@@ -719,8 +765,10 @@ export const requests = {
       ...modelRef, experiment: z.enum(EXPERIMENTS), seeds: z.number().int().min(1).max(50).default(10),
       fractions: z.array(z.number().gt(0).max(1)).min(1).max(20).optional(),
       samplerOptions: samplerOptionsByMethodSchema.optional(),
+      /** Compute the exact answers (the ground truth samples are scored against) on a Dask cluster. */
+      cluster: clusterAddress.optional(),
     }).strict(),
-    'Run one of the paper\'s experiments as a job. fractions: E1\'s (default 0.05, 0.1, 0.2, 0.4, 0.8); samplerOptions: options per sampler (default: Margin\'s defaults), stored with each run.',
+    'Run one of the paper\'s experiments as a job. fractions: E1\'s (default 0.05, 0.1, 0.2, 0.4, 0.8); samplerOptions: options per sampler (default: Margin\'s defaults), stored with each run; cluster: compute the exact answers on a Dask cluster.',
   ),
   'evaluate.list': request<EvaluationRunSummary[]>()(z.object({ model: name.optional() }).strict(), 'Stored evaluation runs.'),
 

@@ -1,13 +1,18 @@
 /** evaluate.*: run the paper's experiments as jobs and list the stored evaluation runs. */
 import type { HandlerModule } from '../context.ts';
 import { evaluationSummaries, runExperiment } from '../services/evaluate.ts';
+import { clusterExactAggregates } from '../../cluster/exact.ts';
 
 export const evaluateHandlers: HandlerModule = (ctx) => ({
   'evaluate.start': (params) => {
     const store = ctx.workspace.requireStore();
-    const title = `Evaluate ${params.experiment === 'all' ? 'E1–E4 and Table IV' : params.experiment.toUpperCase()} on ${params.model}${params.checkpoint ? ` @ ${params.checkpoint}` : ''}`;
+    const title = `Evaluate ${params.experiment === 'all' ? 'E1–E4 and Table IV' : params.experiment.toUpperCase()} on ${params.model}${params.checkpoint ? ` @ ${params.checkpoint}` : ''}${params.cluster ? ` (exact answers on Dask ${params.cluster})` : ''}`;
     const jobId = ctx.jobs.start('evaluate.start', title, (job) =>
-      runExperiment(store, params, { signal: job.signal, onProgress: (d, t, message) => job.progress(d, t, message) }),
+      runExperiment(store, params, {
+        signal: job.signal,
+        onProgress: (d, t, message) => job.progress(d, t, message),
+        ...(params.cluster ? { exactAggregates: clusterExactAggregates({ cluster: params.cluster, signal: job.signal }) } : {}),
+      }),
     );
     return { jobId };
   },

@@ -24,6 +24,9 @@ import type { Store } from '../../store/project.ts';
 import { listEvalRuns, saveEvalRun } from '../../store/samples.ts';
 import { extract, type ExtractProgress, type ExtractRequest } from './extraction.ts';
 import { mainLayers } from './layers.ts';
+import type { ExactAggregates } from './queries.ts';
+import { combinationSubsets } from '../../queries/querysets.ts';
+import { correctFlags } from '../../experiments/scoring.ts';
 import { resolveCheckpoint } from './models.ts';
 import { escapeHtml } from '../../shared/escape-html.ts';
 import { checkSamplerOptionsByMethod, type SamplerOptionsByMethod } from '../../shared/sampler-variants.ts';
@@ -57,6 +60,11 @@ export interface EvaluationRun {
 
 export interface EvaluateOptions {
   signal?: AbortSignal;
+  /**
+   * Computes the exact answers' aggregates elsewhere (a Dask cluster: cluster/exact.ts) instead
+   * of scanning every layer in the worker; the same numbers either way.
+   */
+  exactAggregates?: ExactAggregates;
   /** Overall progress; `message` says what is being done. */
   onProgress?: (done: number, total: number, message?: string) => void;
 }
@@ -96,6 +104,19 @@ export async function runExperiment(
     onProgress: (share, message) => progress(share * WEIGHT.load, message),
   });
   throwIfCancelled(opts.signal);
+  let exact: ExperimentWorkerData['exact'];
+  if (opts.exactAggregates) {
+    // The ground truth on the cluster: per layer, the aggregates of each class × outcome group.
+    const subsets = combinationSubsets(data.trueLabels, correctFlags(data), data.numClasses)
+      .map((rows) => ({ itemIds: Int32Array.from(rows, (r) => data.itemIds[r]), parts: { max: true, argmax: true } }));
+    exact = [];
+    for (const [i, l] of data.layers.entries()) {
+      progress(WEIGHT.load * (0.8 + (0.2 * i) / data.layers.length), `exact answers of ${l.name} on the cluster`);
+      const layer = model.layers.find((x) => x.name === l.name)!;
+      exact.push(await opts.exactAggregates(store, { checkpointId: checkpoint.id, layer, channel: null, subsets }));
+      throwIfCancelled(opts.signal);
+    }
+  }
 
   const params = {
     model: model.name, checkpoint: checkpoint.label, seeds, items: data.latent.rows, layers: data.layers.map((l) => l.name),
@@ -107,7 +128,7 @@ export async function runExperiment(
   const offsets = new Map<ExperimentName, number>();
   for (const e of experiments) { offsets.set(e, base); base += WEIGHT[e]; }
 
-  const worker = runInWorker(data, experiments, { seeds, samplerOptions, ...(fractions ? { fractions } : {}) }, {
+  const worker = runInWorker({ ...data, ...(exact ? { exact } : {}) }, experiments, { seeds, samplerOptions, ...(fractions ? { fractions } : {}) }, {
     signal: opts.signal,
     onProgress: (e, done, t, message) => progress(offsets.get(e)! + (t > 0 ? (WEIGHT[e] * done) / t : 0), message ?? e),
     onResult: (experiment, rows, seconds) => {
@@ -137,8 +158,8 @@ function sharedF32(length: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(length * 4));
 }
 
-/** What the experiment worker reads: matrices in shared memory, rows in item-id order. */
-export type WorkerMatrices = Omit<ExperimentWorkerData, 'experiments' | 'seeds' | 'fractions' | 'samplerOptions'>;
+/** What the experiment worker reads: matrices in shared memory, rows in item-id order (`itemIds`). */
+export type WorkerMatrices = Omit<ExperimentWorkerData, 'experiments' | 'seeds' | 'fractions' | 'samplerOptions'> & { itemIds: Int32Array };
 
 /**
  * Latent vectors, labels and every main layer's activations of all items, rows in item-id
@@ -193,6 +214,7 @@ export async function loadExperimentData(
     probabilities.set(pred.probs.data);
   }
   return {
+    itemIds: latent.itemIds,
     latent: { rows: latent.rows, cols: latent.cols, data: lat },
     trueLabels: pred.trueLabels,
     predLabels: pred.predicted,

@@ -40,11 +40,11 @@ import type { LayerInfo } from '../../core/extraction-types.ts';
 import type { Matrix } from '../../core/matrix.ts';
 import { createRng, sampleWithoutReplacement } from '../../core/rng.ts';
 import {
-  bootstrapS2, bootstrapS3, bootstrapScores, cosineDistance, jensenShannonDistance, precisionAtK, q1PerClassMean, q2TopKIncorrect,
-  q3IncorrectVsCorrect, q4LogitLayerSimilarity, q5ConfusedNeurons, q6LearningSpeed, q7ModelSimilarity, selectItems,
-  subsetAggregates, toChannels, topK,
+  aggregatePlan, bootstrapS2, bootstrapS3, bootstrapScores, cosineDistance, jensenShannonDistance, precisionAtK, q1FromAggregates, q1Plan,
+  q2Plan, q3FromAggregates, q3Plan, q4LogitLayerSimilarity, q5Plan, q6LearningSpeed, q7ModelSimilarity, selectItems, subsetAggregates, toChannels,
+  topFromAggregates, topK,
 } from '../../queries/index.ts';
-import type { ItemMeta, SubsetAggregates } from '../../queries/index.ts';
+import type { ItemMeta, QueryPlan, SubsetAggregates, SubsetParts } from '../../queries/index.ts';
 import type { NamedQueryResult, ParamsOut, QueryAnswer, QueryResult } from '../../shared/api.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
 import { queryOne, queryRows } from '../../store/db.ts';
@@ -79,10 +79,16 @@ export interface QueryDeps {
    * Computes an exact answer's aggregates elsewhere instead of scanning here (a Dask cluster:
    * src-main/cluster/exact.ts); must equal subsetAggregates over the same rows in the same order.
    */
-  exactAggregates?: (store: Store, req: {
-    checkpointId: number; layer: LayerInfo; channel: 'mean' | 'max' | null; itemIds: Int32Array; parts: { max?: boolean; argmax?: boolean };
-  }) => Promise<SubsetAggregates>;
+  exactAggregates?: ExactAggregates;
 }
+
+/**
+ * Aggregates of subsets of a layer's items (each in scan order), one per subset (null when
+ * empty), computed elsewhere: used for S1/S2/S3 exact answers and Q1, Q2, Q3, Q5 without a sample.
+ */
+export type ExactAggregates = (store: Store, req: {
+  checkpointId: number; layer: LayerInfo; channel: 'mean' | 'max' | null; subsets: Array<{ itemIds: Int32Array; parts: SubsetParts }>;
+}) => Promise<Array<SubsetAggregates | null>>;
 
 /** Bootstrap settings for sample answers without a known exact answer. */
 export const BOOTSTRAP_SEED = 1;
@@ -519,7 +525,7 @@ export async function runQuery(store: Store, params: RunParams, deps: QueryDeps)
     const cached = hit && hit.version === version ? hit.agg : null;
     if (cached && (!parts.max || cached.max) && (!parts.argmax || cached.histogram)) return cached;
     const fresh = deps.exactAggregates
-      ? await deps.exactAggregates(store, { checkpointId: ck.id, layer, channel, itemIds: Int32Array.from(rows, (r) => cm.preds.itemIds[r]), parts })
+      ? (await deps.exactAggregates(store, { checkpointId: ck.id, layer, channel, subsets: [{ itemIds: Int32Array.from(rows, (r) => cm.preds.itemIds[r]), parts }] }))[0]!
       : await rowSource(store, ck.id, layer, cm, st, rows, channel).then((src) => subsetAggregates(src.matrix, src.rows, parts));
     const agg = cached ? { ...cached, max: fresh.max ?? cached.max, histogram: fresh.histogram ?? cached.histogram } : fresh;
     const bytes = agg.mean.byteLength + (agg.max?.byteLength ?? 0) + (agg.histogram?.byteLength ?? 0) + 256;
@@ -623,6 +629,38 @@ function allRows(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
 }
 
+function layerUnits(layer: LayerInfo): number {
+  return layer.shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * The aggregates of a plan's subsets (prediction rows): on a cluster through `remote` (exact
+ * answers), else here from the layer's stored rows — the same numbers either way.
+ */
+async function planAggregates(
+  store: Store, ckId: number, layer: LayerInfo, cm: CheckpointMeta, rows: Int32Array, plan: QueryPlan,
+  remote: ExactAggregates | undefined, deps: QueryDeps, computed: Computed,
+): Promise<Array<SubsetAggregates | null>> {
+  let st = await layerState(store, ckId, layer.name, cm, (await versions(store, ckId, layer.name)).acts);
+  st = await ensureRows(store, ckId, layer.name, cm, st, rows, deps, computed);
+  if (remote) {
+    const subsets = plan.subsets.map((s) => ({ itemIds: Int32Array.from(s, (r) => cm.preds.itemIds[r]), parts: plan.parts }));
+    return remote(store, { checkpointId: ckId, layer, channel: null, subsets });
+  }
+  const src = await rowSource(store, ckId, layer, cm, st, rows, null);
+  let toMatrixRow: (r: number) => number;
+  if (!st.full) {
+    // Just `rows` were read, in that order.
+    const at = new Int32Array(cm.preds.itemIds.length).fill(-1);
+    rows.forEach((r, i) => { at[r] = i; });
+    toMatrixRow = (r) => at[r];
+  } else {
+    const map = st.fullRow!;
+    toMatrixRow = map === 'identity' ? (r) => r : (r) => map[r];
+  }
+  return aggregatePlan(src.matrix, { subsets: plan.subsets.map((s) => Int32Array.from(s, toMatrixRow)), parts: plan.parts });
+}
+
 /** Prediction rows of the sample's members (ascending), or every row. */
 function universeRows(cm: CheckpointMeta, members: Int32Array | undefined, model: ModelDetail, ck: CheckpointInfo): Int32Array {
   if (!members) return allRows(cm.preds.itemIds.length);
@@ -654,41 +692,46 @@ export async function runNamedQuery(store: Store, params: NamedParams, deps: Que
     const layer = resolveLayer(model, params.layer, q);
     const cm = await checkpointMeta(store, model, ck, (await versions(store, ck.id, null)).preds);
     const rows = universeRows(cm, sample?.memberIds, model, ck);
-    if (q === 'Q1') {
-      checkClass(model, params.classA, 'classA', q);
-      const v = await layerView(store, ck.id, layer, cm, rows, deps, computed);
-      const r = q1PerClassMean(v.matrix, v.meta, { numClasses: model.numClasses, within: v.within });
-      const matrix = Array.from({ length: model.numClasses }, (_, c) => (r.counts[c] > 0 ? nums(r.means.data.subarray(c * r.means.cols, (c + 1) * r.means.cols)) : null));
-      data = { classNames: cm.classNames, matrix, counts: Array.from(r.counts) };
-    } else if (q === 'Q2') {
-      const classA = checkClass(model, params.classA, 'classA', q);
-      const v = await layerView(store, ck.id, layer, cm, rows, deps, computed);
-      const r = q2TopKIncorrect(v.matrix, v.meta, { k: params.k, trueClass: classA, within: v.within });
-      const sel = selectItems(v.meta, { outcome: 'incorrect', trueClass: classA, items: v.within });
-      const histogram = sel.length > 0 ? Array.from(subsetAggregates(v.matrix, sel, { argmax: true }).histogram!) : null;
-      data = { topK: Array.from(r.top, (j, i) => ({ neuron: j, score: r.values[i] })), histogram, items: r.count };
-    } else if (q === 'Q3') {
-      const classA = requireClass(model, params.classA, 'classA', q);
-      const v = await layerView(store, ck.id, layer, cm, rows, deps, computed);
-      const r = q3IncorrectVsCorrect(v.matrix, v.meta, { classA, within: v.within });
-      data = {
-        incorrect: r.incorrect ? Array.from(r.incorrect) : null, correct: r.correct ? Array.from(r.correct) : null,
-        cosineDistance: r.cosineDistance, counts: { incorrect: r.incorrectCount, correct: r.correctCount },
-      };
-    } else if (q === 'Q4') {
+    if (q === 'Q4') {
       const classA = requireClass(model, params.classA, 'classA', q);
       const v = await layerView(store, ck.id, layer, cm, rows, deps, computed);
       const r = q4LogitLayerSimilarity(v.matrix, v.logits, v.meta, { classA, within: v.within });
       data = { correlation: Array.from(r.correlation), cka: num(r.cka), items: r.count };
     } else {
-      const classA = requireClass(model, params.classA, 'classA', q);
-      const classB = requireClass(model, params.classB, 'classB', q);
-      const v = await layerView(store, ck.id, layer, cm, rows, deps, computed);
-      const r = q5ConfusedNeurons(v.matrix, v.meta, { classA, classB, k: params.k, within: v.within });
-      data = {
-        topK: Array.from(r.top, (j, i) => ({ neuron: j, score: r.values[i] })),
-        histogram: r.histogram ? Array.from(r.histogram) : null, items: r.count,
-      };
+      // Q1, Q2, Q3, Q5: aggregates of a few subsets (queries/named-plans.ts), over prediction rows.
+      const within = sample ? rows : undefined;
+      let plan: QueryPlan;
+      let answer: (aggs: Array<SubsetAggregates | null>) => unknown;
+      if (q === 'Q1') {
+        checkClass(model, params.classA, 'classA', q);
+        const p = q1Plan(cm.meta, { numClasses: model.numClasses, within });
+        plan = p;
+        answer = (aggs) => {
+          const r = q1FromAggregates(aggs, p.numClasses, aggs.find((a) => a)?.mean.length ?? layerUnits(layer));
+          const matrix = Array.from({ length: model.numClasses }, (_, c) => (r.counts[c] > 0 ? nums(r.means.data.subarray(c * r.means.cols, (c + 1) * r.means.cols)) : null));
+          return { classNames: cm.classNames, matrix, counts: Array.from(r.counts) };
+        };
+      } else if (q === 'Q3') {
+        const classA = requireClass(model, params.classA, 'classA', q);
+        plan = q3Plan(cm.meta, { classA, within });
+        answer = (aggs) => {
+          const r = q3FromAggregates(aggs);
+          return {
+            incorrect: r.incorrect ? Array.from(r.incorrect) : null, correct: r.correct ? Array.from(r.correct) : null,
+            cosineDistance: r.cosineDistance, counts: { incorrect: r.incorrectCount, correct: r.correctCount },
+          };
+        };
+      } else {
+        const classA = q === 'Q2' ? checkClass(model, params.classA, 'classA', q) : requireClass(model, params.classA, 'classA', q);
+        plan = q === 'Q2'
+          ? q2Plan(cm.meta, { k: params.k, trueClass: classA, within })
+          : q5Plan(cm.meta, { classA: classA!, classB: requireClass(model, params.classB, 'classB', q), k: params.k, within });
+        answer = (aggs) => {
+          const r = topFromAggregates(aggs, params.k);
+          return { topK: Array.from(r.top, (j, i) => ({ neuron: j, score: r.values[i] })), histogram: r.histogram ? Array.from(r.histogram) : null, items: r.count };
+        };
+      }
+      data = answer(await planAggregates(store, ck.id, layer, cm, rows, plan, sample ? undefined : deps.exactAggregates, deps, computed));
     }
   }
   const result: NamedQueryResult = { query: q, title: TITLES[q], data, seconds: (now() - t0) / 1000 };

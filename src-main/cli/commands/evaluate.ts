@@ -11,6 +11,7 @@ export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: "Run the paper's experiments (E1–E4, Table IV) on a checkpoint: stored runs plus CSV, JSON and SVG figures",
   usage: 'margin evaluate --project DIR --model NAME [--checkpoint C] --experiment e1|e2|e3|e4|table4|all --out OUTDIR [--seeds 10] [--fractions 0.05,0.1,…] [--sampler-options defaults|paper|JSON|@FILE] [--force]\n'
+    + '  [--cluster local:N|tcp://HOST:PORT [--shard-size K]]  compute the exact answers (the ground truth) on a Dask cluster\n'
     + '  --fractions LIST  E1\'s sampling fractions, comma-separated in (0, 1] (default 0.05,0.1,0.2,0.4,0.8)\n'
     + '  --sampler-options X  options per sampler for every experiment: "defaults" (Margin\'s, the default), "paper" (the paper\'s\n'
     + '      reading of its open choices: VAS median-pairwise bandwidth, latent grid split at the mean without top-up, SVM C = 1\n'
@@ -20,7 +21,7 @@ export const evaluateCommand: Command = {
   options: {
     project: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' },
     experiment: { type: 'string' }, out: { type: 'string' }, seeds: { type: 'string' }, force: { type: 'boolean' },
-    fractions: { type: 'string' }, 'sampler-options': { type: 'string' },
+    fractions: { type: 'string' }, 'sampler-options': { type: 'string' }, cluster: { type: 'string' }, 'shard-size': { type: 'string' },
   },
   async run({ values }) {
     const model = requireOption(values, 'model', this.usage);
@@ -33,11 +34,24 @@ export const evaluateCommand: Command = {
     const fractions = typeof values.fractions === 'string' ? parseFractions(values.fractions) : undefined;
     const samplerOptions = typeof values['sampler-options'] === 'string' ? samplerOptionsArg(values['sampler-options']) : undefined;
     const { EXPERIMENT_NAMES, checkExperimentOutputs, runExperiment, summaryLine, writeExperimentFiles } = await import('../../app/services/evaluate.ts');
+    const cluster = typeof values.cluster === 'string' ? values.cluster : undefined;
+    const shardSize = numberOption(values, 'shard-size', { integer: true, min: 1 });
+    if (!cluster && shardSize !== undefined) throw new MarginError('BAD_REQUEST', `--shard-size goes with --cluster\nusage: ${this.usage}`);
+    let exactAggregates: import('../../app/services/queries.ts').ExactAggregates | undefined;
+    const clusterOptions: { cluster: string; shardSize?: number; signal?: AbortSignal } = { cluster: cluster ?? '', shardSize };
+    if (cluster) {
+      const { checkExactShardSize, clusterExactAggregates } = await import('../../cluster/exact.ts');
+      const { parseClusterAddress } = await import('../../cluster/dask-client.ts');
+      parseClusterAddress(cluster);
+      if (shardSize !== undefined) checkExactShardSize(shardSize);
+      exactAggregates = clusterExactAggregates(clusterOptions); // its signal is set below, with Ctrl-C's
+    }
     return withProject(values, this.usage, async (store) => {
       // The output folder is checked before the (minutes-long) run, and again when written.
       const safe = { overwrite: values.force === true, forceHint: '--force', projects: [store.dir] };
       await checkExperimentOutputs(experiment === 'all' ? EXPERIMENT_NAMES : [experiment as (typeof EXPERIMENT_NAMES)[number]], out, safe);
       const controller = new AbortController();
+      clusterOptions.signal = controller.signal;
       const onSigint = () => {
         console.error('\ncancelling the evaluation (experiments already finished stay stored)…');
         controller.abort();
@@ -55,6 +69,7 @@ export const evaluateCommand: Command = {
           },
           {
             signal: controller.signal,
+            exactAggregates,
             onProgress: (done, total, message) => {
               // One printer per phase ("E1", "extracting …"), so each prints its own 10 % steps.
               const phase = (message ?? '').split(':')[0];

@@ -3,9 +3,9 @@ import { neuronName } from '../../shared/neuron-name.ts';
 import type { Command } from '../command.ts';
 import { numberOption, requireOption } from '../command.ts';
 import { withProject } from '../project.ts';
-import { flushQueryResults, runQuery } from '../../app/services/queries.ts';
+import { flushQueryResults, runNamedQuery, runQuery, type ExactAggregates } from '../../app/services/queries.ts';
 import { ensureActivations } from '../../app/services/extraction.ts';
-import { describeIssues, requests } from '../../shared/api.ts';
+import { clusterQueryRefusal, describeIssues, requests } from '../../shared/api.ts';
 import type { QueryAnswer, QueryResult } from '../../shared/api.ts';
 import { MarginError } from '../../shared/errors.ts';
 
@@ -16,14 +16,18 @@ export const queryCommand: Command = {
   summary: 'Answer S1 (top-K neurons), S2 (mean activation) or S3 (argmax distribution) for a subset, exactly or from a sample',
   usage:
     'margin query --project DIR --model NAME --set S1|S2|S3 --layer L [--checkpoint C] [--class C] [--predicted C] [--outcome correct|incorrect|all] [--sample NAME] [--k K] [--by mean|max] [--granularity unit|channel] [--reduce mean|max] [--json]\n'
-    + '       [--cluster local:N|tcp://HOST:PORT [--shard-size K]]   exact answers from partial sums computed on a Dask cluster (docs/cluster.md)',
+    + '       margin query --project DIR --model NAME --named Q1|…|Q7 [--layer L] [--class A] [--predicted B] [--k K] [--model2 M] [--checkpoint2 C] [--sample NAME] [--json]\n'
+    + '       [--cluster local:N|tcp://HOST:PORT [--shard-size K]]   exact answers (S1–S3; Q1, Q2, Q3, Q5) from partial sums computed on a Dask cluster (docs/cluster.md)',
   options: {
     project: { type: 'string' }, model: { type: 'string' }, set: { type: 'string' }, layer: { type: 'string' },
     checkpoint: { type: 'string' }, class: { type: 'string' }, predicted: { type: 'string' }, outcome: { type: 'string' },
     sample: { type: 'string' }, k: { type: 'string' }, by: { type: 'string' }, granularity: { type: 'string' },
     reduce: { type: 'string' }, json: { type: 'boolean' }, cluster: { type: 'string' }, 'shard-size': { type: 'string' },
+    named: { type: 'string' }, model2: { type: 'string' }, checkpoint2: { type: 'string' },
   },
   async run({ values }) {
+    const named = str(values.named);
+    if (named !== undefined) return runNamed(values, this.usage, named.toUpperCase());
     const raw = {
       model: requireOption(values, 'model', this.usage),
       set: requireOption(values, 'set', this.usage).toUpperCase(),
@@ -47,11 +51,7 @@ export const queryCommand: Command = {
       throw new MarginError('BAD_REQUEST', `${describeIssues(issues)}\nusage: ${this.usage}`);
     }
     return withProject(values, this.usage, async (store) => {
-      const cluster = str(values.cluster);
-      const shardSize = numberOption(values, 'shard-size');
-      const exactAggregates = cluster
-        ? async (s: typeof store, req: import('../../cluster/exact.ts').ExactRequest) => (await import('../../cluster/exact.ts')).exactOnCluster(s, req, { cluster, shardSize })
-        : undefined;
+      const exactAggregates = await clusterHook(values);
       const result = await runQuery(store, parsed.data, { ensureActivations, exactAggregates });
       await flushQueryResults(store);
       console.log(values.json ? JSON.stringify(result, null, 2) : summary(result));
@@ -59,6 +59,56 @@ export const queryCommand: Command = {
     });
   },
 };
+
+/** The exact-answer hook for --cluster (undefined without it). */
+async function clusterHook(values: Record<string, unknown>): Promise<ExactAggregates | undefined> {
+  const cluster = str(values.cluster);
+  const shardSize = numberOption(values, 'shard-size');
+  if (!cluster) {
+    if (shardSize !== undefined) throw new MarginError('BAD_REQUEST', '--shard-size goes with --cluster');
+    return undefined;
+  }
+  const { checkExactShardSize, clusterExactAggregates } = await import('../../cluster/exact.ts');
+  if (shardSize !== undefined) checkExactShardSize(shardSize);
+  let tasks = 0;
+  const t0 = performance.now();
+  const hook = clusterExactAggregates({ cluster, shardSize, onTasks: (n) => { tasks += n; } });
+  return async (store, req) => {
+    const r = await hook(store, req);
+    console.error(`cluster ${cluster}: ${tasks} task(s), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return r;
+  };
+}
+
+/** `--named Q1…Q7`: the paper's Table II queries (query.named). */
+async function runNamed(values: Record<string, unknown>, usage: string, query: string): Promise<number> {
+  const raw = {
+    query,
+    model: requireOption(values, 'model', usage),
+    checkpoint: str(values.checkpoint),
+    model2: str(values.model2),
+    checkpoint2: str(values.checkpoint2),
+    layer: str(values.layer),
+    classA: numberOption(values, 'class', { integer: true, min: 0 }),
+    classB: numberOption(values, 'predicted', { integer: true, min: 0 }),
+    k: numberOption(values, 'k', { integer: true, min: 1, max: 10_000 }),
+    sample: str(values.sample),
+  };
+  const parsed = requests['query.named'].params.safeParse(JSON.parse(JSON.stringify(raw)));
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.map((p) => ({ query: '--named', classA: '--class', classB: '--predicted' } as Record<string, string>)[String(p)] ?? `--${String(p)}`), message: i.message }));
+    throw new MarginError('BAD_REQUEST', `${describeIssues(issues)}\nusage: ${usage}`);
+  }
+  const refusal = values.cluster !== undefined ? clusterQueryRefusal(parsed.data) : null;
+  if (refusal) throw new MarginError('BAD_REQUEST', `--${refusal.argument === 'query' ? 'named' : refusal.argument}: ${refusal.message}`);
+  return withProject(values, usage, async (store) => {
+    const exactAggregates = await clusterHook(values);
+    const result = await runNamedQuery(store, parsed.data, { ensureActivations, exactAggregates });
+    await flushQueryResults(store);
+    console.log(values.json ? JSON.stringify(result, null, 2) : `${result.query} — ${result.title}\n${JSON.stringify(result.data).slice(0, 600)}\nanswered in ${(result.seconds * 1000).toFixed(1)} ms`);
+    return 0;
+  });
+}
 
 /** Subset fields back to the option names the user typed. */
 function optionName(p: string): string {
