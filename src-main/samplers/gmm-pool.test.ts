@@ -9,6 +9,7 @@ import { createRng } from '../core/rng.ts';
 import { fitGmm, groupsAndRatios, FINAL_GAP } from './gmm-core.ts';
 import { fullEStep, fullLayout, fullWorkspace, packTheta, sharedF64 } from './gmm-full-em.ts';
 import { gmmPool } from './gmm-pool-kernels.ts';
+import { fitVariationalGmm } from './gmm-variational.ts';
 import { makeBlobs } from './synthetic.ts';
 
 const n = 5000, d = 16, k = 6;
@@ -32,6 +33,17 @@ describe('GMM over the worker pool', () => {
       if (pool.readyHelpers() > 0) expect(pool.helperChunks).toBeGreaterThan(before);
     });
   }
+  it('variational full: a fit with pool helpers is bit-identical to one on this thread', async () => {
+    expect(await pool.whenReady()).toBeGreaterThanOrEqual(0);
+    const before = pool.helperChunks;
+    const a = fitVariationalGmm(x, n, d, k, blobs.predLabels, { pool });
+    const b = fitVariationalGmm(x, n, d, k, blobs.predLabels, { pool: null });
+    expect(a.lowerBound).toBe(b.lowerBound);
+    expect(a.iterations).toBe(b.iterations);
+    expect(Array.from(a.logJoint)).toEqual(Array.from(b.logJoint));
+    expect(Array.from(a.posterior.covariances)).toEqual(Array.from(b.posterior.covariances));
+    if (pool.readyHelpers() > 0) expect(pool.helperChunks).toBeGreaterThan(before);
+  });
 });
 
 describe('full E-step kernels', () => {

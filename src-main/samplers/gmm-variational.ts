@@ -26,7 +26,9 @@
  * reg_covar scale-free (1e-6 × the mean feature variance) unless given. With the same start and
  * reg they agree (gmm-variational.test.ts against scripts/python/vbgmm_reference.py).
  */
-import { fullEStep, fullLayout, fullMStep, fullWorkspace, packTheta } from './gmm-full-em.ts';
+import { allShared, fullEStep, fullLayout, fullMStep, fullWorkspace, packTheta, sharedF64 } from './gmm-full-em.ts';
+import { gmmPool } from './gmm-pool-kernels.ts';
+import type { SyncPool } from '../system/worker-pool.ts';
 import type { GmmFit } from './gmm-core.ts';
 import { choleskyInPlace, columnMeans, covariance } from './linalg.ts';
 import { digamma, logGamma } from './special-functions.ts';
@@ -77,6 +79,8 @@ export interface VariationalOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called between iterations; throws to cancel. */
   checkAbort?: () => void;
+  /** Spread the E- and M-steps over this pool's threads (as the EM does); null: this thread only. Default: gmmPool(). */
+  pool?: SyncPool | null;
 }
 
 export interface VariationalFit extends GmmFit {
@@ -205,7 +209,9 @@ export function lowerBound(post: VariationalPosterior, resp: Float64Array, n: nu
 export function fitVariationalGmm(
   xIn: Float32Array | Float64Array, n: number, d: number, k: number, init: Int32Array, opts: VariationalOptions = {},
 ): VariationalFit {
-  const x = xIn instanceof Float64Array ? xIn : new Float64Array(xIn);
+  const pool = opts.pool === undefined ? gmmPool() : opts.pool;
+  // A Float64 copy on a SharedArrayBuffer, which the pool's helpers read (as fitGmm does).
+  const x = xIn instanceof Float64Array && allShared(xIn) ? xIn : (() => { const c = sharedF64(xIn.length); c.set(xIn); return c; })();
   const base = defaultPrior(x, n, d, k);
   const prior: VariationalPrior = { ...base, ...opts.prior };
   let meanVar = 0;
@@ -218,28 +224,29 @@ export function fitVariationalGmm(
 
   const lay = fullLayout(k, d);
   const ws = fullWorkspace(n, d, k);
-  const resp = new Float64Array(n * k);
+  const resp = sharedF64(n * k);
   for (let i = 0; i < n; i++) resp[i * k + init[i]] = 1;
   const counts = new Float64Array(k);
   const mStep = (): VariationalPosterior => {
-    fullMStep(x, resp, reg, ws, ws.params);
+    fullMStep(x, resp, reg, ws, ws.params, pool);
     for (let c = 0; c < k; c++) counts[c] = ws.emptied[c] ? 0 : ws.params.weights[c] * n;
     return posteriorFromStats(prior, k, d, counts, ws.params.means, ws.params.covs);
   };
-  const theta = new Float64Array(lay.length);
+  const theta = sharedF64(lay.length);
   const toTheta = (post: VariationalPosterior): void => {
     packTheta({ weights: ws.params.weights, means: post.means, covs: post.covariances }, k, d, theta, ws);
     theta.set(logRhoOffsets(post), 0);
   };
 
   let post = mStep();
-  const logJoint = new Float64Array(n * k);
-  const best = Int32Array.from(init);
+  const logJoint = sharedF64(n * k);
+  const best = new Int32Array(new SharedArrayBuffer(4 * n));
+  best.set(init);
   let bound = -Infinity, iterations = 0, converged = false;
   while (iterations < maxIter) {
     opts.checkAbort?.();
     toTheta(post);
-    fullEStep(x, theta, ws, logJoint, resp, best, gap);
+    fullEStep(x, theta, ws, logJoint, resp, best, gap, { pool });
     post = mStep();
     const prev = bound;
     bound = lowerBound(post, resp, n);
@@ -250,7 +257,7 @@ export function fitVariationalGmm(
   // Exact log ρ at the final posterior (no pruning); fullEStep normalises the offsets like
   // log-weights, which shifts every log ρ by one constant (ratios and responsibilities unchanged).
   toTheta(post);
-  const meanLogNorm = fullEStep(x, theta, ws, logJoint, null, best, Infinity);
+  const meanLogNorm = fullEStep(x, theta, ws, logJoint, null, best, Infinity, { pool });
   let top = -Infinity;
   for (let c = 0; c < k; c++) top = Math.max(top, theta[c]);
   let sum = 0;
