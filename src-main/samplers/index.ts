@@ -3,6 +3,7 @@
  * seeds the rng from params.seed and times the run.
  */
 import { createRng } from '../core/rng.ts';
+import type { FitCache } from './fit-cache.ts';
 import { badInput } from '../shared/errors.ts';
 import { boundaryTreeSampler } from './boundary-tree.ts';
 import { gmmFullSampler } from './gmm-full.ts';
@@ -24,6 +25,7 @@ export { selectTwoEnds } from './allocate.ts';
 export { gmmScores } from './gmm-sampler.ts';
 export { maxMarginScores } from './maxmargin.ts';
 export { DEFAULT_RATIO_CAP, weightedDraw } from './weighted.ts';
+export type { FitCache } from './fit-cache.ts';
 export { targetSize } from './sampler.ts';
 export { DEFAULT_ALLOCATION_POWER, DEFAULT_BALANCE_DRAWS, queryStrataSample } from './query-strata.ts';
 export { vasInterchange } from './vas.ts';
@@ -49,7 +51,7 @@ export function runSampler(
   method: SamplerMethod,
   input: SamplerInput,
   params: SamplerParams,
-  opts: { now?: () => number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+  opts: { now?: () => number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal; fitCache?: FitCache } = {},
 ): SampleResult {
   const sampler = Object.hasOwn(SAMPLERS, method) ? SAMPLERS[method] : undefined;
   if (!sampler) throw badInput(`method must be one of ${SAMPLER_METHODS.join(', ')}; got ${String(method)}`);
@@ -59,5 +61,6 @@ export function runSampler(
     now: opts.now ?? (() => performance.now()),
     onProgress: opts.onProgress,
     signal: opts.signal,
+    fitCache: opts.fitCache,
   });
 }

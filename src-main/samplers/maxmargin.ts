@@ -10,6 +10,8 @@
 import { createRng, sampleWithoutReplacement, shuffleInPlace } from '../core/rng.ts';
 import { selectTwoEnds } from './allocate.ts';
 import { logSumExp, toF64 } from './linalg.ts';
+import { encodeMaxMarginFit, decodeMaxMarginFit, fitKey } from './fit-cache.ts';
+import type { FitCache, MaxMarginFit } from './fit-cache.ts';
 import { fitPlatt } from './platt.ts';
 import type { PlattModel } from './platt.ts';
 import { makeSampler, targetSize, throwIfAborted } from './sampler.ts';
@@ -36,24 +38,16 @@ export const PLATT_FOLDS = 2;
  */
 export const MAXMARGIN_FIT_MAX_ITEMS = 100_000;
 
-export interface MaxMarginScores {
-  /** SVM-predicted class of each item. */
-  group: Int32Array;
-  /** log P(group|x) − log P(¬group|x) from the normalised Platt probabilities. */
-  logRatio: Float64Array;
+/**
+ * The fit: group and logRatio per item, trainAccuracy, cvAccuracy, solver ('newton' for the
+ * squared hinge, svm-newton.ts; 'dual-cd' for the hinge, svm.ts), iterations (Newton steps or dual
+ * CD epochs over all classes and folds), finalIterations (the final model's), fittedOn (n, or
+ * MAXMARGIN_FIT_MAX_ITEMS above it) — plus the probabilities and sigmoids.
+ */
+export interface MaxMarginScores extends MaxMarginFit {
   /** n × k normalised class probabilities. */
   probabilities: Float64Array;
   platt: PlattModel[];
-  trainAccuracy: number;
-  cvAccuracy: number;
-  /** 'newton' (squared hinge, svm-newton.ts) or 'dual-cd' (hinge, svm.ts). */
-  solver: 'newton' | 'dual-cd';
-  /** Solver iterations over all classes and folds: Newton steps, or dual CD epochs. */
-  iterations: number;
-  /** Those of the final model alone. */
-  finalIterations: number;
-  /** Items the SVMs and sigmoids were trained on (n, or MAXMARGIN_FIT_MAX_ITEMS above it). */
-  fittedOn: number;
 }
 
 /** The SVM's open choices (the paper names a linear SVM with Platt scaling, nothing more). */
@@ -208,11 +202,33 @@ export function maxMarginScores(
   };
 }
 
+/**
+ * The fit with the sampler's settings, from `cache` when it holds one for this latent, labels and
+ * settings (fitCached: true), else fitted and stored there. MaxMargin and weighted share it.
+ */
+export function maxMarginFitCached(
+  input: SamplerInput, svm: Required<MaxMarginSettings>,
+  opts: { cache?: FitCache; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+): MaxMarginFit & { fitCached: boolean } {
+  const key = opts.cache ? fitKey('maxmargin', input, {
+    c: svm.c, loss: svm.loss, scaling: svm.scaling, folds: PLATT_FOLDS, fitMaxItems: MAXMARGIN_FIT_MAX_ITEMS, seed: MAXMARGIN_FIT_SEED,
+  }) : '';
+  const hit = opts.cache?.get(key);
+  const cached = hit ? decodeMaxMarginFit(hit, input.latent.rows) : null;
+  if (cached) {
+    opts.onProgress?.(1, 1);
+    return { ...cached, fitCached: true };
+  }
+  const s = maxMarginScores(input, { signal: opts.signal, onProgress: opts.onProgress, svm });
+  opts.cache?.set(key, encodeMaxMarginFit(s));
+  return { ...s, fitCached: false };
+}
+
 export const maxMarginSampler = makeSampler('maxmargin', 'MaxMargin (linear SVM + Platt)', true, true, (input, params, ctx) => {
   const n = input.latent.rows;
   const j = params.j ?? DEFAULT_J;
   const svm = { c: params.svmC ?? DEFAULT_SVM_C, loss: params.svmLoss ?? 'squared-hinge', scaling: params.svmScaling ?? 'zscore' } as const;
-  const s = maxMarginScores(input, { signal: ctx.signal, onProgress: ctx.onProgress, svm });
+  const s = maxMarginFitCached(input, svm, { cache: ctx.fitCache, signal: ctx.signal, onProgress: ctx.onProgress });
   const sel = selectTwoEnds(s.group, s.logRatio, input.numClasses, targetSize(n, params.fraction), j);
   return {
     members: sel.members,
@@ -225,6 +241,7 @@ export const maxMarginSampler = makeSampler('maxmargin', 'MaxMargin (linear SVM 
       iterations: s.iterations,
       finalIterations: s.finalIterations,
       ...(s.fittedOn < n ? { fittedOn: s.fittedOn } : {}),
+      ...(ctx.fitCache ? { fitCached: s.fitCached } : {}),
       outliers: sel.outliers,
       exemplars: sel.exemplars,
       groups: sel.groupsUsed,

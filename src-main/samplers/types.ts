@@ -4,6 +4,7 @@
  */
 import type { Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
+import type { FitCache } from './fit-cache.ts';
 
 export type SamplerMethod =
   | 'uniform'
@@ -74,6 +75,8 @@ export interface SamplerContext {
   now?: () => number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Where a model-based sampler may reuse a fit across samples (fit-cache.ts); none: always fit. */
+  fitCache?: FitCache;
 }
 
 export interface SampleResult {

@@ -14,7 +14,7 @@
 import type { Rng } from '../core/rng.ts';
 import { shuffleInPlace } from '../core/rng.ts';
 import { largestRemainder } from './allocate.ts';
-import { DEFAULT_SVM_C, maxMarginScores } from './maxmargin.ts';
+import { DEFAULT_SVM_C, maxMarginFitCached } from './maxmargin.ts';
 import { makeSampler, targetSize } from './sampler.ts';
 
 export const DEFAULT_RATIO_CAP = 100;
@@ -123,7 +123,7 @@ export const weightedSampler = makeSampler('weighted', 'Weighted by 1 / likeliho
   const cap = params.ratioCap ?? DEFAULT_RATIO_CAP;
   const allocation = params.weightedAllocation ?? 'global';
   const svm = { c: params.svmC ?? DEFAULT_SVM_C, loss: params.svmLoss ?? 'squared-hinge', scaling: params.svmScaling ?? 'zscore' } as const;
-  const s = maxMarginScores(input, { signal: ctx.signal, onProgress: ctx.onProgress, svm });
+  const s = maxMarginFitCached(input, svm, { cache: ctx.fitCache, signal: ctx.signal, onProgress: ctx.onProgress });
   const size = targetSize(N, params.fraction);
   const { members, weights, minPi, maxPi } = allocation === 'per-group'
     ? weightedDrawPerGroup(s.group, s.logRatio, input.numClasses, size, cap, ctx.rng)
@@ -132,6 +132,9 @@ export const weightedSampler = makeSampler('weighted', 'Weighted by 1 / likeliho
     members,
     weights,
     params: { ratioCap: cap, allocation, ratioSource: 'maxmargin', svmC: svm.c, svmLoss: svm.loss, svmScaling: svm.scaling, draw: 'randomised systematic πps' },
-    diagnostics: { size: members.length, ratioCap: cap, minInclusion: minPi, maxInclusion: maxPi, trainAccuracy: s.trainAccuracy },
+    diagnostics: {
+      size: members.length, ratioCap: cap, minInclusion: minPi, maxInclusion: maxPi, trainAccuracy: s.trainAccuracy,
+      ...(ctx.fitCache ? { fitCached: s.fitCached } : {}),
+    },
   };
 });

@@ -5,6 +5,9 @@ import { insertCheckpoint, insertModel } from '../../store/models.ts';
 import { runExtraction } from '../../store/extract-job.ts';
 import { FakeRunner, FAKE_CLASSES, FAKE_LAYERS, fakeDataset } from '../../store/test-support/fake-runner.ts';
 import { fakeClock, tmpDir } from '../../store/test-support/tmp.ts';
+import fs from 'node:fs';
+import { fitCacheDir } from '../../store/fit-cache-files.ts';
+import { getSample } from '../../store/samples.ts';
 import { checkSampleRequest, createSample } from './samples.ts';
 
 const N = 60;
@@ -46,5 +49,25 @@ describe('createSample', () => {
     await expect(checkSampleRequest(store, { model: 'fake', method: 'uniform', fraction: 0.03 })).rejects.toThrow(/is 2 items, fewer than the model's 3 classes/);
     await expect(checkSampleRequest(store, { model: 'fake', method: 'uniform', fraction: 0.05 })).resolves.toBeUndefined();
     await expect(checkSampleRequest(store, { model: 'nope', method: 'uniform' })).rejects.toThrow(/no model "nope"/);
+  });
+
+  it('a second MaxMargin or weighted sample of the checkpoint reuses the fit kept in cache/fits, with the members of a fresh fit', async () => {
+    const store = await setup;
+    const a = await createSample(store, { model: 'fake', method: 'maxmargin', fraction: 0.2, seed: 1, name: 'mm-a' });
+    const files = fs.readdirSync(fitCacheDir(store.dir));
+    expect(files.length).toBe(1);
+    expect(files[0]).toMatch(/^ckpt-\d+-[0-9a-f]{32}\.bin$/);
+    const b = await createSample(store, { model: 'fake', method: 'maxmargin', fraction: 0.2, seed: 9, name: 'mm-b' });
+    const w = await createSample(store, { model: 'fake', method: 'weighted', fraction: 0.2, seed: 2, name: 'w-a' });
+    const [da, db, dw] = await Promise.all([a, b, w].map((s) => getSample(store, s.id)));
+    expect((da.params.diagnostics as Record<string, unknown>).fitCached).toBe(false);
+    expect((db.params.diagnostics as Record<string, unknown>).fitCached).toBe(true);
+    expect((dw.params.diagnostics as Record<string, unknown>).fitCached).toBe(true);
+    expect(Array.from(db.memberIds)).toEqual(Array.from(da.memberIds));
+    // Without the cache file, the refit gives the same members.
+    fs.rmSync(fitCacheDir(store.dir), { recursive: true });
+    const c = await getSample(store, (await createSample(store, { model: 'fake', method: 'maxmargin', fraction: 0.2, seed: 4, name: 'mm-c' })).id);
+    expect((c.params.diagnostics as Record<string, unknown>).fitCached).toBe(false);
+    expect(Array.from(c.memberIds)).toEqual(Array.from(da.memberIds));
   });
 });

@@ -5,6 +5,7 @@
 import { SAMPLER_OPTION_METHODS, type SampleSummary, type SamplerMethodName, type SamplerOptions } from '../../shared/api.ts';
 import { MarginError, type ErrorPayload } from '../../shared/errors.ts';
 import { fractionTooSmall } from '../../shared/evidence.ts';
+import { fitCacheDir } from '../../store/fit-cache-files.ts';
 import { getLatent, getPredictions } from '../../store/predictions.ts';
 import { queryOne } from '../../store/db.ts';
 import { extractedItems } from '../../store/index.ts';
@@ -107,6 +108,7 @@ export async function createSample(store: Store, r: SampleRequest, opts: { signa
       predLabels: pred.predicted,
       numClasses: model.numClasses,
       ...(pred.probs.cols === model.numClasses && pred.probs.rows === latent.rows ? { probabilities: pred.probs.data } : {}),
+      fitCache: { dir: fitCacheDir(store.dir), checkpointId: checkpoint.id, readOnly: store.readOnly },
     },
     opts,
   );

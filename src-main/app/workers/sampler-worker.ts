@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSampler, type SamplerMethod, type SamplerParams } from '../../samplers/index.ts';
 import { toErrorPayload } from '../../shared/errors.ts';
+import { fileFitCache } from '../../store/fit-cache-files.ts';
 
 export interface SamplerWorkerData {
   method: SamplerMethod;
@@ -17,6 +18,8 @@ export interface SamplerWorkerData {
   numClasses: number;
   /** rows × numClasses softmax probabilities (query-strata's confidence), when known. */
   probabilities?: Float32Array;
+  /** The project's fit cache (store/fit-cache-files.ts) for this checkpoint, when the sample is of a project. */
+  fitCache?: { dir: string; checkpointId: number; readOnly: boolean };
 }
 
 const d = workerData as SamplerWorkerData;
@@ -26,7 +29,10 @@ try {
     { latent: { rows: d.rows, cols: d.cols, data: d.latent }, trueLabels: d.trueLabels, predLabels: d.predLabels, numClasses: d.numClasses,
       ...(d.probabilities ? { probabilities: { rows: d.rows, cols: d.numClasses, data: d.probabilities } } : {}) },
     d.params,
-    { onProgress: (done, total) => parentPort!.postMessage({ type: 'progress', done, total }) },
+    {
+      onProgress: (done, total) => parentPort!.postMessage({ type: 'progress', done, total }),
+      ...(d.fitCache ? { fitCache: fileFitCache(d.fitCache.dir, d.fitCache.checkpointId, { readOnly: d.fitCache.readOnly }) } : {}),
+    },
   );
   const transfer = [result.members.buffer as ArrayBuffer, ...(result.weights ? [result.weights.buffer as ArrayBuffer] : [])];
   parentPort!.postMessage({ type: 'done', result }, transfer);
