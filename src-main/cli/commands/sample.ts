@@ -2,6 +2,7 @@ import type { Command } from '../command.ts';
 import { SEED_RANGE, requireOption, numberOption } from '../command.ts';
 import { withProject } from '../project.ts';
 import { MarginError } from '../../shared/errors.ts';
+import { formatSamplerSettings } from '../../shared/sampler-params.ts';
 import { SAMPLER_METHODS, samplerOptionsSchema, type SamplerMethodName, type SamplerOptions } from '../../shared/api.ts';
 
 /** `--svm-c 1` → options.svmC = 1: the advanced sampler options, kebab-case on the command line. */
@@ -75,7 +76,11 @@ ${ADVANCED.map((a) => `    --${a.flag} ${a.kind === 'number' ? 'N' : a.kind === 
         ...(options ? { options } : {}),
       });
       if (values.json) console.log(JSON.stringify(s, null, 2));
-      else console.log(`${s.name}: ${s.method}, ${s.size.toLocaleString()} items (${s.correct} correct, ${s.incorrect} incorrect) in ${s.seconds.toFixed(3)} s`);
+      else {
+        console.log(`${s.name}: ${s.method}, ${s.size.toLocaleString()} items (${s.correct} correct, ${s.incorrect} incorrect) in ${s.seconds.toFixed(3)} s`);
+        const settings = formatSamplerSettings(s.params);
+        if (settings) console.log(`  ${settings}`);
+      }
       return 0;
     });
   },
@@ -96,7 +101,8 @@ export const samplesCommand: Command = {
       }
       if (list.length === 0) console.log('No samples yet: create one with `margin sample`.');
       for (const s of list) {
-        console.log(`${s.name.padEnd(32)} ${s.model}@${s.checkpoint}  ${s.method.padEnd(14)} ${String(s.size).padStart(6)} items  ${String(s.correct).padStart(6)} correct ${String(s.incorrect).padStart(5)} incorrect  ${s.seconds.toFixed(3)} s  ${s.created}`);
+        const settings = formatSamplerSettings(s.params);
+        console.log(`${s.name.padEnd(32)} ${s.model}@${s.checkpoint}  ${s.method.padEnd(14)} ${String(s.size).padStart(6)} items  ${String(s.correct).padStart(6)} correct ${String(s.incorrect).padStart(5)} incorrect  ${s.seconds.toFixed(3)} s  ${s.created}${settings ? `\n    ${settings}` : ''}`);
       }
       return 0;
     }, { readOnly: true });
