@@ -10,15 +10,15 @@
 import type fs from 'node:fs';
 import zlib from 'node:zlib';
 import { badInput } from '../shared/errors.ts';
-import { checkInputDirSync, formatBytes, MAX_INPUT_BYTES, openInputFile } from '../system/input-file.ts';
+import { checkInputDir, formatBytes, MAX_INPUT_BYTES, openInputFile } from '../system/input-file.ts';
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 const CHUNK = 1 << 20;
 
 /** Throws BAD_INPUT unless `dir` exists and is a directory. */
-export function requireDir(dir: string, what: string): void {
-  checkInputDirSync(dir, what);
+export async function requireDir(dir: string, what: string): Promise<void> {
+  await checkInputDir(dir, what);
 }
 
 function gzipError(file: string, err: unknown): Error {

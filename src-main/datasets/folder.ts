@@ -11,6 +11,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { badInput } from '../shared/errors.ts';
 import { requireDir } from './file-bytes.ts';
+import { describeFsError, withFsTimeout } from '../system/user-path-fs.ts';
 import { readImageHeader } from './image-header.ts';
 import { formatBytes, readInputFile } from '../system/input-file.ts';
 import type { ImportedDataset, ImportedSplit } from './types.ts';
@@ -63,13 +64,22 @@ export function decodeImage(file: string, bytes: Buffer): { width: number; heigh
   }
 }
 
-function listClassFolders(dir: string): Map<string, string[]> {
-  requireDir(dir, 'image folder');
+/** Lists a folder asynchronously under the user-path deadline, errors naming the folder. */
+async function listDir(dir: string): Promise<fs.Dirent[]> {
+  try {
+    return await withFsTimeout(fs.promises.readdir(dir, { withFileTypes: true }), dir, 'listing the folder');
+  } catch (err) {
+    throw describeFsError(err, dir, 'list the folder');
+  }
+}
+
+async function listClassFolders(dir: string): Promise<Map<string, string[]>> {
+  await requireDir(dir, 'image folder');
   const classes = new Map<string, string[]>();
-  const entries = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+  const entries = (await listDir(dir)).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const sub = path.join(dir, e.name);
-    const files = fs.readdirSync(sub, { withFileTypes: true })
+    const files = (await listDir(sub))
       .filter((f) => f.isFile() && !f.name.startsWith('.') && IMAGE_EXT.has(path.extname(f.name).toLowerCase()))
       .map((f) => f.name)
       .sort()
@@ -160,7 +170,8 @@ export async function importFolder(opts: FolderImportOptions): Promise<ImportedD
   } else {
     throw badInput('folder import: give `dir` (a folder with one sub-folder per class) or `splits` ({train: folder, test: folder}).');
   }
-  const listed = splitDirs.map(([split, dir]) => ({ split, dir, classes: listClassFolders(dir) }));
+  const listed: Array<{ split: string; dir: string; classes: Map<string, string[]> }> = [];
+  for (const [split, dir] of splitDirs) listed.push({ split, dir, classes: await listClassFolders(dir) });
   const classNames = [...new Set(listed.flatMap((l) => [...l.classes.keys()]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const labelOf = new Map(classNames.map((c, i) => [c, i]));
   const size: { ref: SizeRef | null } = { ref: null };

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { badInput } from '../shared/errors.ts';
 import { checkLabelRange, resolveClassNames, type ClassNamesOption } from './class-names.ts';
 import { readDeclared, requireDir } from './file-bytes.ts';
+import { withFsTimeout } from '../system/user-path-fs.ts';
 import type { ImportedDataset, ImportedSplit } from './types.ts';
 import { validateDataset } from './validate.ts';
 
@@ -108,26 +109,26 @@ export async function readIdxSplit(split: string, files: IdxSplitFiles, classCou
 const STANDARD_PREFIX: Record<'train' | 'test', string> = { train: 'train', test: 't10k' };
 
 /** The standard file pair of one split in `dir`, or null when neither file is there. */
-export function findStandardFiles(dir: string, split: 'train' | 'test'): IdxSplitFiles | null {
+export async function findStandardFiles(dir: string, split: 'train' | 'test'): Promise<IdxSplitFiles | null> {
   const p = STANDARD_PREFIX[split];
-  const find = (kind: 'images' | 'labels', dimTag: string): string | null => {
+  const find = async (kind: 'images' | 'labels', dimTag: string): Promise<string | null> => {
     for (const sep of ['-', '.']) {
       for (const ext of ['', '.gz']) {
         const candidate = path.join(dir, `${p}-${kind}${sep}${dimTag}-ubyte${ext}`);
-        if (fs.existsSync(candidate)) return candidate;
+        if (await withFsTimeout(fs.promises.access(candidate).then(() => true, () => false), candidate, 'looking for the file')) return candidate;
       }
     }
     return null;
   };
-  const images = find('images', 'idx3');
-  const labels = find('labels', 'idx1');
+  const images = await find('images', 'idx3');
+  const labels = await find('labels', 'idx1');
   if (images === null && labels === null) return null;
   if (images === null) throw badInput(`${dir}: has ${path.basename(labels!)} but no ${p}-images-idx3-ubyte[.gz] for split "${split}". Add the images file.`);
   if (labels === null) throw badInput(`${dir}: has ${path.basename(images)} but no ${p}-labels-idx1-ubyte[.gz] for split "${split}". Add the labels file.`);
   return { images, labels };
 }
 
-function resolveSplitFiles(opts: IdxImportOptions): Array<[string, IdxSplitFiles]> {
+async function resolveSplitFiles(opts: IdxImportOptions): Promise<Array<[string, IdxSplitFiles]>> {
   if (opts.splits !== undefined && opts.dir !== undefined) {
     throw badInput('idx import: give either `dir` or `splits`, not both.');
   }
@@ -142,12 +143,12 @@ function resolveSplitFiles(opts: IdxImportOptions): Array<[string, IdxSplitFiles
     return entries;
   }
   if (opts.dir === undefined) throw badInput('idx import: give `dir` (a folder with the standard IDX names) or `splits` ({train: {images, labels}, …}).');
-  requireDir(opts.dir, 'IDX folder');
+  await requireDir(opts.dir, 'IDX folder');
   const wanted = opts.only ?? ['train', 'test'];
   const out: Array<[string, IdxSplitFiles]> = [];
   for (const split of wanted) {
     if (split !== 'train' && split !== 'test') throw badInput(`idx import: only must list 'train' and/or 'test', got "${split}".`);
-    const files = findStandardFiles(opts.dir, split);
+    const files = await findStandardFiles(opts.dir, split);
     if (files) out.push([split, files]);
     else if (opts.only) throw badInput(`${opts.dir}: no ${STANDARD_PREFIX[split]}-images-idx3-ubyte[.gz] / ${STANDARD_PREFIX[split]}-labels-idx1-ubyte[.gz] for split "${split}".`);
   }
@@ -159,7 +160,7 @@ function resolveSplitFiles(opts: IdxImportOptions): Array<[string, IdxSplitFiles
 
 export async function importIdx(opts: IdxImportOptions): Promise<ImportedDataset> {
   const classNames = resolveClassNames(opts.classNames ?? 'digits', 10);
-  const pairs = resolveSplitFiles(opts);
+  const pairs = await resolveSplitFiles(opts);
   const splits: ImportedSplit[] = [];
   let height = 0;
   let width = 0;

@@ -67,3 +67,12 @@ const CODES: ReadonlySet<string> = new Set<ErrorCode>([
 export function isErrorCode(s: string): s is ErrorCode {
   return CODES.has(s);
 }
+
+/**
+ * The workbench's wording of an error: `details.ui` when the error carries one (the same problem
+ * told with UI actions instead of the CLI commands of `message`), else the message itself.
+ */
+export function uiMessageOf(err: { message: string; details?: unknown }): string {
+  const d = err.details as { ui?: unknown } | null | undefined;
+  return d && typeof d === 'object' && typeof d.ui === 'string' && d.ui !== '' ? d.ui : err.message;
+}

@@ -120,7 +120,9 @@ export async function damagedError(store: Store, d: LayerDamage): Promise<Margin
     `activations of layer ${d.layer} of model "${model}"${label ? ` @ ${label}` : ''} are damaged: ${describeDamage(d)}. `
     + `Recompute the lost items with \`margin extract --model ${JSON.stringify(model)}${label ? ` --checkpoint ${JSON.stringify(label)}` : ''}\` `
     + '(in the workbench: Extract in the Model view), then run this again',
-    { checkpointId: d.checkpointId, layer: d.layer, damagedItems: d.items, files: d.files.map((f) => f.file) });
+    { checkpointId: d.checkpointId, layer: d.layer, damagedItems: d.items, files: d.files.map((f) => f.file),
+      ui: `activations of layer ${d.layer} of model "${model}"${label ? ` @ ${label}` : ''} are damaged: ${describeDamage(d)}. `
+        + 'Recompute the lost items with "Extract activations" in the Model view, then try again' });
 }
 
 /** Throws damagedError when any of the given chunks of a layer is damaged. */

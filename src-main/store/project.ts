@@ -9,7 +9,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MarginError, badInput } from '../shared/errors.ts';
 import { assertNotInProjectFiles } from './safe-output.ts';
-import { checkInputFileSync } from '../system/input-file.ts';
+import { checkInputFile } from '../system/input-file.ts';
+import { describeFsError, makeFolders, withFsTimeout } from '../system/user-path-fs.ts';
 import { Lock, inTransaction, queryRows } from './db.ts';
 import { LruCache } from './lru-cache.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
@@ -73,36 +74,45 @@ export async function createProject(dir: string, opts: OpenOptions & { name?: st
   const now = opts.now ?? Date.now;
   // A project is never made inside another project's own files (its activations/, models/, …).
   await assertNotInProjectFiles(abs);
-  if (fs.existsSync(abs)) {
-    if (!fs.statSync(abs).isDirectory()) throw badInput(`createProject: ${abs} exists and is not a folder; choose another path`);
-    if (fs.existsSync(path.join(abs, META_FILE))) {
+  // Asynchronous and under a deadline: the folder is the user's path (a /proc path once froze the host).
+  const st = await withFsTimeout(statOrNull(abs), abs, 'checking the project folder');
+  if (st) {
+    if (!st.isDirectory()) throw badInput(`createProject: ${abs} exists and is not a folder; choose another path`);
+    if (await withFsTimeout(statOrNull(path.join(abs, META_FILE)), abs, 'checking the project folder')) {
       throw new MarginError('CONFLICT', `a Margin project already exists in ${abs}: open it instead of creating it`, { dir: abs });
     }
-    if (fs.readdirSync(abs).length > 0) {
+    const entries = await withFsTimeout(fs.promises.readdir(abs), abs, 'listing the folder').catch((err) => { throw describeFsError(err, abs, 'list'); });
+    if (entries.length > 0) {
       throw badInput(`createProject: ${abs} is a non-empty folder that is not a Margin project; choose an empty or new folder`);
     }
   }
-  fs.mkdirSync(path.join(abs, ACTIVATIONS_DIR), { recursive: true });
+  await makeFolders(path.join(abs, ACTIVATIONS_DIR), abs);
   const meta: ProjectMeta = {
     format: PROJECT_FORMAT,
     schemaVersion: SCHEMA_VERSION,
     name: opts.name ?? path.basename(abs),
     created: new Date(now()).toISOString(),
   };
-  fs.writeFileSync(path.join(abs, META_FILE), JSON.stringify(meta, null, 2) + '\n');
+  await withFsTimeout(fs.promises.writeFile(path.join(abs, META_FILE), JSON.stringify(meta, null, 2) + '\n'), abs, 'writing margin.json')
+    .catch((err) => { throw describeFsError(err, path.join(abs, META_FILE)); });
   return openProject(abs, { ...opts, readOnly: false });
 }
 
 export async function openProject(dir: string, opts: OpenOptions = {}): Promise<Store> {
   if (typeof dir !== 'string' || dir === '') throw badInput('openProject: dir must be a non-empty path');
   const abs = path.resolve(dir);
-  if (!fs.existsSync(abs)) throw new MarginError('NOT_FOUND', `project folder ${abs} does not exist: run \`margin init ${dir}\` to create it`);
-  if (!fs.statSync(abs).isDirectory()) throw badInput(`openProject: ${abs} is not a folder; pass the project folder`);
-  const metaPath = path.join(abs, META_FILE);
-  if (!fs.existsSync(metaPath)) {
-    throw new MarginError('NOT_FOUND', `${abs} is not a Margin project (no ${META_FILE}): run \`margin init ${dir}\``);
+  const st = await withFsTimeout(statOrNull(abs), abs, 'checking the project folder');
+  if (!st) {
+    throw new MarginError('NOT_FOUND', `project folder ${abs} does not exist: run \`margin init ${dir}\` to create it`,
+      { path: abs, ui: `project folder ${abs} does not exist: check the path, or make a project there with "Create project" in the Projects view` });
   }
-  const meta = readMeta(metaPath);
+  if (!st.isDirectory()) throw badInput(`openProject: ${abs} is not a folder; pass the project folder`, { path: abs, ui: `${abs} is not a folder: give the project's folder` });
+  const metaPath = path.join(abs, META_FILE);
+  if (!(await withFsTimeout(statOrNull(metaPath), abs, 'checking the project folder'))) {
+    throw new MarginError('NOT_FOUND', `${abs} is not a Margin project (no ${META_FILE}): run \`margin init ${dir}\``,
+      { path: abs, ui: `${abs} is not a Margin project (no ${META_FILE}): open a project folder, or make one with "Create project" in the Projects view` });
+  }
+  const meta = await withFsTimeout(readMeta(metaPath), metaPath, 'reading the project metadata');
   if (meta.schemaVersion > SCHEMA_VERSION) {
     throw new MarginError('UNSUPPORTED',
       `project ${abs} has schema version ${meta.schemaVersion}, newer than this build of Margin supports (${SCHEMA_VERSION}): upgrade Margin`);
@@ -112,7 +122,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   }
   const readOnly = opts.readOnly ?? false;
   const dbPath = path.join(abs, DB_FILE);
-  if (readOnly && !fs.existsSync(dbPath)) {
+  if (readOnly && !(await statOrNull(dbPath))) {
     throw new MarginError('NOT_FOUND', `project ${abs} has no ${DB_FILE} yet: open it read-write once to create it`);
   }
   let instance: DuckDBInstance;
@@ -148,7 +158,7 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
     const applied = await migrate(store);
     if (applied > 0 && meta.schemaVersion !== SCHEMA_VERSION) {
       meta.schemaVersion = SCHEMA_VERSION;
-      fs.writeFileSync(metaPath, JSON.stringify(meta, null, 2) + '\n');
+      await fs.promises.writeFile(metaPath, JSON.stringify(meta, null, 2) + '\n');
     }
     if (!readOnly) {
       await recoverActivationFiles(store);
@@ -164,12 +174,20 @@ export async function openProject(dir: string, opts: OpenOptions = {}): Promise<
   return store;
 }
 
-function readMeta(metaPath: string): ProjectMeta {
+async function statOrNull(p: string): Promise<fs.Stats | null> {
+  try {
+    return await fs.promises.stat(p);
+  } catch {
+    return null;
+  }
+}
+
+async function readMeta(metaPath: string): Promise<ProjectMeta> {
   // A regular file of sane size before it is opened (a FIFO would block the open forever).
-  checkInputFileSync(metaPath, 'project metadata file', { maxBytes: 1 << 20 });
+  await checkInputFile(metaPath, 'project metadata file', { maxBytes: 1 << 20 });
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(metaPath, 'utf8'));
+    parsed = JSON.parse(await fs.promises.readFile(metaPath, 'utf8'));
   } catch {
     // JSON.parse's message quotes the text around the error, so it is not passed on.
     throw badInput(`${metaPath} is not valid JSON: restore it from a backup`);

@@ -12,13 +12,18 @@
  *   4. writes to a temporary file beside the target and renames it into place, so a failed or
  *      interrupted write leaves the old file whole. Writers that produce the file themselves
  *      (DuckDB's COPY … TO, the PDF printer) are handed the temporary path.
- * All of it is asynchronous; errors name the path and the problem.
+ * All of it is asynchronous, and every step but the writer's own work runs under a deadline
+ * (system/user-path-fs.ts): a path under /proc, a hung mount or a FIFO answers with a message
+ * naming the path instead of hanging the host. Errors name the path and the problem.
  */
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, link, lstat, mkdir, readFile, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, readFile, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MarginError, OUTPUT_EXISTS, badInput } from '../shared/errors.ts';
+import { describeFsError, makeFolders, withFsTimeout } from '../system/user-path-fs.ts';
+
+export { describeFsError };
 
 /** A project folder's own entries: nothing the user names as an output may land in them. */
 export const PROJECT_OWN_ENTRIES = ['margin.json', 'store.duckdb', 'activations', 'models', 'cache'] as const;
@@ -52,6 +57,10 @@ const DEFAULT_HINT = '--force on the command line, overwrite: true in the API';
 /** Checks one output path (rules 1–3) without writing anything. */
 export async function checkOutput(target: string, opts: SafeOutputOptions = {}): Promise<OutputTarget> {
   if (typeof target !== 'string' || target.trim() === '') throw badInput('output path: give the path of the file to write');
+  return withFsTimeout(checkOutputNow(target, opts), path.resolve(target), 'checking the output path');
+}
+
+async function checkOutputNow(target: string, opts: SafeOutputOptions): Promise<OutputTarget> {
   const requested = path.resolve(target);
   const real = await realOutputPath(target);
   const st = await lstatOrNull(real);
@@ -90,6 +99,10 @@ export async function checkOutputs(targets: readonly string[], opts: SafeOutputO
  */
 export async function prepareOutputDir(dir: string, opts: Pick<SafeOutputOptions, 'projects'> & { make?: boolean } = {}): Promise<string> {
   if (typeof dir !== 'string' || dir.trim() === '') throw badInput('output folder: give the path of a folder to write into');
+  return withFsTimeout(prepareOutputDirNow(dir, opts), path.resolve(dir), 'preparing the output folder');
+}
+
+async function prepareOutputDirNow(dir: string, opts: Pick<SafeOutputOptions, 'projects'> & { make?: boolean }): Promise<string> {
   const requested = path.resolve(dir);
   const real = await realOutputPath(dir);
   const st = await statOrNull(real);
@@ -123,7 +136,7 @@ export async function writeOutputWith<T>(
     const st = await statOrNull(tmp);
     if (!st?.isFile()) throw new MarginError('INTERNAL', `writing ${t.requested}: the writer left no file at ${tmp}`);
     if (t.mode !== undefined) await chmod(tmp, t.mode).catch(() => undefined);
-    await moveIntoPlace(tmp, t);
+    await withFsTimeout(moveIntoPlace(tmp, t), t.requested, 'moving the finished file into place');
     return result;
   } catch (err) {
     await rm(tmp, { force: true, recursive: true }).catch(() => undefined);
@@ -149,7 +162,7 @@ export async function projectContaining(p: string): Promise<string | undefined> 
 
 /** Refuses a path inside any project's own files (not the project folder itself). */
 export async function assertNotInProjectFiles(p: string, opts: Pick<SafeOutputOptions, 'projects'> = {}): Promise<void> {
-  await refuseProjectFiles(path.resolve(p), await realOutputPath(p), opts.projects ?? [], true);
+  await withFsTimeout((async () => refuseProjectFiles(path.resolve(p), await realOutputPath(p), opts.projects ?? [], true))(), path.resolve(p), 'checking the path');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,36 +252,8 @@ async function isProjectFolder(dir: string): Promise<boolean> {
 }
 
 async function makeFolder(real: string, requested: string): Promise<void> {
-  try {
-    await mkdir(real, { recursive: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') {
-      // Some part of the path is a file: say which.
-      let p = real;
-      while (path.dirname(p) !== p) {
-        const st = await statOrNull(p);
-        if (st && !st.isDirectory()) throw badInput(`cannot make the folder ${requested}: ${p} is a file, not a folder`);
-        p = path.dirname(p);
-      }
-    }
-    throw describeFsError(err, requested);
-  }
-}
-
-/** A file-system error as a message naming the path and the problem (no raw "EACCES … open"). */
-export function describeFsError(err: unknown, target: string): unknown {
-  if (err instanceof MarginError) return err;
-  const e = err as NodeJS.ErrnoException;
-  const why: Record<string, string> = {
-    EACCES: 'permission denied', EPERM: 'operation not permitted', ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is exceeded',
-    EROFS: 'the file system is read-only', ENOENT: 'a folder on the path does not exist', ENOTDIR: 'a part of the path is not a folder',
-    EISDIR: 'it is a folder', ENAMETOOLONG: 'the name is too long', EIO: 'an input/output error on the disk', EMFILE: 'too many open files',
-    EXDEV: 'it is on another file system than its temporary file',
-  };
-  if (e && typeof e.code === 'string' && why[e.code]) return new MarginError('BAD_INPUT', `cannot write ${target}: ${why[e.code]}`, { code: e.code });
-  if (e instanceof Error) return new MarginError('INTERNAL', `cannot write ${target}: ${e.message.split('\n')[0]}`);
-  return err;
+  // One level at a time under a deadline: mkdir(recursive) never returns under /proc.
+  await makeFolders(real, requested);
 }
 
 function kindOf(st: Stats): string {

@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import { badInput } from '../shared/errors.ts';
+import { withFsTimeout } from './user-path-fs.ts';
 
 /** Larger than any input Margin reads in one piece (and than a Node Buffer may be on some builds). */
 export const MAX_INPUT_BYTES = 2 ** 31 - 1;
@@ -59,8 +60,9 @@ export interface InputFileOptions {
 export async function checkInputFile(file: string, what: string, opts: InputFileOptions = {}): Promise<number> {
   let st: fs.Stats;
   try {
-    st = await fs.promises.stat(file);
+    st = await withFsTimeout(fs.promises.stat(file), file, `checking the ${what}`);
   } catch (err) {
+    if ((err as { code?: string }).code === 'BAD_INPUT') throw err;
     throw notFound(file, what, err, 'file');
   }
   checkStats(file, what, st, opts.maxBytes ?? MAX_INPUT_BYTES);
@@ -83,8 +85,9 @@ export function checkInputFileSync(file: string, what: string, opts: InputFileOp
 export async function checkInputDir(dir: string, what: string): Promise<void> {
   let st: fs.Stats;
   try {
-    st = await fs.promises.stat(dir);
+    st = await withFsTimeout(fs.promises.stat(dir), dir, `checking the ${what}`);
   } catch (err) {
+    if ((err as { code?: string }).code === 'BAD_INPUT') throw err;
     throw notFound(dir, what, err, 'folder');
   }
   if (!st.isDirectory()) throw badInput(`${dir}: ${what} must be a folder, but this is ${describeKind(st)}. Give the path of the folder.`);
@@ -115,8 +118,9 @@ export async function openInputFile(file: string, what: string, opts: InputFileO
   await checkInputFile(file, what, opts);
   let handle: fs.promises.FileHandle;
   try {
-    handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    handle = await withFsTimeout(fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK), file, `opening the ${what}`);
   } catch (err) {
+    if ((err as { code?: string }).code === 'BAD_INPUT') throw err;
     throw notFound(file, what, err, 'file');
   }
   try {

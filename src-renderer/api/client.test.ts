@@ -21,3 +21,12 @@ describe('takeToken', () => {
     expect(takeToken({ href: 'http://127.0.0.1:5173/' }, memoryStorage(), () => undefined)).toBe('');
   });
 });
+
+describe('ApiError', () => {
+  it('shows the UI wording of an error when the host sends one', async () => {
+    const { ApiError } = await import('./client.ts');
+    const e = new ApiError('model.confusion', { code: 'NOT_FOUND', message: 'run `margin extract`', details: { ui: 'use "Extract activations" in the Model view' } });
+    expect(e.message).toBe('use "Extract activations" in the Model view');
+    expect(e.message).not.toMatch(/margin extract/);
+  });
+});

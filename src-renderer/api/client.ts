@@ -7,7 +7,7 @@
  * cookie, which every page of 127.0.0.1 would share (see src-main/host/request-guard.ts).
  */
 import type { EventMessage, MarginBridge, ParamsIn, Reply, RequestName, Result } from '../../src-main/shared/api.ts';
-import type { ErrorPayload } from '../../src-main/shared/errors.ts';
+import { uiMessageOf, type ErrorPayload } from '../../src-main/shared/errors.ts';
 
 /** An error that crossed the boundary, with its structured payload. */
 export class ApiError extends Error {
@@ -15,7 +15,8 @@ export class ApiError extends Error {
   readonly details?: unknown;
   readonly request: string;
   constructor(request: string, payload: ErrorPayload) {
-    super(payload.message);
+    // The workbench's wording (details.ui, naming UI actions) when the error carries one.
+    super(uiMessageOf(payload));
     this.name = 'ApiError';
     this.code = payload.code;
     this.details = payload.details;
@@ -81,7 +82,7 @@ function fromHttp(baseUrl: string, token: string): Client {
         });
         reply = (await res.json()) as Reply;
       } catch (err) {
-        throw new ApiError(name, { code: 'INTERNAL', message: `cannot reach the Margin host (${(err as Error).message}): is \`margin serve\` still running?` });
+        throw new ApiError(name, { code: 'INTERNAL', message: `cannot reach the Margin host (${(err as Error).message}): is the Margin window or the terminal that started the workbench still open?` });
       }
       if (!reply.ok) throw new ApiError(name, reply.error);
       return reply.result as never;

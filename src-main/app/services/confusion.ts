@@ -18,7 +18,8 @@ export async function confusion(store: Store, modelName: string, checkpointLabel
   const { model, checkpoint } = await resolveCheckpoint(store, modelName, checkpointLabel);
   const p = await getPredictions(store, checkpoint.id);
   if (p.itemIds.length === 0) {
-    throw new MarginError('NOT_FOUND', `checkpoint ${checkpoint.label} of "${model.name}" has no predictions yet: run the extraction (\`margin extract\` or Extract in the Model view)`);
+    throw new MarginError('NOT_FOUND', `checkpoint ${checkpoint.label} of "${model.name}" has no predictions yet: run the extraction (\`margin extract\` or Extract in the Model view)`,
+      { ui: `checkpoint ${checkpoint.label} of "${model.name}" has no predictions yet: extract it first ("Extract activations" in the Model view)` });
   }
   const ds = await getDataset(store, modelDataset(model).datasetId);
   const counts = confusionCounts(p.trueLabels, p.predicted, model.numClasses);

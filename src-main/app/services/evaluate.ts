@@ -174,7 +174,8 @@ export async function loadExperimentData(
 ): Promise<WorkerMatrices> {
   const latent = await getLatent(store, checkpoint.id);
   if (latent.rows === 0) {
-    throw new MarginError('NOT_FOUND', `checkpoint ${checkpoint.label} of "${model.name}" has no latent vectors yet: run \`margin extract --model ${model.name}\` first`);
+    throw new MarginError('NOT_FOUND', `checkpoint ${checkpoint.label} of "${model.name}" has no latent vectors yet: run \`margin extract --model ${model.name}\` first`,
+      { ui: `checkpoint ${checkpoint.label} of "${model.name}" has no latent vectors yet: extract it first ("Extract activations" in the Model view)` });
   }
   const pred = await getPredictions(store, checkpoint.id);
   if (pred.itemIds.length !== latent.rows || pred.itemIds.some((id, i) => id !== latent.itemIds[i])) {

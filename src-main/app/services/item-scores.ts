@@ -17,7 +17,8 @@ export async function checkpointItemScores(store: Store, checkpointId: number, n
   if (stored && stored.itemIds.length === pred.itemIds.length && stored.itemIds.every((id, i) => id === pred.itemIds[i])) return stored;
   const latent = await getLatent(store, checkpointId);
   if (latent.rows === 0 || pred.itemIds.length === 0) {
-    throw new MarginError('NOT_FOUND', `checkpoint ${label} has no predictions or latent vectors yet: run \`margin extract\` on it first`);
+    throw new MarginError('NOT_FOUND', `checkpoint ${label} has no predictions or latent vectors yet: run \`margin extract\` on it first`,
+      { ui: `checkpoint ${label} has no predictions or latent vectors yet: extract it first ("Extract activations" in the Model view)` });
   }
   if (latent.rows !== pred.itemIds.length || latent.itemIds.some((id, i) => id !== pred.itemIds[i])) {
     throw new MarginError('CONFLICT', `checkpoint ${label} has predictions for ${pred.itemIds.length} items but latent vectors for ${latent.rows}: re-run the extraction`);

@@ -207,7 +207,8 @@ async function tryTranslation(
 
 /** Absolute path of a checkpoint's model.json inside the project. */
 export function checkpointModelPath(store: Pick<Store, 'dir'>, storedPath: string | null): string {
-  if (!storedPath) throw new MarginError('NOT_FOUND', 'this checkpoint has no model file recorded: re-import it with `margin import-model`');
+  if (!storedPath) throw new MarginError('NOT_FOUND', 'this checkpoint has no model file recorded: re-import it with `margin import-model`',
+    { ui: 'this checkpoint has no model file recorded: import the model file again as this checkpoint' });
   return path.isAbsolute(storedPath) ? storedPath : path.join(store.dir, storedPath);
 }
 

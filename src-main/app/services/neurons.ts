@@ -168,7 +168,8 @@ export async function inspectNeuron(store: Store, r: NeuronRequest, deps: Neuron
     if (!itemIds && err instanceof MarginError && err.code === 'NOT_FOUND' && (await extractedItems(store, checkpoint.id, layer.name)).length === 0) {
       throw new MarginError('NOT_FOUND',
         `no activations of layer ${layer.name} are stored for checkpoint ${checkpoint.label} of "${model.name}": extract the layer (margin extract --layers ${layer.name}) or inspect over a sample`,
-        { checkpointId: checkpoint.id, layer: layer.name });
+        { checkpointId: checkpoint.id, layer: layer.name,
+          ui: `no activations of layer ${layer.name} are stored for checkpoint ${checkpoint.label} of "${model.name}": extract it ("Extract activations" in the Model view, with this layer) or inspect over a sample` });
     }
     throw err;
   });
