@@ -17,9 +17,10 @@ import { neuronHandlers } from './handlers/neurons.ts';
 import { queryHandlers } from './handlers/queries.ts';
 import { evaluateHandlers } from './handlers/evaluate.ts';
 import { itemHandlers } from './handlers/items.ts';
+import { exportHandlers } from './handlers/export.ts';
 import { answerHandlers } from './handlers/answers.ts';
 
-const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, sampleHandlers, queryHandlers, evaluateHandlers, reportHandlers, neuronHandlers, itemHandlers, answerHandlers];
+const MODULES: HandlerModule[] = [appHandlers, projectHandlers, modelHandlers, sampleHandlers, queryHandlers, evaluateHandlers, reportHandlers, neuronHandlers, itemHandlers, exportHandlers, answerHandlers];
 
 export interface AppOptions {
   host: HandlerContext['host'];

@@ -642,6 +642,20 @@ export const requests = {
     'B − A confusion, per-class accuracy change and the items that flipped (right→wrong, wrong→right) between two checkpoints or models.',
   ),
 
+  'project.export': request<{ model: string; checkpoint: string; what: string; format: string; files: string[]; rows: number }>()(
+    z.object({
+      ...modelRef,
+      what: z.enum(['predictions', 'latent', 'activations', 'samples']),
+      layer: name.optional(),
+      sample: name.optional(),
+      /** Default: from the extension of `out`. */
+      format: z.enum(['parquet', 'csv', 'npy']).optional(),
+      /** Absolute path on the machine running the workbench. */
+      out: path,
+      overwrite: z.boolean().default(false),
+    }).strict(),
+    'Export a checkpoint\'s predictions, latent vectors, a layer\'s activations or a model\'s samples (as `margin export`, which goes through this request while the workbench has the project open), through the safe output path.',
+  ),
   'model.import': request<JobRef>()(
     z.object({ name, path, checkpoint: name.optional(), dataset: name.optional(), engine: z.enum(['auto', 'tfjs', 'onnxruntime']).optional() }).strict(),
     'Import a TensorFlow.js LayersModel (model.json) or an ONNX file as a model or as a new checkpoint of one. engine (TF.js models): auto translates to ONNX when every layer is supported and matches TF.js to 1e-4, tfjs never, onnxruntime or fail; default the model\'s recorded choice, else auto.',

@@ -29,7 +29,10 @@ export const infoCommand: Command = {
     };
     if (typeof values.project === 'string') {
       const { buildProjectInfo } = await import('../../app/services/project-info.ts');
-      info.project = await withProject(values, this.usage, (store) => buildProjectInfo(store, false), { readOnly: true });
+      info.project = await withProject(values, this.usage, (store) => buildProjectInfo(store, false), {
+        readOnly: true,
+        viaWorkbench: (call) => call('project.info', {}),
+      });
     }
     if (values.json) {
       console.log(JSON.stringify(info, null, 2));
@@ -53,6 +56,11 @@ export const infoCommand: Command = {
         for (const c of m.checkpoints) {
           const acts = c.extracted.layers.map((l) => `${l.layer} ${l.items.toLocaleString()} (${bytes(l.bytes)})`).join(', ');
           console.log(`    ${c.label}: test accuracy ${c.testAccuracy == null ? '—' : c.testAccuracy.toFixed(4)}, predictions ${c.extracted.predictions.toLocaleString()}, latents ${c.extracted.latents.toLocaleString()}${acts ? `, activations ${acts}` : ''}`);
+          if (c.training) {
+            const t = c.training;
+            const val = t.valAccuracy !== null ? `, validation loss ${t.valLoss?.toFixed(4) ?? '—'} accuracy ${t.valAccuracy.toFixed(4)}` : '';
+            console.log(`      trained: epoch ${t.epoch}, loss ${t.loss.toFixed(4)}, accuracy ${t.accuracy.toFixed(4)}${val} (${t.run.arch} on ${t.run.dataset}/${t.run.split}, batch ${t.run.batchSize}, seed ${t.run.seed}; by ${t.run.source})`);
+          }
           for (const l of c.extracted.layers.filter((x) => x.damagedItems > 0)) {
             console.log(`      DAMAGED layer ${l.layer}: ${l.damage}; recompute with: margin extract --project ${JSON.stringify(p.project.dir)} --model ${JSON.stringify(m.name)} --checkpoint ${JSON.stringify(c.label)}`);
           }

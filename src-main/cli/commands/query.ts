@@ -56,6 +56,14 @@ export const queryCommand: Command = {
       await flushQueryResults(store);
       console.log(values.json ? JSON.stringify(result, null, 2) : summary(result));
       return 0;
+    }, {
+      // the workbench has the project open: ask it (the same request the Queries view sends)
+      viaWorkbench: async (call) => {
+        if (str(values.cluster)) throw new MarginError('CONFLICT', '--cluster: the project is open in the Margin workbench, which answers this query itself; leave --cluster out, or close the project in the workbench first');
+        const result = await call('query.run', parsed.data);
+        console.log(values.json ? JSON.stringify(result, null, 2) : summary(result));
+        return 0;
+      },
     });
   },
 };

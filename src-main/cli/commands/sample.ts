@@ -93,8 +93,8 @@ export const samplesCommand: Command = {
   options: { project: { type: 'string' }, model: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values }) {
     const { sampleSummaries } = await import('../../app/services/project-info.ts');
-    return withProject(values, this.usage, async (store) => {
-      const list = await sampleSummaries(store, typeof values.model === 'string' ? values.model : undefined);
+    const model = typeof values.model === 'string' ? values.model : undefined;
+    const print = (list: Awaited<ReturnType<typeof sampleSummaries>>) => {
       if (values.json) {
         console.log(JSON.stringify(list, null, 2));
         return 0;
@@ -105,6 +105,10 @@ export const samplesCommand: Command = {
         console.log(`${s.name.padEnd(32)} ${s.model}@${s.checkpoint}  ${s.method.padEnd(14)} ${String(s.size).padStart(6)} items  ${String(s.correct).padStart(6)} correct ${String(s.incorrect).padStart(5)} incorrect  ${s.seconds.toFixed(3)} s  ${s.created}${settings ? `\n    ${settings}` : ''}`);
       }
       return 0;
-    }, { readOnly: true });
+    };
+    return withProject(values, this.usage, async (store) => print(await sampleSummaries(store, model)), {
+      readOnly: true,
+      viaWorkbench: async (call) => print(await call('sample.list', { model })),
+    });
   },
 };

@@ -24,6 +24,9 @@ export const serveCommand: Command = {
     const app = await createApp({ host: 'browser' });
     if (typeof values.project === 'string') await app.workspace.open(values.project);
     const host = await startHost({ dispatcher: app.dispatcher, subscribe: (l) => app.jobs.subscribe(l), staticDir: RENDERER_DIR, port });
+    // `margin` commands on the open project reach this workbench through a record in the project folder.
+    const { advertiseWorkbench } = await import('../../app/workbench-record.ts');
+    const stopAdvertising = advertiseWorkbench(app.workspace, { origin: new URL(host.url).origin, token: host.token, kind: 'browser' });
     console.log(`Margin is running at ${host.url}`);
     if (values.open && process.env.BROWSER) {
       spawn(process.env.BROWSER, [host.url], { stdio: 'ignore', detached: true }).on('error', (e) => console.error(`could not open ${process.env.BROWSER}: ${e.message}`)).unref();
@@ -37,6 +40,7 @@ export const serveCommand: Command = {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
+    stopAdvertising();
     await host.close();
     await app.close();
     return 0;
