@@ -562,8 +562,8 @@ const queryResultShape = z.object({
   }).loose(),
   computed: z.object({}).loose(),
   seconds: z.number(),
-}).loose();
-const namedResultShape = z.object({ query: z.enum(NAMED_QUERIES), title: z.string().max(500), data: z.unknown(), seconds: z.number() }).loose();
+}).loose() as unknown as z.ZodType<QueryResult, QueryResult>; // checked at run time; typed as the contract's result
+const namedResultShape = z.object({ query: z.enum(NAMED_QUERIES), title: z.string().max(500), data: z.unknown(), seconds: z.number() }).loose() as unknown as z.ZodType<NamedQueryResult, NamedQueryResult>;
 const answerId = z.number().int().min(1);
 
 export const requests = {

@@ -13,7 +13,8 @@ export const VIEWS = [
 export type ViewId = (typeof VIEWS)[number]['id'];
 
 function fromHash(): ViewId {
-  const h = window.location.hash.replace(/^#\/?/, '');
+  // "#/queries?model=…": the view is the path; the rest is useUrlState's.
+  const h = window.location.hash.replace(/^#\/?/, '').split('?')[0];
   return (VIEWS.find((v) => v.id === h)?.id ?? 'projects') as ViewId;
 }
 
