@@ -9,14 +9,14 @@
  */
 import { createRng, sampleWithoutReplacement, shuffleInPlace } from '../core/rng.ts';
 import { selectTwoEnds } from './allocate.ts';
-import { logSumExp, toF64 } from './linalg.ts';
+import { logSumExp } from './linalg.ts';
 import { encodeMaxMarginFit, decodeMaxMarginFit, fitKey } from './fit-cache.ts';
 import type { FitCache, MaxMarginFit } from './fit-cache.ts';
 import { fitPlatt } from './platt.ts';
 import type { PlattModel } from './platt.ts';
 import { makeSampler, targetSize, throwIfAborted } from './sampler.ts';
 import { trainOneVsRestNewton } from './svm-newton.ts';
-import { decision, standardize, trainOneVsRest } from './svm.ts';
+import { decision, trainOneVsRest, zscoreRows, zscoreStats } from './svm.ts';
 import type { SamplerInput } from './types.ts';
 import { DEFAULT_J } from './validate.ts';
 
@@ -80,25 +80,33 @@ export function maxMarginScores(
 ): MaxMarginScores {
   const { rows: n, cols: d } = input.latent;
   const k = input.numClasses;
-  const labels = input.trueLabels;
-  const x = opts.svm?.scaling === 'none' ? toF64(input.latent) : standardize(toF64(input.latent), n, d);
+  const raw = input.latent.data;
   const rng = createRng(MAXMARGIN_FIT_SEED);
   // The items the models are trained (and the sigmoids fitted) on: all of them, or a subsample.
+  // Training works on a compact z-scored copy of just those rows (positions t = 0…m−1 of pool):
+  // above MAXMARGIN_FIT_MAX_ITEMS that is 100,000 contiguous rows instead of a scattered subset
+  // of a million, and no float64 copy of the whole latent.
   const fitMax = opts.fitMaxItems ?? MAXMARGIN_FIT_MAX_ITEMS;
   const pool = n > fitMax ? sampleWithoutReplacement(n, fitMax, rng).sort() : Int32Array.from({ length: n }, (_, i) => i);
   const m = pool.length;
+  const { mean, scale } = opts.svm?.scaling === 'none'
+    ? { mean: new Float64Array(d), scale: new Float64Array(d).fill(1) }
+    : zscoreStats(raw, n, d);
+  const x = zscoreRows(raw, d, pool, mean, scale);
+  const labels = m === n ? input.trueLabels : Int32Array.from(pool, (i) => input.trueLabels[i]);
+  const local = Int32Array.from({ length: m }, (_, t) => t);
   const folds = Math.max(0, Math.min(opts.folds ?? PLATT_FOLDS, m));
   const c = opts.svm?.c ?? DEFAULT_SVM_C;
   const steps = folds + 1;
   // Fold f tests on perm[t] for t ≡ f (mod folds) and trains on the rest.
-  const perm = folds >= 2 ? shuffleInPlace(Int32Array.from(pool), rng) : pool;
+  const perm = folds >= 2 ? shuffleInPlace(Int32Array.from(local), rng) : local;
   const foldRows = (f: number) => {
     const train: number[] = [], test: number[] = [];
     for (let t = 0; t < m; t++) (t % folds === f ? test : train).push(perm[t]);
     return { train: Int32Array.from(train), test };
   };
-  // Cross-validated decision values for the Platt fit (and the CV accuracy).
-  const cvDec = new Float64Array(n * k);
+  // Cross-validated decision values (per pool position) for the Platt fit, and the CV accuracy.
+  const cvDec = new Float64Array(m * k);
   let cvCorrect = 0;
   const scoreFold = (weights: Float64Array[], test: number[]) => {
     for (const i of test) {
@@ -118,7 +126,7 @@ export function maxMarginScores(
     // are summed per item to warm-start the final model (item i's α is the mean over the folds
     // that trained on it).
     const svmOpts = { random: () => rng.next(), c, loss: 'hinge' as const };
-    const warmSum = Array.from({ length: k }, () => new Float64Array(n));
+    const warmSum = Array.from({ length: k }, () => new Float64Array(m));
     for (let f = 0; folds >= 2 && f < folds; f++) {
       throwIfAborted(opts.signal);
       const { train, test } = foldRows(f);
@@ -129,8 +137,8 @@ export function maxMarginScores(
       opts.onProgress?.(f + 1, steps);
     }
     throwIfAborted(opts.signal);
-    const warm = folds >= 2 ? warmSum.map((w) => Float64Array.from(pool, (i) => w[i] / (folds - 1))) : undefined;
-    const model = trainOneVsRest(x, d, labels, k, pool, svmOpts, warm);
+    const warm = folds >= 2 ? warmSum.map((w) => w.map((v) => v / (folds - 1))) : undefined;
+    const model = trainOneVsRest(x, d, labels, k, local, svmOpts, warm);
     weights = model.weights;
     finalIterations = model.epochs;
     iterations += finalIterations;
@@ -139,7 +147,7 @@ export function maxMarginScores(
     // Squared hinge: the primal Newton solver (svm-newton.ts), exact to rounding. The final model
     // first (its classes share one Gram matrix); each fold's model starts from it.
     throwIfAborted(opts.signal);
-    const model = trainOneVsRestNewton(x, d, labels, k, pool, { c });
+    const model = trainOneVsRestNewton(x, d, labels, k, local, { c });
     weights = model.weights;
     finalIterations = model.iterations;
     iterations += finalIterations;
@@ -153,26 +161,33 @@ export function maxMarginScores(
       opts.onProgress?.(f + 2, steps);
     }
   }
+  // Decision values of every item: on the z-scored rows when every item was trained on, else on the
+  // raw latent with the z-scoring folded into the weights (w·s, b − Σ w·s·μ).
   const dec = new Float64Array(n * k);
   const group = new Int32Array(n);
   let correct = 0;
+  const folded = m === n ? [] : weights.map((w) => {
+    const f = new Float64Array(d + 1);
+    let b = w[d];
+    for (let a = 0; a < d; a++) { f[a] = w[a] * scale[a]; b -= f[a] * mean[a]; }
+    f[d] = b;
+    return f;
+  });
   for (let i = 0; i < n; i++) {
     let arg = 0;
     for (let c = 0; c < k; c++) {
-      dec[i * k + c] = decision(weights[c], x, d, i);
+      dec[i * k + c] = m === n ? decision(weights[c], x, d, i) : decisionRaw(folded[c], raw, d, i);
       if (dec[i * k + c] > dec[i * k + arg]) arg = c;
     }
     group[i] = arg;
-    if (arg === labels[i]) correct++;
+    if (arg === input.trueLabels[i]) correct++;
   }
 
-  const calib = folds >= 2 ? cvDec : dec;
+  const calib = folds >= 2 ? cvDec : m === n ? dec : Float64Array.from({ length: m * k }, (_, q) => dec[pool[Math.floor(q / k)] * k + (q % k)]);
   const platt: PlattModel[] = [];
-  const col = new Float64Array(n);
-  const pos = new Uint8Array(n);
-  const fitCol = m < n ? new Float64Array(m) : col, fitPos = m < n ? new Uint8Array(m) : pos;
+  const fitCol = new Float64Array(m), fitPos = new Uint8Array(m);
   for (let c = 0; c < k; c++) {
-    for (let t = 0; t < m; t++) { const i = pool[t]; fitCol[t] = calib[i * k + c]; fitPos[t] = labels[i] === c ? 1 : 0; }
+    for (let t = 0; t < m; t++) { fitCol[t] = calib[t * k + c]; fitPos[t] = labels[t] === c ? 1 : 0; }
     platt.push(fitPlatt(fitCol, fitPos));
   }
   // Log of each class's sigmoid, stably: log σ(−u) = −log(1 + e^u).
@@ -222,6 +237,17 @@ export function maxMarginFitCached(
   const s = maxMarginScores(input, { signal: opts.signal, onProgress: opts.onProgress, svm });
   opts.cache?.set(key, encodeMaxMarginFit(s));
   return { ...s, fitCached: false };
+}
+
+/** wᵀx + b of row i of a float32 (or float64) matrix, w = (w, b) of length d + 1. */
+function decisionRaw(w: Float64Array, x: Float32Array | Float64Array, d: number, i: number): number {
+  const o = i * d;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, a = 0;
+  for (; a + 3 < d; a += 4) {
+    s0 += w[a] * x[o + a]; s1 += w[a + 1] * x[o + a + 1]; s2 += w[a + 2] * x[o + a + 2]; s3 += w[a + 3] * x[o + a + 3];
+  }
+  for (; a < d; a++) s0 += w[a] * x[o + a];
+  return w[d] + ((s0 + s1) + (s2 + s3));
 }
 
 export const maxMarginSampler = makeSampler('maxmargin', 'MaxMargin (linear SVM + Platt)', true, true, (input, params, ctx) => {

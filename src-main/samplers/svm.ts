@@ -168,17 +168,34 @@ export function trainOneVsRest(
   return { weights, alphas, epochs };
 }
 
-/** Column-wise z-scoring (a constant column gets scale 1), returned as a new matrix. */
-export function standardize(x: Float64Array, n: number, d: number): Float64Array {
+/** Column means and 1/standard deviations (a constant column gets scale 1) over the n rows of x. */
+export function zscoreStats(x: Float32Array | Float64Array, n: number, d: number): { mean: Float64Array; scale: Float64Array } {
   const mean = new Float64Array(d), sq = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) { const v = x[i * d + a]; mean[a] += v; sq[a] += v * v; }
-  const out = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let a = 0; a < d; a++) { const v = x[o + a]; mean[a] += v; sq[a] += v * v; }
+  }
   const scale = new Float64Array(d);
   for (let a = 0; a < d; a++) {
     mean[a] /= n;
     const v = sq[a] / n - mean[a] * mean[a];
     scale[a] = v > 1e-24 ? 1 / Math.sqrt(v) : 1;
   }
-  for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) out[i * d + a] = (x[i * d + a] - mean[a]) * scale[a];
+  return { mean, scale };
+}
+
+/** Rows `rows` of x, each (x − mean)·scale, as a new rows.length × d Float64 matrix. */
+export function zscoreRows(x: Float32Array | Float64Array, d: number, rows: Int32Array, mean: Float64Array, scale: Float64Array): Float64Array {
+  const out = new Float64Array(rows.length * d);
+  for (let t = 0; t < rows.length; t++) {
+    const o = rows[t] * d, q = t * d;
+    for (let a = 0; a < d; a++) out[q + a] = (x[o + a] - mean[a]) * scale[a];
+  }
   return out;
+}
+
+/** Column-wise z-scoring (a constant column gets scale 1), returned as a new Float64 matrix (from float32 or float64 input). */
+export function standardize(x: Float32Array | Float64Array, n: number, d: number): Float64Array {
+  const { mean, scale } = zscoreStats(x, n, d);
+  return zscoreRows(x, d, Int32Array.from({ length: n }, (_, i) => i), mean, scale);
 }
