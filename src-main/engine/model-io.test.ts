@@ -77,7 +77,7 @@ describe('saveModel / loadModel', () => {
     const m = buildModel('mlp', { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
     expect(() => checkInputShape(m, { height: 28, width: 28, channels: 1 })).not.toThrow();
     expect(() => checkInputShape(m, { height: 8, width: 8, channels: 1 })).toThrow(
-      /expects input of shape \[batch, 28, 28, 1\] but the data set has images of 8×8×1/,
+      /expects input of shape \[batch, 28, 28, 1\] but the data set has images of 8×8×1 \(height×width×channels\)\. What would fit: a model whose input is 8×8×1, or one trained here on this data set \(Model view → Train a model, or margin train --arch mlp\)/,
     );
     m.dispose();
   });

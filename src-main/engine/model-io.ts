@@ -219,7 +219,9 @@ export function checkInputShape(model: tf.LayersModel, data: { height: number; w
   if (!fits) {
     throw badInput(
       `model ${model.name} expects input of shape [${shape.map((d) => d ?? 'batch').join(', ')}] but the data set has images of ` +
-        `${data.height}×${data.width}×${data.channels} (height×width×channels); choose a model trained on this data set`,
+        `${data.height}×${data.width}×${data.channels} (height×width×channels). What would fit: a model whose input is ${data.height}×${data.width}×${data.channels}, ` +
+        `or one trained here on this data set (Model view → Train a model, or margin train --arch ${data.height >= 16 && data.width >= 16 ? 'lenet5-bn|mlp' : 'mlp'}), ` +
+        'or the images resized to the model\'s input and imported again',
     );
   }
 }

@@ -102,7 +102,7 @@ export function resolveInput(file: string, name: string, dims: Array<number | nu
   w = fill(w, ds.width, 'width');
   const mismatch = (ds.channels !== undefined && ds.channels !== ch) || (ds.height !== undefined && ds.height !== h) || (ds.width !== undefined && ds.width !== w);
   if (mismatch) {
-    throw badInput(`model file ${file}: input ${name} ${shown} (${layout}) takes ${h}×${w} images with ${ch} channel(s), but the data set's images are ${ds.height}×${ds.width}×${ds.channels}; use a data set the model was trained on`);
+    throw badInput(`model file ${file}: input ${name} ${shown} (${layout}) takes ${h}×${w} images with ${ch} channel(s), but the data set's images are ${ds.height}×${ds.width}×${ds.channels}; use a data set the model was trained on, or train a model on this data set here (Model view → Train a model, or margin train)`);
   }
   return { layout, itemShape: [h, w, ch], fixedBatch: dims[0] };
 }
