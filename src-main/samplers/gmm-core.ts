@@ -83,6 +83,12 @@ const PRUNE_GAP = 25;
  */
 export const FINAL_GAP = 50;
 
+/**
+ * Below this many multiply-adds per pass (n·d² full, n·d·k spherical) a fit stays on its own thread
+ * by default: small fits (tests, tiny projects) finish before a helper thread would have loaded.
+ */
+const POOL_MIN_WORK = 5e6;
+
 /** A Float64 copy of x on a SharedArrayBuffer. */
 function sharedCopy(x: Float32Array | Float64Array): Float64Array {
   const out = sharedF64(x.length);
@@ -98,7 +104,7 @@ function sharedCopy(x: Float32Array | Float64Array): Float64Array {
 export function fitGmm(
   xIn: Float32Array | Float64Array, n: number, d: number, k: number, init: Int32Array, type: CovarianceType, rng: Rng, opts: GmmOptions = {},
 ): GmmFit {
-  const pool = opts.pool === undefined ? gmmPool() : opts.pool;
+  const pool = opts.pool !== undefined ? opts.pool : (type === 'full' ? n * d * d : n * d * k) >= POOL_MIN_WORK ? gmmPool() : null;
   // The full fit works on a Float64 copy on a SharedArrayBuffer (the pool's helpers read it).
   const x64 = type === 'full' ? (allShared(xIn) && xIn instanceof Float64Array ? xIn : sharedCopy(xIn)) : null;
   const tol = opts.tol ?? 1e-4;
@@ -241,7 +247,7 @@ export function scoreGmm(
     }
     return out;
   }
-  const pool = opts.pool === undefined ? gmmPool() : opts.pool;
+  const pool = opts.pool !== undefined ? opts.pool : n * d * d >= POOL_MIN_WORK ? gmmPool() : null;
   const lay = fullLayout(k, d);
   const theta = sharedF64(lay.length);
   const chunk = Math.min(n, SCORE_CHUNK);
