@@ -117,4 +117,24 @@ describe.skipIf(!hasDigits)('own data and model in the workbench (UCI digits)', 
     await screenshotView(page, 'own-data-4-query.png');
     await noErrors();
   });
+
+  it('cancels a long training from the Train panel; the epochs finished before stay as checkpoints', async () => {
+    await go(page, 'model');
+    await page.getByTestId('train-name').fill('mlp-long');
+    await page.getByTestId('train-epochs').fill('200');
+    await page.getByTestId('train-run').click();
+    // wait for the first finished epoch, then cancel
+    await expect.poll(async () => (await page.getByTestId('train-message').textContent().catch(() => '')) ?? '', { timeout: JOB_MS, interval: 200 }).toMatch(/^epoch \d+ of 200 done/);
+    await page.getByTestId('train-cancel').click();
+    await page.waitForSelector('[data-testid="train-progress"][data-state="cancelled"]', { timeout: JOB_MS });
+    expect(await page.getByTestId('train-outcome').textContent()).toMatch(/Training of "mlp-long" was cancelled: the epochs that had finished stay registered as checkpoints/);
+    const info = await api(host, 'project.info', {}) as { models: Array<{ name: string; checkpoints: Array<{ training: { epoch: number } | null }> }> };
+    const kept = info.models.find((m) => m.name === 'mlp-long')!.checkpoints;
+    expect(kept.length).toBeGreaterThanOrEqual(1);
+    expect(kept.length).toBeLessThan(200);
+    expect(kept.map((c) => c.training!.epoch)).toEqual(kept.map((_, i) => i + 1)); // each kept epoch has its logs
+    await expect.poll(() => page.getByTestId('training-table').locator('tbody tr').count(), { timeout: VIEW_MS }).toBe(kept.length);
+    await screenshotView(page, 'own-data-5-cancelled.png');
+    await noErrors();
+  });
 });
