@@ -20,7 +20,8 @@ import { clearQueryCache, runNamedQuery, runQuery } from '../src-main/app/servic
 import { clusterExactAggregates } from '../src-main/cluster/exact.ts';
 import { requests, type EventMessage } from '../src-main/shared/api.ts';
 import { createApp } from '../src-main/app/app.ts';
-import { freshDir, makeDemo } from './support/browser.ts';
+import { freshDir, launchBrowser, makeDemo, screenshotView, serve } from './support/browser.ts';
+import { VIEW_MS } from './support/flow.ts';
 import { REPO_ROOT } from '../src-main/system/info.ts';
 
 const py = findDaskPython();
@@ -37,6 +38,7 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
   let address = '';
   let local: Store | null = null;
   let ckId = 0;
+  let localDir = '';
 
   /** A copy of the demo project without any extraction (so both paths start from the same state). */
   async function freshProject(name: string): Promise<Store> {
@@ -228,6 +230,7 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
 
   it('runs an exact answer on the cluster as an API job (query.cluster) with progress, and cancels one', async () => {
     const dir = local!.dir;
+    localDir = dir;
     await local!.close();
     local = null;
     const app = await createApp({ host: 'cli' });
@@ -256,6 +259,42 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
       expect((await waitForJob(events, id2)).event).toBe('job.cancelled');
     } finally {
       await app.close();
+    }
+  });
+
+  it('the Queries view answers exactly on the cluster: a job in the Jobs panel, the same answer as on this machine', async () => {
+    const host = await serve(['--project', localDir]);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(host.url);
+      await page.getByTestId('model-select').waitFor({ timeout: VIEW_MS });
+      await page.getByTestId('model-select').selectOption(MODEL);
+      await page.getByTestId('nav-queries').click();
+      await page.getByTestId('query-set').selectOption('S2');
+      await page.getByTestId('query-layer').selectOption('relu3');
+      await page.getByTestId('query-class').selectOption('4');
+      await page.getByTestId('query-run').click();
+      const items = page.getByTestId('query-items');
+      await items.waitFor({ timeout: 180_000 });
+      // The answer as shown, without its timing.
+      const shown = async () => (await page.getByTestId('query-result').textContent())!.replace(/answered in [^·]+/, '');
+      const here = await shown();
+      await page.getByTestId('query-exact-on').selectOption('cluster');
+      await page.getByTestId('query-cluster').fill('local:x');
+      expect(await page.getByTestId('query-run').isDisabled()).toBe(true); // the scheduler field is checked in the form
+      await page.getByTestId('query-cluster').fill(address);
+      await page.getByTestId('query-run').click();
+      const job = page.getByTestId('job-query.cluster');
+      await job.waitFor({ timeout: 60_000 });
+      await expect.poll(() => job.getAttribute('data-state'), { timeout: 300_000 }).toBe('done');
+      await expect.poll(() => page.getByTestId('query-run').isDisabled(), { timeout: 60_000 }).toBe(false);
+      expect(await job.textContent()).toContain(`on Dask ${address}`);
+      expect(await shown()).toBe(here);
+      await screenshotView(page, 'cluster-queries-exact-on-dask.png');
+    } finally {
+      await browser.close();
+      await host.stop();
     }
   });
 });
