@@ -290,6 +290,7 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
       await expect.poll(() => job.getAttribute('data-state'), { timeout: 300_000 }).toBe('done');
       await expect.poll(() => page.getByTestId('query-run').isDisabled(), { timeout: 60_000 }).toBe(false);
       expect(await job.textContent()).toContain(`on Dask ${address}`);
+      expect(await job.textContent()).toContain(`tasks 1/1 on ${address}`); // computed there, not taken from the local answer's cache
       expect(await shown()).toBe(here);
       await screenshotView(page, 'cluster-queries-exact-on-dask.png');
     } finally {

@@ -522,7 +522,9 @@ export async function runQuery(store: Store, params: RunParams, deps: QueryDeps)
   const exactAgg = async (): Promise<SubsetAggregates> => {
     const version = `${cm.version}/${st.version}`;
     const hit = cacheOf(store).exact.get(exactKey);
-    const cached = hit && hit.version === version ? hit.agg : null;
+    // Asked on a cluster: computed there (the cached answer would be the same numbers, but the
+    // user asked for the cluster's), then cached as any exact answer.
+    const cached = hit && hit.version === version && !deps.exactAggregates ? hit.agg : null;
     if (cached && (!parts.max || cached.max) && (!parts.argmax || cached.histogram)) return cached;
     const fresh = deps.exactAggregates
       ? (await deps.exactAggregates(store, { checkpointId: ck.id, layer, channel, subsets: [{ itemIds: Int32Array.from(rows, (r) => cm.preds.itemIds[r]), parts }] }))[0]!
