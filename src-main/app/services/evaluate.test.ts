@@ -165,5 +165,12 @@ describe('evaluate handlers', () => {
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ kind: 'table4', model: 'fake' });
     expect(await h['evaluate.list']!(requests['evaluate.list'].params.parse({ model: 'other' }))).toEqual([]);
+    // Sampler options per method: validated at the boundary, and stored with the run.
+    expect(() => requests['evaluate.start'].params.parse({ model: 'fake', experiment: 'e1', samplerOptions: { vas: { svmC: 1 } } })).toThrow(/svmC does not apply to vas/);
+    const opts = { model: 'fake', experiment: 'table4', seeds: 1, samplerOptions: { 'latent-grid': { gridSplit: 'mean', gridTopUp: false } } };
+    const second = await h['evaluate.start']!(requests['evaluate.start'].params.parse(opts));
+    await jobs.done(second.jobId);
+    const stored = await listEvalRuns(f.store, 'table4');
+    expect(stored.at(-1)!.params).toMatchObject({ samplerOptions: opts.samplerOptions });
   }, 60_000);
 });
