@@ -105,4 +105,32 @@ describe('workbench polish (issue 15, points 6 and 10)', () => {
     expect(p).toEqual([...p].sort((a, b) => b - a));
     await expectNoErrors(f);
   });
+
+  it('t-SNE is a third projection: a job with progress, then colour by correctness and by prediction', async () => {
+    const { page } = f;
+    await go(page, 'latent');
+    await page.getByTestId('latent-stats').waitFor({ timeout: VIEW_MS });
+    await page.getByTestId('latent-method').selectOption('tsne');
+    await page.getByTestId('latent-tsne-iterations').selectOption('300');
+    // Progress while it runs (the 300-iteration job, after the one started with the default).
+    const progress = page.getByTestId('latent-tsne-progress');
+    await progress.waitFor({ timeout: VIEW_MS });
+    expect(await progress.textContent()).toMatch(/Computing the t-SNE projection: (finding each item's nearest neighbours|iteration [\d,]+ of (300|500))/);
+    await expect.poll(async () => (await progress.count()) ? progress.textContent() : 'done', { timeout: 240_000, interval: 500 }).toMatch(/iteration [1-9][\d,]* of 300|done/);
+    await expect.poll(() => page.getByTestId('latent-stats').getAttribute('data-method'), { timeout: 240_000, interval: 1000 }).toBe('tsne');
+    expect(await page.getByTestId('latent-tsne-progress').count()).toBe(0);
+    const stats = await page.getByTestId('latent-stats').textContent();
+    expect(stats).toMatch(/10,000 items/);
+    const wrong = Number(/([\d,]+) misclassified/.exec(stats ?? '')![1].replace(/,/g, ''));
+    await page.getByTestId('latent-colour-by').selectOption('correctness');
+    await page.getByTestId('latent-group-legend').waitFor({ timeout: VIEW_MS });
+    expect(Number((await page.getByTestId('latent-group-wrong').textContent())!.replace(/,/g, ''))).toBe(wrong);
+    expect(Number((await page.getByTestId('latent-group-correct').textContent())!.replace(/,/g, ''))).toBe(10_000 - wrong);
+    await page.getByTestId('latent-chart').locator('canvas').first().waitFor({ timeout: VIEW_MS });
+    await screenshotView(page, 'polish-5-tsne-correctness.png');
+    await page.getByTestId('latent-colour-by').selectOption('prediction');
+    expect(await page.getByTestId('latent-group-legend').textContent()).toMatch(/predicted class/);
+    await screenshotView(page, 'polish-6-tsne-prediction.png');
+    await expectNoErrors(f);
+  });
 });

@@ -255,7 +255,7 @@ export interface ItemView {
 }
 
 export interface LatentProjection {
-  method: 'pca' | 'umap';
+  method: 'pca' | 'umap' | 'tsne';
   itemIds: number[];
   x: number[];
   y: number[];
@@ -695,6 +695,15 @@ export const requests = {
   'latent.projection': request<LatentProjection>()(
     z.object({ ...modelRef, method: z.enum(['pca', 'umap']).default('pca'), sample: name.optional(), seed: seed.default(1) }).strict(),
     '2-D projection of the latent vectors.',
+  ),
+  'latent.tsne': request<JobRef>()(
+    z.object({
+      ...modelRef,
+      sample: name.optional(),
+      perplexity: z.number().min(2).max(100).default(30),
+      iterations: z.number().int().min(50).max(5000).default(500),
+    }).strict(),
+    'Barnes-Hut t-SNE of the latent vectors as a job (worker thread; progress per 10 iterations; cancel stops it; PCA-initialised, so deterministic without a seed). The job result is a LatentProjection (method "tsne"), kept for the session: asking again is immediate.',
   ),
 
   'sample.create': request<JobRef>()(

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { LatentProjection } from '../../src-main/shared/api.ts';
-import { axisName, classCounts, itemsFromBrush, latentScatterOption, SAMPLE_SERIES, scoreSummary, thumbnailTooltip } from './scatter.ts';
+import { axisName, classCounts, CORRECTNESS_COLOURS, itemsFromBrush, latentScatterOption, SAMPLE_SERIES, scoreSummary, thumbnailTooltip } from './scatter.ts';
 
 function projection(n: number, wrongEvery = 4): LatentProjection {
   const itemIds = Array.from({ length: n }, (_, i) => 100 + i);
@@ -146,5 +146,27 @@ describe('scoreSummary (the colour legend beside the chart)', () => {
     expect(even.median).toBeCloseTo(0.5, 12);
     expect(scoreSummary([NaN, 0.3, Infinity])).toEqual({ n: 1, min: 0.3, median: 0.3, max: 0.3 });
     expect(scoreSummary([])).toBeNull();
+  });
+});
+
+describe('latent scatter grouping', () => {
+  const p = {
+    method: 'tsne' as const, itemIds: [10, 11, 12, 13], x: [0, 1, 2, 3], y: [0, 1, 0, 1], trueLabels: [0, 0, 1, 1], predicted: [0, 1, 1, 0],
+    confidence: [0.9, 0.6, 0.8, 0.55], classNames: ['cat', 'dog'], sampleMembers: [], seconds: 0,
+  };
+  const seriesOf = (groupBy: 'true' | 'predicted' | 'correctness') => {
+    const sc = latentScatterOption(p, { groupBy, markMisclassified: false });
+    return (sc.option.series as Array<{ name: string; itemStyle: { color: string } }>).map((s, k) => ({ name: s.name, color: s.itemStyle.color, idx: sc.seriesIndices[k] }));
+  };
+  it('groups by the predicted class', () => {
+    expect(seriesOf('predicted').map((s) => [s.name, s.idx])).toEqual([['cat', [0, 3]], ['dog', [1, 2]]]);
+  });
+  it('groups by correctness with its own two colours', () => {
+    const s = seriesOf('correctness');
+    expect(s.map((x) => [x.name, x.idx])).toEqual([['correct', [0, 2]], ['misclassified', [1, 3]]]);
+    expect(s.map((x) => x.color)).toEqual([...CORRECTNESS_COLOURS]);
+  });
+  it('names t-SNE axes', () => {
+    expect(axisName('tsne', 2)).toBe('t-SNE 2');
   });
 });

@@ -22,7 +22,15 @@ export interface LatentScatterOptions {
   tooltip?: (index: number) => string;
   /** Colour every point by a score in [0, 1] (values aligned with the projection's items) instead of by class. */
   colorBy?: { name: string; values: ArrayLike<number> };
+  /**
+   * What the series (and their colours and legend) group by: the true class (default), the
+   * predicted class, or correctness (two series: correct, misclassified).
+   */
+  groupBy?: 'true' | 'predicted' | 'correctness';
 }
+
+/** Colours of the correctness grouping: correct, misclassified. */
+export const CORRECTNESS_COLOURS = ['#59a14f', '#e15759'] as const;
 
 /** Sequential colours (viridis stops) for a score from 0 to 1. */
 export const SCORE_COLOURS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
@@ -51,8 +59,10 @@ export function latentScatterOption(p: LatentProjection, opts: LatentScatterOpti
   checkProjection(p);
   const n = p.itemIds.length;
   const mark = opts.markMisclassified ?? true;
-  const classes = Math.max(p.classNames.length, ...p.trueLabels.map((t) => t + 1), 0);
-  const names = Array.from({ length: classes }, (_, c) => p.classNames[c] ?? `class ${c}`);
+  const groupBy = opts.groupBy ?? 'true';
+  const classes = Math.max(p.classNames.length, ...p.trueLabels.map((t) => t + 1), ...p.predicted.map((t) => t + 1), 0);
+  const names = groupBy === 'correctness' ? ['correct', 'misclassified'] : Array.from({ length: classes }, (_, c) => p.classNames[c] ?? `class ${c}`);
+  const colourOf = (g: number) => (groupBy === 'correctness' ? CORRECTNESS_COLOURS[g] : classColor(g));
   const ok: number[][] = names.map(() => []);
   const wrong: number[][] = names.map(() => []);
   let misclassified = 0;
@@ -60,7 +70,8 @@ export function latentScatterOption(p: LatentProjection, opts: LatentScatterOpti
     const t = p.trueLabels[i];
     const isWrong = p.predicted[i] !== t;
     if (isWrong) misclassified++;
-    (isWrong && mark ? wrong : ok)[t].push(i);
+    const g = groupBy === 'correctness' ? (isWrong ? 1 : 0) : groupBy === 'predicted' ? p.predicted[i] : t;
+    (isWrong && mark ? wrong : ok)[g].push(i);
   }
   const highlight = new Set(opts.highlight ?? p.sampleMembers);
   const members: number[] = [];
@@ -76,14 +87,14 @@ export function latentScatterOption(p: LatentProjection, opts: LatentScatterOpti
     seriesIndices.push(ok[c]);
     series.push({
       type: 'scatter', name, data: points(ok[c]), symbol: 'circle', symbolSize: big ? 4 : 6,
-      itemStyle: { color: classColor(c), opacity: 0.75 },
+      itemStyle: { color: colourOf(c), opacity: 0.75 },
       large: true, largeThreshold: 2000, progressive: 4000, progressiveThreshold: 5000,
     });
     if (mark) {
       seriesIndices.push(wrong[c]);
       series.push({
         type: 'scatter', name, data: points(wrong[c]), symbol: 'triangle', symbolSize: big ? 7 : 9,
-        itemStyle: { color: classColor(c), borderColor: '#222', borderWidth: 0.6 },
+        itemStyle: { color: colourOf(c), borderColor: '#222', borderWidth: 0.6 },
         large: true, largeThreshold: 2000, progressive: 4000, progressiveThreshold: 5000, z: 3,
       });
     }
@@ -134,7 +145,7 @@ export function latentScatterOption(p: LatentProjection, opts: LatentScatterOpti
 }
 
 export function axisName(method: LatentProjection['method'], axis: 1 | 2): string {
-  return method === 'pca' ? `PC ${axis}` : `UMAP ${axis}`;
+  return method === 'pca' ? `PC ${axis}` : method === 'tsne' ? `t-SNE ${axis}` : `UMAP ${axis}`;
 }
 
 /** Per true class: items and misclassified items (the view's class table, beside the chart's legend). */

@@ -3,7 +3,7 @@ import type { HandlerModule } from '../context.ts';
 import { importModel } from '../services/model-import.ts';
 import { extract } from '../services/extraction.ts';
 import { confusion } from '../services/confusion.ts';
-import { latentProjection } from '../services/latent.ts';
+import { latentProjection, latentTsne } from '../services/latent.ts';
 import { checkTrainRequest, trainIntoProject } from '../services/training.ts';
 
 export const modelHandlers: HandlerModule = (ctx) => ({
@@ -48,4 +48,10 @@ export const modelHandlers: HandlerModule = (ctx) => ({
   },
   'model.confusion': ({ model, checkpoint }) => confusion(ctx.workspace.requireStore(), model, checkpoint),
   'latent.projection': (params) => latentProjection(ctx.workspace.requireStore(), params),
+  'latent.tsne': (params) => {
+    const store = ctx.workspace.requireStore();
+    const jobId = ctx.jobs.start('latent.tsne', `t-SNE of ${params.model}${params.checkpoint ? ` @ ${params.checkpoint}` : ''}`, (job) =>
+      latentTsne(store, params, { signal: job.signal, onProgress: (done, total) => job.progress(done, total, `iteration ${done} of ${total}`) }));
+    return { jobId };
+  },
 });
