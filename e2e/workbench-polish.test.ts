@@ -133,4 +133,30 @@ describe('workbench polish (issue 15, points 6 and 10)', () => {
     await screenshotView(page, 'polish-6-tsne-prediction.png');
     await expectNoErrors(f);
   });
+
+  it('Compare aligns units by meaning: B\'s layer is the CKA-matched one, top units of each with their top inputs', async () => {
+    const { page } = f;
+    await go(page, 'compare');
+    await page.getByTestId('compare-model').selectOption('mlp');
+    const pairs = page.getByTestId('compare-cka-pairs');
+    await pairs.waitFor({ timeout: 180_000 });
+    expect(await pairs.locator('tbody tr').count()).toBeGreaterThan(0);
+    const match = page.getByTestId('compare-layer-match');
+    await match.waitFor({ timeout: VIEW_MS });
+    const text = (await match.textContent()) ?? '';
+    const m = /(\S+) of A is most like (\S+) of B \(linear CKA ([\d.]+)/.exec(text.replace(/\s+/g, ' '));
+    expect(m).not.toBeNull();
+    expect(await page.getByTestId('compare-layer-a').inputValue()).toBe(m![1]);
+    expect(await page.getByTestId('compare-layer-b').inputValue()).toBe(m![2]);
+    expect(Number(m![3])).toBeGreaterThan(0);
+    expect(Number(m![3])).toBeLessThanOrEqual(1);
+    await page.getByTestId('compare-query-run').click();
+    for (const side of ['a', 'b']) {
+      await expect.poll(() => page.getByTestId(`compare-${side}-unit-0`).locator('figure').count(), { timeout: 180_000 }).toBe(6);
+      expect(await page.getByTestId(`compare-${side}-units`).locator('.unit').count()).toBe(3);
+    }
+    expect(await page.getByTestId('compare-b-unit-0').textContent()).toContain(m![2]);
+    await screenshotView(page, 'polish-7-compare-cka-aligned.png');
+    await expectNoErrors(f);
+  });
 });
