@@ -18,6 +18,8 @@ import { countPdfPages } from '../reports/pdf.ts';
 import { APP_INDEX_URL, APP_SCHEME, devRendererOrigin, isTrustedIpcSender } from './policy.ts';
 import { guardWebContents } from './guard.ts';
 import { serveAppRequest } from './app-protocol.ts';
+import { startHost, type Host } from '../host/server.ts';
+import { advertiseWorkbench } from '../app/workbench-record.ts';
 
 const RENDERER_DIR = join(REPO_ROOT, 'out', 'renderer');
 /** The electron-vite dev server, only in an unpackaged app; production ignores the variable. */
@@ -38,6 +40,9 @@ electronApp.on('web-contents-created', (_event, contents) => {
 
 let core: App | null = null;
 let mainWindow: BrowserWindow | null = null;
+/** The loopback host that lets `margin` commands on the open project go through this window's core. */
+let cliHost: Host | null = null;
+let stopAdvertising: (() => void) | null = null;
 
 async function createWindow(): Promise<void> {
   core = await createApp({ host: 'electron', printPdf: printToPdf });
@@ -73,6 +78,17 @@ async function createWindow(): Promise<void> {
     if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, m);
   });
   win.on('closed', unsubscribe);
+
+  // While this window holds a project's DuckDB file, a `margin` command on that project cannot open
+  // it. As with `margin serve`, the core is also reachable on 127.0.0.1 behind a random token, which
+  // only the project's .margin-workbench.json (mode 0600) tells; the CLI reads it and goes through here.
+  try {
+    const app = core;
+    cliHost = await startHost({ dispatcher: app.dispatcher, subscribe: (l) => app.jobs.subscribe(l), staticDir: RENDERER_DIR, port: 0 });
+    stopAdvertising = advertiseWorkbench(app.workspace, { origin: new URL(cliHost.url).origin, token: cliHost.token, kind: 'electron' });
+  } catch (err) {
+    console.warn(`margin: commands on the open project will not reach this window (${(err as Error).message})`);
+  }
 
   await win.loadURL(devOrigin ? process.env.ELECTRON_RENDERER_URL! : APP_INDEX_URL);
 }
@@ -118,6 +134,8 @@ electronApp.whenReady().then(async () => {
 });
 
 electronApp.on('window-all-closed', async () => {
+  stopAdvertising?.();
+  await cliHost?.close();
   await core?.close();
   electronApp.quit();
 });
