@@ -116,7 +116,7 @@ describe('readable answers, state that lasts, reports you would send (issue 15, 
     await go(page, 'reports');
     const box = page.getByTestId(`report-answer-${pinnedId}`).locator('input');
     await box.waitFor({ timeout: VIEW_MS });
-    expect(await box.isChecked()).toBe(true);
+    await expect.poll(() => box.isChecked(), { timeout: VIEW_MS }).toBe(true); // pinned → ticked by default
     expect(await page.getByTestId('report-contents').locator('input[type=checkbox]:checked').count()).toBe(1 + await page.locator('[data-testid^="report-sample-"] input:checked').count());
     await page.getByTestId('report-comparison-add').click();
     await page.getByTestId('report-comparison-0-a').selectOption('epoch-1');

@@ -103,6 +103,16 @@ describe('workbench polish (issue 15, points 6 and 10)', () => {
     const p = await column(page, 'layers-table', 5);
     expect(p.length).toBeGreaterThan(2);
     expect(p).toEqual([...p].sort((a, b) => b - a));
+    // And the Projects view's models table (4 models in the demo).
+    await go(page, 'projects');
+    const mp = page.getByTestId('models-table').getByTestId('sort-params');
+    await mp.click();
+    expect(await mp.getAttribute('aria-sort')).toBe('descending');
+    const m = await column(page, 'models-table', 4);
+    expect(m.length).toBe(4);
+    expect(m).toEqual([...m].sort((a, b) => b - a));
+    await mp.click();
+    expect(await column(page, 'models-table', 4)).toEqual([...m].reverse());
     await expectNoErrors(f);
   });
 
