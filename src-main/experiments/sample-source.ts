@@ -25,7 +25,7 @@ import {
   runSampler, selectTwoEnds, targetSize, vasInterchange, weightedDraw,
 } from '../samplers/index.ts';
 import type { SamplerInput, SamplerMethod, SamplerParams, VasGeometry } from '../samplers/index.ts';
-import { weightedDrawPerGroup } from '../samplers/weighted.ts';
+import { DEFAULT_WEIGHTED_ALLOCATION, weightedDrawPerGroup } from '../samplers/weighted.ts';
 import { validateInput } from '../samplers/validate.ts';
 import type { SamplerOptionsByMethod } from '../shared/sampler-variants.ts';
 
@@ -83,7 +83,7 @@ export class SampleSource {
     const w = this.optionsOf('weighted');
     const cap = w.ratioCap ?? DEFAULT_RATIO_CAP;
     const rng = createRng(seed);
-    return w.weightedAllocation === 'per-group'
+    return (w.weightedAllocation ?? DEFAULT_WEIGHTED_ALLOCATION) === 'per-group'
       ? weightedDrawPerGroup(group, logRatio, this.input.numClasses, size, cap, rng).members
       : weightedDraw(logRatio, size, cap, rng).members;
   }

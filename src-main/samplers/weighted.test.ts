@@ -66,4 +66,15 @@ describe('weighted per-group allocation', () => {
     expect(r.params.allocation).toBe('per-group');
     expect(() => weightedSampler.run(input, { fraction: 0.1, seed: 1, weightedAllocation: 'x' as 'global' }, { rng: createRng(1) })).toThrow(/weightedAllocation must be 'global' or 'per-group'/);
   });
+  it('is the default (measured better on three models); global stays available and draws other members', () => {
+    const input = small(7, 600);
+    const byDefault = weightedSampler.run(input, { fraction: 0.1, seed: 1 }, { rng: createRng(1) });
+    const perGroup = weightedSampler.run(input, { fraction: 0.1, seed: 1, weightedAllocation: 'per-group' }, { rng: createRng(1) });
+    const global = weightedSampler.run(input, { fraction: 0.1, seed: 1, weightedAllocation: 'global' }, { rng: createRng(1) });
+    expect(byDefault.params.allocation).toBe('per-group');
+    expect(Array.from(byDefault.members)).toEqual(Array.from(perGroup.members));
+    expect(global.params.allocation).toBe('global');
+    expect(global.members.length).toBe(60);
+    expect(Array.from(global.members)).not.toEqual(Array.from(perGroup.members));
+  });
 });

@@ -11,7 +11,7 @@ const ADVANCED: Array<{ flag: string; key: keyof SamplerOptions; kind: 'number' 
   { flag: 'svm-loss', key: 'svmLoss', kind: 'string', help: 'maxmargin/weighted: squared-hinge (default) | hinge' },
   { flag: 'svm-scaling', key: 'svmScaling', kind: 'string', help: 'maxmargin/weighted: zscore (default) | none' },
   { flag: 'ratio-cap', key: 'ratioCap', kind: 'number', help: 'weighted: likelihood-ratio cap (default 100)' },
-  { flag: 'weighted-allocation', key: 'weightedAllocation', kind: 'string', help: 'weighted: global (default) | per-group' },
+  { flag: 'weighted-allocation', key: 'weightedAllocation', kind: 'string', help: 'weighted: per-group (default: f·|group| per predicted group) | global (one draw over all items)' },
   { flag: 'allocation-power', key: 'allocationPower', kind: 'number', help: 'query-strata: p of the N_g^p allocation (default -0.25)' },
   { flag: 'stratify-by', key: 'stratifyBy', kind: 'string', help: 'query-strata: confidence (default) | random' },
   { flag: 'balance-draws', key: 'balanceDraws', kind: 'number', help: 'query-strata: balancing draws per stratum (default 300; 1 = none)' },
