@@ -2,14 +2,16 @@
  * #15.8: no request on a user-given path may block the host. A report or export path under /proc
  * (where Node's recursive mkdir never returns), a FIFO given as an output or input, and a project
  * made under /proc each answer with a message naming the path, and the host keeps answering other
- * requests meanwhile. Runs `margin serve` as a user would (no browser needed).
+ * requests meanwhile. Runs `margin serve` as a user would; the last case exports a report from the
+ * workbench in Chromium and reads the message the page shows.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { freshDir, makeDemo, serve, type ServedHost } from './support/browser.ts';
+import { freshDir, launchBrowser, makeDemo, screenshotView, serve, type ServedHost } from './support/browser.ts';
+import { VIEW_MS, go } from './support/flow.ts';
 
 const hasProc = existsSync('/proc/self/status');
 let host: ServedHost;
@@ -94,6 +96,29 @@ describe('user paths never block the host', () => {
     const failure = await answersMeanwhile(jobFailure(imp.result.jobId));
     expect(failure.message).toContain(fifo);
     expect(failure.message).toMatch(/FIFO/);
+  });
+
+  it.runIf(hasProc)('in the workbench, a report under /proc shows one message naming the path, and the page stays usable', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(host.url);
+      await page.getByTestId('model-select').waitFor({ timeout: VIEW_MS });
+      await go(page, 'reports');
+      await page.getByTestId('report-out').fill('/proc/self/margin-e2e-ui/report.html');
+      await page.getByTestId('report-pdf').uncheck();
+      await page.getByTestId('report-export').click();
+      const shown = page.getByText(/\/proc\/self\/margin-e2e-ui.*does not allow new folders/).first();
+      await shown.waitFor({ timeout: 120_000 });
+      expect(await shown.textContent()).not.toMatch(/\bE[A-Z]{3,}\b/); // words, not a raw errno
+      expect(await page.getByTestId('error-banner').count()).toBeLessThanOrEqual(1);
+      await screenshotView(page, 'user-paths-1-proc-report.png');
+      // The workbench still answers: another view loads its data.
+      await go(page, 'model');
+      await page.getByTestId('layers-table').waitFor({ timeout: VIEW_MS });
+    } finally {
+      await browser.close();
+    }
   });
 
   it.runIf(hasProc)('a project made under /proc is refused; the open project still answers', async () => {
