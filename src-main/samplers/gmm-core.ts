@@ -37,6 +37,7 @@ import { allShared, fullEStep, fullLayout, fullMStep, fullWorkspace, MIN_RESP, p
 import { gmmPool } from './gmm-pool-kernels.ts';
 import type { SyncPool } from '../system/worker-pool.ts';
 import { columnMeans, covariance, logSumExp } from './linalg.ts';
+import { seedEmptyComponent } from './gmm-seed.ts';
 
 export type CovarianceType = 'full' | 'spherical';
 
@@ -172,21 +173,7 @@ function initialise(
   for (let c = 0; c < k; c++) {
     if (counts[c] >= 2) continue;
     if (counts[c] === 0) {
-      // D² sampling against the means of the populated components (k-means++ step).
-      const dmin = new Float64Array(n).fill(Infinity);
-      let total = 0;
-      for (let i = 0; i < n; i++) {
-        for (let e = 0; e < k; e++) {
-          if (counts[e] === 0) continue;
-          let s = 0;
-          for (let a = 0; a < d; a++) { const t = x[i * d + a] - means[e * d + a]; s += t * t; }
-          if (s < dmin[i]) dmin[i] = s;
-        }
-        total += dmin[i];
-      }
-      let u = rng.next() * total, pick = n - 1;
-      for (let i = 0; i < n; i++) { u -= dmin[i]; if (u < 0) { pick = i; break; } }
-      means.set(x.subarray(pick * d, pick * d + d), c * d);
+      seedEmptyComponent(x, n, d, k, counts, means, c, rng);
       weights[c] = 1 / n;
     }
     const o = c * d * d;

@@ -23,7 +23,7 @@
 import type { SyncPool } from '../system/worker-pool.ts';
 import { eStepRange, prepareEStep, rangeScratch } from './gmm-full-estep.ts';
 import type { EStepRange, RangeScratch } from './gmm-full-estep.ts';
-import { accumulateGram, choleskyInPlace } from './linalg.ts';
+import { accumulateGram, choleskyJittered } from './linalg.ts';
 
 /** Responsibilities below this are left out of the M-step sums (their effect is < 1e-10 relative). */
 export const MIN_RESP = 1e-10;
@@ -143,13 +143,7 @@ export function packTheta(p: FullParams, k: number, d: number, out: Float64Array
     }
     out.set(p.means.subarray(c * d, c * d + d), om);
     const src = p.covs.subarray(c * d * d, (c + 1) * d * d);
-    f.set(src);
-    let jitter = 0;
-    while (!choleskyInPlace(f, d)) {
-      jitter = jitter === 0 ? 1e-10 * (1 + Math.abs(src[0])) : jitter * 10;
-      f.set(src);
-      for (let a = 0; a < d; a++) f[a * d + a] += jitter;
-    }
+    choleskyJittered(src, f, d);
     for (let a = 0; a < d; a++) f[a * d + a] = Math.log(f[a * d + a]);
     out.set(f, oc);
   }

@@ -19,6 +19,7 @@
  */
 import type { Rng } from '../core/rng.ts';
 import type { SyncPool } from '../system/worker-pool.ts';
+import { seedEmptyComponent } from './gmm-seed.ts';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 /** Responsibilities below this are left out of the sufficient statistics (effect < 1e-8 relative; it skips ~20 % of the accumulation work on overlapping blobs). */
@@ -143,21 +144,7 @@ export function fitSpherical(
   for (let c = 0; c < k; c++) {
     if (counts[c] >= 2) continue;
     if (counts[c] === 0) {
-      // D² sampling against the means of the populated components (k-means++ step).
-      const dmin = new Float64Array(n).fill(Infinity);
-      let total = 0;
-      for (let i = 0; i < n; i++) {
-        for (let e = 0; e < k; e++) {
-          if (counts[e] === 0) continue;
-          let s = 0;
-          for (let a = 0; a < d; a++) { const t = xc[i * d + a] - means[e * d + a]; s += t * t; }
-          if (s < dmin[i]) dmin[i] = s;
-        }
-        total += dmin[i];
-      }
-      let u = rng.next() * total, pick = n - 1;
-      for (let i = 0; i < n; i++) { u -= dmin[i]; if (u < 0) { pick = i; break; } }
-      means.set(xc.subarray(pick * d, pick * d + d), c * d);
+      seedEmptyComponent(xc, n, d, k, counts, means, c, rng);
       weights[c] = 1 / n;
     }
     variances[c] = meanVar + reg;

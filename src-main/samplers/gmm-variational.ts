@@ -30,7 +30,7 @@ import { allShared, fullEStep, fullLayout, fullMStep, fullWorkspace, packTheta, 
 import { gmmPool } from './gmm-pool-kernels.ts';
 import type { SyncPool } from '../system/worker-pool.ts';
 import type { GmmFit } from './gmm-core.ts';
-import { choleskyInPlace, columnMeans, covariance } from './linalg.ts';
+import { choleskyJittered, columnMeans, covariance } from './linalg.ts';
 import { digamma, logGamma } from './special-functions.ts';
 
 const LOG_2 = Math.log(2);
@@ -163,13 +163,7 @@ function logDets(post: VariationalPosterior): Float64Array {
   const out = new Float64Array(k);
   for (let c = 0; c < k; c++) {
     const src = post.covariances.subarray(c * d * d, (c + 1) * d * d);
-    f.set(src);
-    let jitter = 0;
-    while (!choleskyInPlace(f, d)) {
-      jitter = jitter === 0 ? 1e-10 * (1 + Math.abs(src[0])) : jitter * 10;
-      f.set(src);
-      for (let a = 0; a < d; a++) f[a * d + a] += jitter;
-    }
+    choleskyJittered(src, f, d);
     let s = 0;
     for (let a = 0; a < d; a++) s += 2 * Math.log(f[a * d + a]);
     out[c] = s;

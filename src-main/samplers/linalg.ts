@@ -165,6 +165,20 @@ export function choleskyInPlace(a: Float64Array, d: number): boolean {
   return true;
 }
 
+/**
+ * Cholesky factor of the d×d matrix `src` into `f` (lower triangle, as choleskyInPlace). A numerically
+ * indefinite `src` gets a diagonal jitter growing ×10 from 1e-10·(1 + |src₀₀|) until it factors.
+ */
+export function choleskyJittered(src: Float64Array, f: Float64Array, d: number): void {
+  f.set(src);
+  let jitter = 0;
+  while (!choleskyInPlace(f, d)) {
+    jitter = jitter === 0 ? 1e-10 * (1 + Math.abs(src[0])) : jitter * 10;
+    f.set(src);
+    for (let a = 0; a < d; a++) f[a * d + a] += jitter;
+  }
+}
+
 /** log Σ exp(v[i]) over i in [from, to), stable for large magnitudes. */
 export function logSumExp(v: ArrayLike<number>, from = 0, to = v.length): number {
   let m = -Infinity;
