@@ -33,6 +33,12 @@ export interface ExportOptions {
 
 export interface ExportResult { files: string[]; rows: number }
 
+/** Writes the rows of `sql` to `file` (CSV with a header, or Parquet) by DuckDB's COPY; returns the row count. */
+export async function copyQueryTo(store: Store, sql: string, file: string, format: 'csv' | 'parquet'): Promise<number> {
+  const r = await store.conn.runAndReadAll(`COPY (${sql}) TO ${sqlString(file)} (FORMAT ${format === 'csv' ? 'csv, HEADER true' : 'parquet'})`);
+  return Number(r.getRowsJS()[0]?.[0] ?? 0);
+}
+
 export async function exportData(store: Store, o: ExportOptions): Promise<ExportResult> {
   const whats: ExportWhat[] = ['predictions', 'latent', 'activations', 'samples'];
   if (!whats.includes(o.what)) throw badInput(`exportData: what must be one of ${whats.join(', ')}, got ${String(o.what)}`);
@@ -87,8 +93,7 @@ export async function exportData(store: Store, o: ExportOptions): Promise<Export
   // CSV has no list type: DuckDB writes lists as list literals "[0.1, 0.2]", which read_csv parses back.
   // DuckDB writes the temporary file beside the target; it is renamed into place when complete.
   const rows = await writeOutputWith(targets[0], async (tmp) => {
-    const r = await store.conn.runAndReadAll(`COPY (${sql}) TO ${sqlString(tmp)} (FORMAT ${o.format === 'csv' ? 'csv, HEADER true' : 'parquet'})`);
-    const n = Number(r.getRowsJS()[0]?.[0] ?? 0);
+    const n = await copyQueryTo(store, sql, tmp, o.format === 'csv' ? 'csv' : 'parquet'); // npy never gets here
     if (o.what === 'activations') await store.conn.run('DROP TABLE IF EXISTS export_activations');
     if (o.what === 'latent') await store.conn.run('DROP TABLE IF EXISTS export_latent');
     if (n === 0 && o.what !== 'samples') {

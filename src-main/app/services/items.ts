@@ -8,7 +8,7 @@ import type { ItemDetail, ItemPage, ParamsOut } from '../../shared/api.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
 import { getDataset, getLatent, getPredictions, listSamples } from '../../store/index.ts';
 import { itemExportSql, listItems, type ItemListFilter } from '../../store/item-list.ts';
-import { sqlString } from '../../store/db.ts';
+import { copyQueryTo } from '../../store/export.ts';
 import { checkOutput, writeOutputWith, type SafeOutputOptions } from '../../store/safe-output.ts';
 import type { ModelDetail } from '../../store/models.ts';
 import { queryRows } from '../../store/db.ts';
@@ -115,10 +115,7 @@ export async function exportItems(store: Store, r: ParamsOut<'items.export'>, sa
   const ds = await datasetOf(store, model.datasetId, model.name);
   const sql = itemExportSql(checkpoint.id, ds.id, await storeFilter(store, model, r.filter));
   const target = await checkOutput(r.out, { ...safe, overwrite: r.overwrite });
-  const rows = await writeOutputWith(target, async (tmp) => {
-    const res = await store.conn.runAndReadAll(`COPY (${sql}) TO ${sqlString(tmp)} (FORMAT ${r.format === 'csv' ? 'csv, HEADER true' : 'parquet'})`);
-    return Number(res.getRowsJS()[0]?.[0] ?? 0);
-  }, { ...safe, overwrite: r.overwrite });
+  const rows = await writeOutputWith(target, (tmp) => copyQueryTo(store, sql, tmp, r.format), { ...safe, overwrite: r.overwrite });
   const { size } = await stat(target.real);
   return { path: target.requested, rows, bytes: size };
 }
