@@ -6,6 +6,9 @@
 import { selectTwoEnds } from './allocate.ts';
 import { fitGmm, groupsAndRatios, meanLogLikelihood, scoreGmm } from './gmm-core.ts';
 import { fitVariationalGmm, type VariationalFit } from './gmm-variational.ts';
+import { countingRng, decodeGmmFit, encodeGmmFit, gmmFitDrawsRandom, gmmFitKey } from './gmm-fit-cache.ts';
+import type { GmmFitSettings, GmmRatios } from './gmm-fit-cache.ts';
+import type { FitCache } from './fit-cache.ts';
 import type { CovarianceType, GmmFit } from './gmm-core.ts';
 import { sampleWithoutReplacement, type Rng } from '../core/rng.ts';
 import { badInput } from '../shared/errors.ts';
@@ -51,6 +54,22 @@ export function gmmFitMaxItems(type: CovarianceType, d: number, k: number): numb
 export type GmmEstimator = 'em-from-labels' | 'variational';
 
 /**
+ * The stopping rule and row budget of a fit: EM relative tolerance 1e-4 with at most 100
+ * iterations (SPHERICAL_MAX_ITER spherical); variational absolute 1e-3 on the bound, 100
+ * iterations (scikit-learn's). Passed to the fits explicitly, so the fit cache's key
+ * (gmm-fit-cache.ts) names what the fit ran with.
+ */
+export function gmmFitSettings(type: CovarianceType, estimator: GmmEstimator, d: number, k: number, fitMaxItems?: number): GmmFitSettings {
+  const variational = estimator === 'variational';
+  return {
+    covariance: type, estimator,
+    tol: variational ? 1e-3 : 1e-4,
+    maxIter: type === 'spherical' ? SPHERICAL_MAX_ITER : 100,
+    fitMaxItems: fitMaxItems ?? gmmFitMaxItems(type, d, k),
+  };
+}
+
+/**
  * The GMM fit behind the sampler and each item's group and log likelihood ratio — exported so
  * the experiments can fit once and select at many fractions and j without refitting.
  */
@@ -59,14 +78,13 @@ export function gmmScores(
   opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void; fitMaxItems?: number; estimator?: GmmEstimator } = {},
 ): { group: Int32Array; logRatio: Float64Array; fit: GmmFit } {
   const { rows: n, cols: d } = input.latent;
-  const maxIter = type === 'spherical' ? SPHERICAL_MAX_ITER : 100;
+  const { tol, maxIter, fitMaxItems: fitMax } = gmmFitSettings(type, opts.estimator ?? 'em-from-labels', d, input.numClasses, opts.fitMaxItems);
   const checkAbort = () => throwIfAborted(opts.signal);
-  const fitMax = opts.fitMaxItems ?? gmmFitMaxItems(type, d, input.numClasses);
   const variational = opts.estimator === 'variational';
   if (variational && type !== 'full') throw badInput("gmmEstimator 'variational' is implemented for full covariances (gmm-full) only");
   const fitOn = (x: Float32Array, m: number, init: Int32Array): GmmFit => variational
-    ? fitVariationalGmm(x, m, d, input.numClasses, init, { onProgress: opts.onProgress, checkAbort })
-    : fitGmm(x, m, d, input.numClasses, init, type, rng, { maxIter, onProgress: opts.onProgress, checkAbort });
+    ? fitVariationalGmm(x, m, d, input.numClasses, init, { tol, maxIter, onProgress: opts.onProgress, checkAbort })
+    : fitGmm(x, m, d, input.numClasses, init, type, rng, { tol, maxIter, onProgress: opts.onProgress, checkAbort });
   if (n > fitMax) {
     const rows = sampleWithoutReplacement(n, fitMax, rng).sort();
     const m = rows.length, sub = new Float32Array(m * d), init = new Int32Array(m);
@@ -84,21 +102,53 @@ export function gmmScores(
   return { ...groupsAndRatios(fit, n), fit };
 }
 
+/**
+ * gmmScores' groups, ratios and diagnostics, from `cache` when it holds this fit (fitCached: true),
+ * else fitted and stored there. `seed` is the one `rng` was made from: it joins the key only when
+ * the fit draws from the rng (gmm-fit-cache.ts), so members equal an uncached run's at that seed.
+ */
+export function gmmFitCached(
+  input: SamplerInput, type: CovarianceType, rng: Rng, seed: number,
+  opts: { cache?: FitCache; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; estimator?: GmmEstimator } = {},
+): GmmRatios & { fitCached: boolean } {
+  const settings = gmmFitSettings(type, opts.estimator ?? 'em-from-labels', input.latent.cols, input.numClasses);
+  if (opts.estimator === 'variational' && type !== 'full') throw badInput("gmmEstimator 'variational' is implemented for full covariances (gmm-full) only");
+  const seedFree = !gmmFitDrawsRandom(input, settings);
+  const key = opts.cache ? gmmFitKey(input, settings, seedFree ? null : seed) : '';
+  const hit = opts.cache?.get(key);
+  const cached = hit ? decodeGmmFit(hit, input.latent.rows) : null;
+  if (cached) {
+    opts.onProgress?.(1, 1);
+    return { ...cached, fitCached: true };
+  }
+  const counted = countingRng(rng);
+  const { group, logRatio, fit } = gmmScores(input, type, counted.rng, { signal: opts.signal, onProgress: opts.onProgress, estimator: settings.estimator });
+  const vb = settings.estimator === 'variational' ? fit as VariationalFit : null;
+  const r: GmmRatios = {
+    group, logRatio, logLikelihood: fit.logLikelihood, iterations: fit.iterations, converged: fit.converged,
+    ...(fit.fittedOn !== undefined ? { fittedOn: fit.fittedOn } : {}),
+    ...(vb ? { lowerBound: vb.lowerBound, effectiveComponents: vb.effectiveComponents } : {}),
+  };
+  // A fit predicted seed-free that drew from the rng anyway is not stored under a seed-free key.
+  if (opts.cache && (!seedFree || counted.draws() === 0)) opts.cache.set(key, encodeGmmFit(r));
+  return { ...r, fitCached: false };
+}
+
 export function makeGmmSampler(method: SamplerMethod, label: string, type: CovarianceType): Sampler {
   return makeSampler(method, label, true, true, (input, params, ctx) => {
     const n = input.latent.rows;
     const j = params.j ?? DEFAULT_J;
     const estimator: GmmEstimator = params.gmmEstimator ?? 'em-from-labels';
-    const { group, logRatio, fit } = gmmScores(input, type, ctx.rng, { signal: ctx.signal, onProgress: ctx.onProgress, estimator });
-    const sel = selectTwoEnds(group, logRatio, input.numClasses, targetSize(n, params.fraction), j);
-    const vb = estimator === 'variational' ? fit as VariationalFit : null;
+    const fit = gmmFitCached(input, type, ctx.rng, params.seed, { cache: ctx.fitCache, signal: ctx.signal, onProgress: ctx.onProgress, estimator });
+    const sel = selectTwoEnds(fit.group, fit.logRatio, input.numClasses, targetSize(n, params.fraction), j);
+    const vb = estimator === 'variational';
     return {
       members: sel.members,
       params: vb
         ? { gmmEstimator: estimator, init: 'predicted-labels', covariance: type, weightPrior: 'dirichlet-distribution', weightConcentrationPrior: 1 / input.numClasses }
         : { gmmEstimator: estimator, init: 'predicted-labels', covariance: type },
       diagnostics: {
-        ...(vb ? { lowerBound: vb.lowerBound, effectiveComponents: vb.effectiveComponents } : {}),
+        ...(vb ? { lowerBound: fit.lowerBound, effectiveComponents: fit.effectiveComponents } : {}),
         size: sel.members.length,
         logLikelihood: fit.logLikelihood,
         iterations: fit.iterations,
@@ -107,6 +157,7 @@ export function makeGmmSampler(method: SamplerMethod, label: string, type: Covar
         exemplars: sel.exemplars,
         groups: sel.groupsUsed,
         ...(fit.fittedOn !== undefined ? { fittedOn: fit.fittedOn } : {}),
+        ...(ctx.fitCache ? { fitCached: fit.fitCached } : {}),
       },
     };
   });

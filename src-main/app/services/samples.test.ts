@@ -70,4 +70,19 @@ describe('createSample', () => {
     expect((c.params.diagnostics as Record<string, unknown>).fitCached).toBe(false);
     expect(Array.from(c.memberIds)).toEqual(Array.from(da.memberIds));
   });
+
+  it('a second GMM sample with another seed, fraction and j reuses the fit kept in cache/fits; a fresh fit selects the same members', async () => {
+    const store = await setup;
+    fs.rmSync(fitCacheDir(store.dir), { recursive: true, force: true });
+    const a = await getSample(store, (await createSample(store, { model: 'fake', method: 'gmm-spherical', fraction: 0.2, seed: 1, name: 'gs-a' })).id);
+    expect(fs.readdirSync(fitCacheDir(store.dir)).length).toBe(1);
+    const b = await getSample(store, (await createSample(store, { model: 'fake', method: 'gmm-spherical', fraction: 0.3, seed: 7, j: 0.4, name: 'gs-b' })).id);
+    expect((a.params.diagnostics as Record<string, unknown>).fitCached).toBe(false);
+    expect((b.params.diagnostics as Record<string, unknown>).fitCached).toBe(true);
+    fs.rmSync(fitCacheDir(store.dir), { recursive: true });
+    const c = await getSample(store, (await createSample(store, { model: 'fake', method: 'gmm-spherical', fraction: 0.3, seed: 3, j: 0.4, name: 'gs-c' })).id);
+    expect((c.params.diagnostics as Record<string, unknown>).fitCached).toBe(false);
+    expect(Array.from(c.memberIds)).toEqual(Array.from(b.memberIds));
+    expect((c.params.diagnostics as Record<string, unknown>).logLikelihood).toBe((b.params.diagnostics as Record<string, unknown>).logLikelihood);
+  });
 });
