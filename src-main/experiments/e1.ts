@@ -27,7 +27,7 @@ export function runE1(data: ExperimentData, options?: ExperimentOptions): E1Row[
   const progress = new Progress('E1', plan.length + 1, o);
   const exact = exactAnswers(data);
   progress.step('exact answers');
-  const source = sampleSource(data, o.signal, o.samplerOptions);
+  const source = sampleSource(data, o.signal, o.samplerOptions, o.fitCache);
   const rows: E1Row[] = [];
   for (const p of plan) {
     const members = source.members(p.method, p.fraction, p.seed);

@@ -21,7 +21,7 @@ export function runE2(data: ExperimentData, options?: ExperimentOptions): E2Row[
   const progress = new Progress('E2', total, o);
   const exact = exactAnswers(data);
   progress.step('exact answers');
-  const source = sampleSource(data, o.signal, o.samplerOptions);
+  const source = sampleSource(data, o.signal, o.samplerOptions, o.fitCache);
   const rows: E2Row[] = [];
   for (const method of SAMPLER_METHODS) {
     const seeds = seedsOf(method);

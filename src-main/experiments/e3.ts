@@ -23,7 +23,7 @@ export function runE3(data: ExperimentData, options?: ExperimentOptions): E3Row[
   const progress = new Progress('E3', TWO_END_METHODS.length * (o.js.length + o.seeds) + E3_REFERENCE_METHODS.length * o.seeds + 1, o);
   const exact = exactAnswers(data);
   progress.step('exact answers');
-  const source = sampleSource(data, o.signal, o.samplerOptions);
+  const source = sampleSource(data, o.signal, o.samplerOptions, o.fitCache);
   const size = targetSize(data.latent.rows, EXPERIMENT_FRACTION);
   const rows: E3Row[] = [];
   for (const method of TWO_END_METHODS) {

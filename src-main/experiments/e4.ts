@@ -2,6 +2,9 @@
  * E4 (paper §V-D, Figure 7): seconds to create a 5 % sample, per sampler, fit included — the
  * median of 3 runs of runSampler (seed 0) on the injected clock. The boundary tree's size is
  * its own.
+ * E4 measures the real cost of every fit: it must NOT read cached fits, so it never passes
+ * options.fitCache (the project's cache/fits, which E1–E3 and Table IV use) nor a shared
+ * SampleSource to runSampler. Each of its runs fits from scratch.
  */
 import { runSampler, SAMPLER_METHODS } from '../samplers/index.ts';
 import { EXPERIMENT_FRACTION } from './e2.ts';
@@ -22,6 +25,7 @@ export function runE4(data: ExperimentData, options?: ExperimentOptions): E4Row[
     const seconds: number[] = [];
     let size = 0;
     for (let r = 0; r < E4_RUNS; r++) {
+      // No fitCache here, on purpose (see above): the timing includes the fit.
       const res = runSampler(method, input, { ...(o.samplerOptions[method] ?? {}), fraction: EXPERIMENT_FRACTION, seed: 0 }, { now: o.now, signal: o.signal });
       seconds.push(res.seconds);
       size = res.members.length;

@@ -14,6 +14,13 @@
  *   everything else — runSampler itself.
  * This is what makes a full E1 take minutes instead of an hour.
  *
+ * With a FitCache (the project's cache/fits, set by the experiment worker) the MaxMargin and GMM fits
+ * also outlive the run: each is looked up by its content key (samplers/fit-cache.ts,
+ * gmm-fit-cache.ts) — the same key the workbench's samples use — and only fitted on a miss, so a
+ * second `margin evaluate` of a checkpoint refits nothing. `fitStats` counts the fits of this
+ * source read from the cache (reused) and fitted (computed); in-memory reuse within a run counts
+ * once. The members are the same either way (a cached fit is the fit).
+ *
  * Sampler options per method (issue 13's open choices; e.g. the paper's reading, shared/sampler-variants.ts)
  * apply to every path: the SVM's C / loss / scaling to the maxmargin and weighted fits (weighted shares
  * maxmargin's fit only when their SVM settings agree), ratioCap and per-group allocation to the weighted
@@ -21,10 +28,10 @@
  */
 import { createRng } from '../core/rng.ts';
 import {
-  DEFAULT_J, DEFAULT_MAX_TABLE_BYTES, DEFAULT_RATIO_CAP, directGeometry, gmmScores, maxMarginScores, pairwiseGeometry,
+  DEFAULT_J, DEFAULT_MAX_TABLE_BYTES, DEFAULT_RATIO_CAP, DEFAULT_SVM_C, directGeometry, gmmFitCached, maxMarginFitCached, pairwiseGeometry,
   runSampler, selectTwoEnds, targetSize, vasInterchange, weightedDraw,
 } from '../samplers/index.ts';
-import type { SamplerInput, SamplerMethod, SamplerParams, VasGeometry } from '../samplers/index.ts';
+import type { FitCache, SamplerInput, SamplerMethod, SamplerParams, VasGeometry } from '../samplers/index.ts';
 import { DEFAULT_WEIGHTED_ALLOCATION, weightedDrawPerGroup } from '../samplers/weighted.ts';
 import { validateInput } from '../samplers/validate.ts';
 import type { SamplerOptionsByMethod } from '../shared/sampler-variants.ts';
@@ -47,9 +54,14 @@ export class SampleSource {
 
   /** Checked by every fit and sampler; experiments sharing a source set their own. */
   signal?: AbortSignal;
+  /** Where fits are kept beyond this run (the project's cache/fits); none: in memory only. */
+  fitCache?: FitCache;
+  /** Fits read from fitCache (reused) and fitted (computed) by this source so far. */
+  readonly fitStats = { reused: 0, computed: 0 };
 
-  constructor(private readonly input: SamplerInput, signal?: AbortSignal, private readonly options: SamplerOptionsByMethod = {}) {
+  constructor(private readonly input: SamplerInput, signal?: AbortSignal, private readonly options: SamplerOptionsByMethod = {}, fitCache?: FitCache) {
     this.signal = signal;
+    this.fitCache = fitCache;
     validateInput(input);
     this.n = input.latent.rows;
   }
@@ -63,15 +75,20 @@ export class SampleSource {
   ratios(method: SamplerMethod): Ratios {
     const o = this.optionsOf(method);
     const base = method === 'weighted' ? 'maxmargin' : method;
-    const svm = { c: o.svmC, loss: o.svmLoss, scaling: o.svmScaling };
+    // The sampler's defaults filled in, as maxmargin.ts and weighted.ts do, so the fit's cache key is the samplers'.
+    const svm = { c: o.svmC ?? DEFAULT_SVM_C, loss: o.svmLoss ?? 'squared-hinge', scaling: o.svmScaling ?? 'zscore' } as const;
     const key = base === 'maxmargin' ? `maxmargin ${JSON.stringify(svm)}` : `${base} ${o.gmmEstimator ?? ''}`;
     let r = this.fits.get(key);
     if (!r) {
-      const rng = createRng(0);
-      if (base === 'maxmargin') r = maxMarginScores(this.input, { signal: this.signal, svm });
-      else if (base === 'gmm-full') r = gmmScores(this.input, 'full', rng, { signal: this.signal, ...(o.gmmEstimator ? { estimator: o.gmmEstimator } : {}) });
-      else if (base === 'gmm-spherical') r = gmmScores(this.input, 'spherical', rng, { signal: this.signal });
+      const opts = { cache: this.fitCache, signal: this.signal };
+      let fit: Ratios & { fitCached: boolean };
+      if (base === 'maxmargin') fit = maxMarginFitCached(this.input, svm, opts);
+      // Seed 0: the GMM samples equal runSampler's at seed 0 (and at every seed when the fit draws nothing).
+      else if (base === 'gmm-full') fit = gmmFitCached(this.input, 'full', createRng(0), 0, { ...opts, ...(o.gmmEstimator ? { estimator: o.gmmEstimator } : {}) });
+      else if (base === 'gmm-spherical') fit = gmmFitCached(this.input, 'spherical', createRng(0), 0, opts);
       else throw new Error(`no likelihood ratios for ${method}`);
+      this.fitStats[fit.fitCached ? 'reused' : 'computed']++;
+      r = { group: fit.group, logRatio: fit.logRatio };
       this.fits.set(key, r);
     }
     return r;

@@ -4,7 +4,7 @@
  */
 import { prepareExactAnswers } from '../queries/index.ts';
 import type { ExactAnswers, SubsetAggregates } from '../queries/index.ts';
-import type { SamplerInput } from '../samplers/index.ts';
+import type { FitCache, SamplerInput } from '../samplers/index.ts';
 import { SampleSource } from './sample-source.ts';
 import type { ExperimentData } from './types.ts';
 import type { SamplerOptionsByMethod } from '../shared/sampler-variants.ts';
@@ -51,15 +51,26 @@ export function samplerInput(data: ExperimentData): SamplerInput {
 // for E1 … Table IV together.
 const sources = new WeakMap<object, Map<string, SampleSource>>();
 
-export function sampleSource(data: ExperimentData, signal: AbortSignal | undefined, options: SamplerOptionsByMethod = {}): SampleSource {
+export function sampleSource(data: ExperimentData, signal: AbortSignal | undefined, options: SamplerOptionsByMethod = {}, fitCache?: FitCache): SampleSource {
   let bySettings = sources.get(data.latent);
   if (!bySettings) sources.set(data.latent, (bySettings = new Map()));
   const key = JSON.stringify(options);
   let source = bySettings.get(key);
   if (!source) {
-    source = new SampleSource(samplerInput(data), signal, options);
+    source = new SampleSource(samplerInput(data), signal, options, fitCache);
     bySettings.set(key, source);
   }
   source.signal = signal;
+  source.fitCache = fitCache;
   return source;
+}
+
+/** Fits reused from the fit cache and computed so far by the experiments run on `data` (all sampler options). */
+export function fitStats(data: ExperimentData): { reused: number; computed: number } {
+  const out = { reused: 0, computed: 0 };
+  for (const s of sources.get(data.latent)?.values() ?? []) {
+    out.reused += s.fitStats.reused;
+    out.computed += s.fitStats.computed;
+  }
+  return out;
 }

@@ -20,7 +20,7 @@ export function runTable4(data: ExperimentData, options?: ExperimentOptions): Ta
   validateData(data);
   const o = resolveOptions(options);
   const progress = new Progress('Table IV', SAMPLER_METHODS.length, o);
-  const source = sampleSource(data, o.signal, o.samplerOptions);
+  const source = sampleSource(data, o.signal, o.samplerOptions, o.fitCache);
   const all = Int32Array.from({ length: data.latent.rows }, (_, i) => i);
   const rows: Table4Row[] = [count(data, all, 'all')];
   for (const method of SAMPLER_METHODS) {

@@ -3,6 +3,7 @@
  * are the reports' contract (src-main/reports/experiment-rows.ts), re-exported here.
  */
 import type { Matrix } from '../core/matrix.ts';
+import type { FitCache } from '../samplers/index.ts';
 
 import type { SamplerOptionsByMethod } from '../shared/sampler-variants.ts';
 export type { E1Row, E2Row, E3Row, E4Row, Table4Row } from '../reports/experiment-rows.ts';
@@ -36,6 +37,12 @@ export interface ExperimentOptions {
   signal?: AbortSignal;
   /** Clock in ms for E4 (default performance.now). */
   now?: () => number;
+  /**
+   * Where E1–E3 and Table IV keep and find the model-based fits (MaxMargin, GMM) beyond this run:
+   * the project's cache/fits (store/fit-cache-files.ts). Without it fits live in memory for the
+   * run only. E4 never reads it: it times the samplers, fits included.
+   */
+  fitCache?: FitCache;
 }
 
 /** Options with every default filled in. */
@@ -49,4 +56,5 @@ export interface ResolvedOptions {
   onProgress?(done: number, total: number, message?: string): void;
   signal?: AbortSignal;
   now: () => number;
+  fitCache?: FitCache;
 }

@@ -61,5 +61,6 @@ export function resolveOptions(o: ExperimentOptions | undefined): ResolvedOption
     onProgress: opts.onProgress,
     signal: opts.signal,
     now: opts.now ?? (() => performance.now()),
+    ...(opts.fitCache ? { fitCache: opts.fitCache } : {}),
   };
 }

@@ -11,7 +11,8 @@ import { runE1, runE2, runE3, runE4, runTable4 } from './index.ts';
 import type { ExperimentData } from './types.ts';
 import type { SamplerOptionsByMethod } from '../shared/sampler-variants.ts';
 import type { SubsetAggregates } from '../queries/index.ts';
-import { useExactAggregates } from './scoring.ts';
+import { fitStats, useExactAggregates } from './scoring.ts';
+import { fileFitCache } from '../store/fit-cache-files.ts';
 
 export type ExperimentName = 'e1' | 'e2' | 'e3' | 'e4' | 'table4';
 
@@ -31,11 +32,20 @@ export interface ExperimentWorkerData {
   layers: Array<{ name: string; rows: number; cols: number; data: Float32Array }>;
   /** The exact answers' aggregates computed on a cluster (per layer, per combination group); else scanned here. */
   exact?: Array<Array<SubsetAggregates | null>>;
+  /**
+   * The project's fit cache of this checkpoint (store/fit-cache-files.ts): E1–E3 and Table IV read
+   * and keep their MaxMargin and GMM fits there; read-only, they only read it (new fits stay in
+   * memory for the run). E4 never uses it. Absent: fits in memory only.
+   */
+  fitCache?: { dir: string; checkpointId: number; readOnly: boolean };
 }
+
+/** Fits of an experiment read from the project's fit cache (reused) and fitted (computed). */
+export interface FitCounts { reused: number; computed: number }
 
 export type ExperimentWorkerMessage =
   | { type: 'progress'; experiment: ExperimentName; done: number; total: number; message?: string }
-  | { type: 'result'; experiment: ExperimentName; rows: unknown[]; seconds: number }
+  | { type: 'result'; experiment: ExperimentName; rows: unknown[]; seconds: number; fits: FitCounts }
   | { type: 'done' }
   | { type: 'error'; error: ReturnType<typeof toErrorPayload> };
 
@@ -54,15 +64,20 @@ if (parentPort) {
       layers: d.layers.map((l) => ({ name: l.name, matrix: { rows: l.rows, cols: l.cols, data: l.data } })),
     };
     if (d.exact) useExactAggregates(data, d.exact);
+    const fitCache = d.fitCache ? fileFitCache(d.fitCache.dir, d.fitCache.checkpointId, { readOnly: d.fitCache.readOnly }) : undefined;
     for (const experiment of d.experiments) {
       const t0 = performance.now();
+      const before = fitStats(data);
       const rows: unknown[] = RUNNERS[experiment](data, {
         seeds: d.seeds,
         ...(d.fractions ? { fractions: d.fractions } : {}),
         ...(d.samplerOptions ? { samplerOptions: d.samplerOptions } : {}),
+        ...(fitCache ? { fitCache } : {}), // runE4 ignores it: it times the fits
         onProgress: (done, total, message) => post({ type: 'progress', experiment, done, total, message }),
       });
-      post({ type: 'result', experiment, rows, seconds: (performance.now() - t0) / 1000 });
+      const after = fitStats(data);
+      const fits = { reused: after.reused - before.reused, computed: after.computed - before.computed };
+      post({ type: 'result', experiment, rows, seconds: (performance.now() - t0) / 1000, fits });
     }
     post({ type: 'done' });
   } catch (err) {

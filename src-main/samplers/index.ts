@@ -22,8 +22,8 @@ export type { SampleResult, Sampler, SamplerContext, SamplerInput, SamplerMethod
 export { DEFAULT_J } from './validate.ts';
 // Building blocks for callers that reuse one fit across fractions, j and seeds (the experiments).
 export { selectTwoEnds } from './allocate.ts';
-export { gmmScores } from './gmm-sampler.ts';
-export { maxMarginScores } from './maxmargin.ts';
+export { gmmFitCached, gmmScores } from './gmm-sampler.ts';
+export { DEFAULT_SVM_C, maxMarginFitCached, maxMarginScores } from './maxmargin.ts';
 export { DEFAULT_RATIO_CAP, weightedDraw } from './weighted.ts';
 export type { FitCache } from './fit-cache.ts';
 export { targetSize } from './sampler.ts';

@@ -16,6 +16,7 @@ import { parseEvaluation } from '../../../src-renderer/charts/evaluation.ts';
 import type { HandlerContext } from '../context.ts';
 import { evaluateHandlers } from '../handlers/evaluate.ts';
 import { evaluationSummaries, runExperiment, summaryLine, writeExperimentFiles, type EvaluateDeps } from './evaluate.ts';
+import { fitCacheDir } from '../../store/fit-cache-files.ts';
 
 const N = 90;
 const stores: Store[] = [];
@@ -112,6 +113,20 @@ describe('runExperiment', () => {
     for (const svg of names.filter((n) => n.endsWith('.svg'))) expect(fs.readFileSync(path.join(out, svg), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
     expect(fs.readFileSync(path.join(out, 'table4.html'), 'utf8')).toMatch(/Table IV[\s\S]*<table/);
   }, 120_000);
+
+  it('a second evaluation of the checkpoint reuses every MaxMargin and GMM fit from cache/fits (counted per run), with the same rows', async () => {
+    const f = await setup(MAIN);
+    const first = (await runExperiment(f.store, { model: 'fake', experiment: 'e3', seeds: 1 }, {}, f.deps)).runs[0];
+    expect(first.fits).toEqual({ reused: 0, computed: 3 }); // maxmargin (weighted shares it), gmm-full, gmm-spherical
+    expect(fs.readdirSync(fitCacheDir(f.store.dir)).filter((n) => n.endsWith('.bin'))).toHaveLength(3);
+    const second = (await runExperiment(f.store, { model: 'fake', experiment: 'e3', seeds: 1 }, {}, f.deps)).runs[0];
+    expect(second.fits).toEqual({ reused: 3, computed: 0 });
+    expect(second.rows).toEqual(first.rows);
+    expect((await listEvalRuns(f.store)).at(-1)!.result).toMatchObject({ fits: { reused: 3, computed: 0 } });
+    // E4 times the samplers: it neither reads nor counts cached fits.
+    const e4 = (await runExperiment(f.store, { model: 'fake', experiment: 'e4', seeds: 1 }, {}, f.deps)).runs[0];
+    expect(e4.fits).toEqual({ reused: 0, computed: 0 });
+  }, 60_000);
 
   it('extracts the main layers that are missing, then runs', async () => {
     const f = await setup(['conv1']);

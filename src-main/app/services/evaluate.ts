@@ -10,7 +10,8 @@
  */
 import { join } from 'node:path';
 import type { E1Row, E2Row, E3Row, E4Row, Table4Row } from '../../experiments/index.ts';
-import type { ExperimentName, ExperimentWorkerData, ExperimentWorkerMessage } from '../../experiments/worker.ts';
+import type { ExperimentName, ExperimentWorkerData, ExperimentWorkerMessage, FitCounts } from '../../experiments/worker.ts';
+import { fitCacheDir } from '../../store/fit-cache-files.ts';
 import { runWorkerTask } from '../workers/run-worker.ts';
 import { checkOutputs, prepareOutputDir, writeOutput, type SafeOutputOptions } from '../../store/safe-output.ts';
 import { toCsv, type CsvValue } from '../../reports/csv.ts';
@@ -56,6 +57,8 @@ export interface EvaluationRun {
   checkpoint: string;
   rows: ExperimentRows;
   seconds: number;
+  /** MaxMargin / GMM fits this experiment read from the project's cache/fits (reused) or fitted (computed); E4 fits every time and reports none. */
+  fits?: FitCounts;
 }
 
 export interface EvaluateOptions {
@@ -128,15 +131,17 @@ export async function runExperiment(
   const offsets = new Map<ExperimentName, number>();
   for (const e of experiments) { offsets.set(e, base); base += WEIGHT[e]; }
 
-  const worker = runInWorker({ ...data, ...(exact ? { exact } : {}) }, experiments, { seeds, samplerOptions, ...(fractions ? { fractions } : {}) }, {
+  // The project's fit cache: a second evaluation of the checkpoint (or a sample made in the workbench) refits nothing.
+  const fitCache = { dir: fitCacheDir(store.dir), checkpointId: checkpoint.id, readOnly: store.readOnly };
+  const worker = runInWorker({ ...data, ...(exact ? { exact } : {}), fitCache }, experiments, { seeds, samplerOptions, ...(fractions ? { fractions } : {}) }, {
     signal: opts.signal,
     onProgress: (e, done, t, message) => progress(offsets.get(e)! + (t > 0 ? (WEIGHT[e] * done) / t : 0), message ?? e),
-    onResult: (experiment, rows, seconds) => {
+    onResult: (experiment, rows, seconds, fits) => {
       // Saved in order while the worker runs the next experiment.
       saving = saving.then(async () => {
-        const result = { experiment, model: model.name, checkpoint: checkpoint.label, rows, seconds };
+        const result = { experiment, model: model.name, checkpoint: checkpoint.label, rows, seconds, fits };
         const id = await saveEvalRun(store, experiment, { ...params, experiment }, result);
-        runs.push({ id, experiment, model: model.name, checkpoint: checkpoint.label, rows: rows as ExperimentRows, seconds });
+        runs.push({ id, experiment, model: model.name, checkpoint: checkpoint.label, rows: rows as ExperimentRows, seconds, fits });
       });
     },
   });
@@ -232,7 +237,7 @@ function runInWorker(
   opts: {
     signal?: AbortSignal;
     onProgress: (e: ExperimentName, done: number, total: number, message?: string) => void;
-    onResult: (e: ExperimentName, rows: unknown[], seconds: number) => void;
+    onResult: (e: ExperimentName, rows: unknown[], seconds: number, fits: FitCounts) => void;
   },
 ): Promise<void> {
   return runWorkerTask<void, ExperimentWorkerMessage>({
@@ -242,7 +247,7 @@ function runInWorker(
     what: 'the evaluation',
     onMessage: (m, done) => {
       if (m.type === 'progress') opts.onProgress(m.experiment, m.done, m.total, m.message);
-      else if (m.type === 'result') opts.onResult(m.experiment, m.rows, m.seconds);
+      else if (m.type === 'result') opts.onResult(m.experiment, m.rows, m.seconds, m.fits);
       else if (m.type === 'done') done(undefined);
     },
   });

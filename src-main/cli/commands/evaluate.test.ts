@@ -3,7 +3,7 @@ import { parseCommandArgs } from '../command.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateCommand, parseFractions, samplerOptionsArg } from './evaluate.ts';
+import { evaluateCommand, fitsLine, parseFractions, samplerOptionsArg } from './evaluate.ts';
 
 const run = (argv: string[]) => evaluateCommand.run(parseCommandArgs(evaluateCommand, argv) as never);
 
@@ -40,5 +40,16 @@ describe('margin evaluate: arguments', () => {
     writeFileSync(bad, 'vas: median');
     expect(() => samplerOptionsArg(`@${bad}`)).toThrow(/does not hold a JSON object/);
     expect(() => samplerOptionsArg(`@${join(dir, 'missing.json')}`)).toThrow(/cannot read .*missing\.json \(ENOENT\)/);
+  });
+});
+
+describe('margin evaluate: the fit-cache line', () => {
+  it('sums reused and computed fits over the experiments, leaves E4 out, and says nothing when nothing was fitted', () => {
+    const line = fitsLine([
+      { experiment: 'e1', fits: { reused: 2, computed: 1 } }, { experiment: 'e2', fits: { reused: 0, computed: 0 } },
+      { experiment: 'e4', fits: { reused: 0, computed: 5 } }, { experiment: 'e3', fits: { reused: 1, computed: 0 } },
+    ]);
+    expect(line).toBe("fits: 3 reused from the project's fit cache (cache/fits), 1 computed (e1 2/1, e3 1/0; reused/computed)");
+    expect(fitsLine([{ experiment: 'e2', fits: { reused: 0, computed: 0 } }, { experiment: 'e4' }])).toBeNull();
   });
 });

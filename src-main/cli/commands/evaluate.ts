@@ -80,6 +80,8 @@ export const evaluateCommand: Command = {
         );
         const files = await writeExperimentFiles(runs, out, safe);
         for (const run of runs) console.log(`${summaryLine(run)} [run ${run.id}]`);
+        const fits = fitsLine(runs);
+        if (fits) console.log(fits);
         console.log(`${files.length} files in ${out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
         return 0;
       } finally {
@@ -88,6 +90,19 @@ export const evaluateCommand: Command = {
     });
   },
 };
+
+/**
+ * How many MaxMargin / GMM fits the run read from the project's fit cache and how many it fitted,
+ * e.g. "fits: 4 reused from the project's fit cache (cache/fits), 0 computed (e1 4/0)"; E4 is left
+ * out (it fits every time: it times the samplers). Null when no experiment fitted anything.
+ */
+export function fitsLine(runs: ReadonlyArray<{ experiment: string; fits?: { reused: number; computed: number } }>): string | null {
+  const counted = runs.filter((r) => r.experiment !== 'e4' && r.fits);
+  const reused = counted.reduce((s, r) => s + r.fits!.reused, 0), computed = counted.reduce((s, r) => s + r.fits!.computed, 0);
+  if (reused + computed === 0) return null;
+  const per = counted.filter((r) => r.fits!.reused + r.fits!.computed > 0).map((r) => `${r.experiment} ${r.fits!.reused}/${r.fits!.computed}`).join(', ');
+  return `fits: ${reused} reused from the project's fit cache (cache/fits), ${computed} computed (${per}; reused/computed)`;
+}
 
 /** `--fractions 0.05,0.1`: 1 to 20 numbers in (0, 1]. */
 export function parseFractions(text: string): number[] {
