@@ -18,6 +18,7 @@ import { getModel } from '../src-main/store/models.ts';
 import { ensureActivations, extract } from '../src-main/app/services/extraction.ts';
 import { clearQueryCache, runNamedQuery, runQuery } from '../src-main/app/services/queries.ts';
 import { clusterExactAggregates } from '../src-main/cluster/exact.ts';
+import { clusterExactNamed } from '../src-main/cluster/exact-named.ts';
 import { requests, type EventMessage } from '../src-main/shared/api.ts';
 import { createApp } from '../src-main/app/app.ts';
 import { freshDir, launchBrowser, makeDemo, screenshotView, serve } from './support/browser.ts';
@@ -226,6 +227,29 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
     }
     // Q1: 10 class subsets of ~1,000 items packed into tasks of ≥ 8,192 rows → 2; Q2, Q3 (2 subsets), Q5 → 1 each.
     expect(tasks).toBe(5);
+  });
+
+  it('answers Q4 exactly on the cluster (a wide conv layer in the gram form, a dense one in the feature form), equal to the local answers', async () => {
+    const store = local!;
+    let tasks = 0;
+    const options = { cluster: address, shardSize: 2048, onTasks: (n: number) => { tasks += n; } };
+    const deps = { ensureActivations, save: false, exactAggregates: clusterExactAggregates(options), exactNamed: clusterExactNamed(options) };
+    // relu1: 3,456 units > ~1,000 items of class 6 → block-pair Gram sums; relu3: 120 units → 120×120 cross-moments per block.
+    for (const layer of ['relu1', 'relu3']) {
+      const params = requests['query.named'].params.parse({ query: 'Q4', model: MODEL, layer, classA: 6 });
+      clearQueryCache(store);
+      const here = await runNamedQuery(store, params, { ensureActivations, save: false });
+      clearQueryCache(store);
+      const there = await runNamedQuery(store, params, deps);
+      const data = there.data as { correlation: number[]; cka: number | null; items: number };
+      expect(data.items).toBeGreaterThan(900);
+      expect(data.cka).toBeGreaterThan(0);
+      expect(JSON.stringify(there.data), `Q4 on ${layer}`).toBe(JSON.stringify(here.data));
+    }
+    // Each: pass 1 (x̄, one task) and pass 2 (one block: one task).
+    expect(tasks).toBe(4);
+    // Nothing is left in the shared folder (the binary shares are deleted once read).
+    expect(fs.readdirSync(path.join(store.dir, 'cluster')).filter((f) => f.startsWith('exact-'))).toEqual([]);
   });
 
   it('runs an exact answer on the cluster as an API job (query.cluster) with progress, and cancels one', async () => {

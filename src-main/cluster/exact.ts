@@ -11,13 +11,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MarginError } from '../shared/errors.ts';
-import { bytesPerValue, listChunks, type ActivationDtype } from '../store/activation-files.ts';
+import type { ActivationDtype } from '../store/activation-files.ts';
 import type { Store } from '../store/project.ts';
 import type { LayerInfo } from '../core/extraction-types.ts';
 import { SUM_BLOCK, type SubsetAggregates, type SubsetParts } from '../queries/aggregates.ts';
 import { combineBlockPartials, type BlockPartial } from '../queries/block-partials.ts';
-import { jobKey } from './job.ts';
-import { MARGIN_BIN, parseClusterAddress, runDaskTasks } from './dask-client.ts';
+import { parseClusterAddress } from './dask-client.ts';
+import { appendRow, locateRows, runExactTasks, type ExactOptions, type Run } from './exact-run.ts';
+
+export type { ExactOptions } from './exact-run.ts';
 
 export interface ExactSubset {
   /** The subset's items in the local answer's scan order. */
@@ -46,7 +48,7 @@ export interface ExactPiece {
   subset: number;
   firstBlock: number;
   parts: SubsetParts;
-  runs: Array<[string, number, number]>;
+  runs: Run[];
 }
 
 /** A task: pieces of one dtype, and the layer's geometry. */
@@ -59,17 +61,6 @@ export interface ExactTask {
   shape: number[];
   channel: 'mean' | 'max' | null;
   pieces: ExactPiece[];
-}
-
-export interface ExactOptions {
-  cluster: string;
-  /** Rows per task, a multiple of SUM_BLOCK (2,048); default 4 blocks. */
-  shardSize?: number;
-  sharedDir?: string;
-  retries?: number;
-  signal?: AbortSignal;
-  /** Tasks finished out of all, after each one. */
-  onProgress?: (done: number, total: number) => void;
 }
 
 export function checkExactShardSize(size: number): void {
@@ -85,15 +76,9 @@ export async function exactManyOnCluster(store: Store, req: ExactManyRequest, o:
   checkExactShardSize(size);
   const answers: Array<SubsetAggregates | null> = req.subsets.map(() => null);
   if (req.subsets.every((s) => s.itemIds.length === 0)) return { answers, tasks: 0 };
-  if (o.signal?.aborted) throw new MarginError('CANCELLED', 'the exact answer on the cluster was cancelled');
-  // Where each item's row is: the layer's chunk index.
-  const where = new Map<number, { file: string; offset: number; dtype: ActivationDtype }>();
-  let units = 0;
-  for (const c of await listChunks(store, req.checkpointId, req.layer.name)) {
-    units = c.units;
-    const rowBytes = c.units * bytesPerValue(c.dtype);
-    for (let i = 0; i < c.itemIds.length; i++) where.set(c.itemIds[i], { file: c.file, offset: c.byteOffset + i * rowBytes, dtype: c.dtype });
-  }
+  const loc = await locateRows(store, req.checkpointId, req.layer.name);
+  const units = loc.units;
+  const what = { layer: req.layer.name, checkpointId: req.checkpointId };
   const tasks: ExactTask[] = [];
   let task: ExactTask | null = null;
   let taskRows = 0;
@@ -111,66 +96,24 @@ export async function exactManyOnCluster(store: Store, req: ExactManyRequest, o:
         task.pieces.push(piece);
       }
       for (const id of block) {
-        const w = where.get(id);
-        if (!w) throw new MarginError('NOT_FOUND', `layer ${req.layer.name} of checkpoint ${req.checkpointId} has no stored activations of item ${id}: extract them first`);
-        if (taskRows > 0 && w.dtype !== task.dtype) throw new MarginError('UNSUPPORTED', `layer ${req.layer.name} is stored partly as float32, partly as float16: re-extract it in one dtype for a cluster answer`);
-        task.dtype = w.dtype;
-        const last = piece.runs[piece.runs.length - 1];
-        if (last && last[0] === w.file && last[1] + last[2] * units * bytesPerValue(w.dtype) === w.offset) last[2]++;
-        else piece.runs.push([w.file, w.offset, 1]);
+        task.dtype = appendRow(loc, piece.runs, id, taskRows > 0 ? task.dtype : null, what);
         taskRows++;
       }
     }
   });
-  const key = jobKey({
-    exact: true, project: path.resolve(store.dir), ck: req.checkpointId, layer: req.layer.name, channel: req.channel,
-    subsets: req.subsets.map((s) => [s.itemIds.length, s.parts, Array.from(s.itemIds.subarray(0, 8))]), size, t: Date.now(),
-  });
-  const dir = path.join(path.resolve(o.sharedDir ?? path.join(store.dir, 'cluster')), `exact-${key}`);
-  fs.mkdirSync(dir, { recursive: true });
-  try {
-    const nodeBin = process.env.MARGIN_WORKER_NODE ?? process.execPath;
-    const marginBin = process.env.MARGIN_WORKER_BIN ?? MARGIN_BIN;
-    const files = tasks.map((t, i) => {
-      const f = path.join(dir, `task-${i}.json`);
-      fs.writeFileSync(f, JSON.stringify(t));
-      return { task: f, out: path.join(dir, `partials-${i}.json`) };
-    });
-    const partials: BlockPartial[][] = req.subsets.map(() => []);
-    const done = new Set<number>();
-    o.onProgress?.(0, tasks.length);
-    const run = runDaskTasks({
-      cluster: o.cluster, retries: o.retries, tasksFile: path.join(dir, 'tasks.json'),
-      tasks: files.map((f, i) => ({ id: i, key: `margin-exact-${key}-${i}`, result: f.out, argv: [nodeBin, marginBin, 'exact-shard', '--task', f.task, '--out', f.out] })),
-      onEvent: (e) => {
-        if (e.event === 'done' && !done.has(e.id)) {
-          for (const p of readPartials(e.result)) partials[p.subset].push(...p.partials);
-          done.add(e.id);
-          o.onProgress?.(done.size, tasks.length);
-        } else if (e.event === 'failed') {
-          throw new MarginError('INTERNAL', `exact-answer task ${e.id} failed on the cluster after retries: ${e.error}`);
-        }
-      },
-    });
-    const onAbort = () => run.cancel();
-    if (o.signal?.aborted) run.cancel();  // aborted while the tasks were written
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const { code, stderr } = await run.exited;
-      if (o.signal?.aborted) throw new MarginError('CANCELLED', 'the exact answer on the cluster was cancelled');
-      if (code !== 0 || done.size !== tasks.length) {
-        throw new MarginError('INTERNAL', `the Dask client ended with ${done.size} of ${tasks.length} tasks done (status ${code}): ${stderr.trim().split('\n').slice(-5).join(' | ') || 'no message'}`);
-      }
-    } finally {
-      o.signal?.removeEventListener('abort', onAbort);
-    }
+  const partials: BlockPartial[][] = req.subsets.map(() => []);
+  const key = {
+    exact: true, ck: req.checkpointId, layer: req.layer.name, channel: req.channel,
+    subsets: req.subsets.map((s) => [s.itemIds.length, s.parts, Array.from(s.itemIds.subarray(0, 8))]), size,
+  };
+  await runExactTasks(store, o, key, tasks, (_i, file) => {
+    for (const p of readPartials(file)) partials[p.subset].push(...p.partials);
+  }, () => {
     req.subsets.forEach((s, si) => {
       if (s.itemIds.length > 0) answers[si] = combineBlockPartials(partials[si], s.parts, s.itemIds.length);
     });
-    return { answers, tasks: tasks.length };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
+  return { answers, tasks: tasks.length };
 }
 
 /** One subset's aggregates on the cluster (S1/S2/S3). */

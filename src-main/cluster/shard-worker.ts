@@ -132,37 +132,20 @@ export async function runExtractShard(jobFile: string, shardId: number): Promise
 export async function runExactShard(taskFile: string, outFile: string): Promise<number> {
   const { toChannels } = await import('../queries/granularity.ts');
   const { subsetPartials } = await import('../queries/aggregates.ts');
-  const { decodeInto, bytesPerValue } = await import('../store/activation-files.ts');
-  let t: import('./exact.ts').ExactTask;
+  const worker = await import('./exact-worker.ts');
+  let t: import('./exact.ts').ExactTask | import('./exact-worker.ts').NamedTask;
   try {
     t = JSON.parse(fs.readFileSync(taskFile, 'utf8'));
   } catch (err) {
     throw new MarginError('BAD_INPUT', `--task: cannot read ${taskFile} (${(err as Error).message}): is the shared folder mounted on this worker?`);
   }
+  if (worker.isNamedTask(t)) return worker.runNamedTask(t, outFile);
   if (t?.format !== 'margin-exact-task' || t.version !== 2) throw new MarginError('BAD_INPUT', `--task: ${taskFile} is not a Margin exact-answer task of version 2 (is this worker's Margin the workstation's version?)`);
-  const rowBytes = t.units * bytesPerValue(t.dtype);
   const out: Array<{ subset: number; firstBlock: number; partials: unknown[] }> = [];
   let count = 0;
   for (const piece of t.pieces) {
-    const rows = piece.runs.reduce((s, r) => s + r[2], 0);
-    const data = new Float32Array(rows * t.units);
-    let at = 0;
-    for (const [file, offset, n] of piece.runs) {
-      const bytes = new Uint8Array(n * rowBytes);
-      const fd = fs.openSync(path.join(t.projectDir, file), 'r');
-      try {
-        let got = 0;
-        while (got < bytes.byteLength) {
-          const k = fs.readSync(fd, bytes, got, bytes.byteLength - got, offset + got);
-          if (k === 0) throw new MarginError('INTERNAL', `${file} is shorter than its index says: re-run the extraction`);
-          got += k;
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
-      decodeInto(bytes, t.dtype, data.subarray(at * t.units, (at + n) * t.units));
-      at += n;
-    }
+    const data = await worker.readRuns(t.projectDir, piece.runs, t.dtype, t.units);
+    const rows = data.length / t.units;
     let m: import('../core/matrix.ts').Matrix = { rows, cols: t.units, data };
     if (t.channel) m = toChannels(m, t.shape, t.channel);
     const partials = subsetPartials(m, undefined, piece.parts);

@@ -41,3 +41,25 @@ function samePartial(a: SubsetPartial, b: SubsetPartial): boolean {
     x === y || (x !== null && y !== null && x.length === y.length && Array.prototype.every.call(x, (v: number, i: number) => Object.is(v, y[i])));
   return a.count === b.count && eq(a.sums, b.sums) && eq(a.maxes, b.maxes) && eq(a.argmaxCounts, b.argmaxCounts);
 }
+
+/**
+ * Shares of an answer that are not SubsetPartials (Q4's moments and pair sums, Q6's counts),
+ * keyed by their block: returns one per block 0 … blocks−1, in order. A block delivered twice
+ * counts once (`same` must hold for the copies, else refused); a missing or unknown block is refused.
+ */
+export function orderedBlocks<T extends { block: number }>(shares: readonly T[], blocks: number, same: (a: T, b: T) => boolean, what: string): T[] {
+  const byBlock = new Map<number, T>();
+  for (const s of shares) {
+    if (!Number.isInteger(s.block) || s.block < 0 || s.block >= blocks) throw badInput(`${what}: a share has block ${s.block}, outside 0…${blocks - 1}`);
+    const seen = byBlock.get(s.block);
+    if (!seen) byBlock.set(s.block, s);
+    else if (!same(seen, s)) throw badInput(`${what}: block ${s.block} was delivered twice with different numbers: the activation files changed during the answer; ask again`);
+  }
+  const out: T[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const s = byBlock.get(b);
+    if (!s) throw badInput(`${what}: block ${b} of ${blocks} is missing`);
+    out.push(s);
+  }
+  return out;
+}

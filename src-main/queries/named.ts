@@ -7,8 +7,8 @@
  */
 import type { Matrix } from '../core/matrix.ts';
 import { badInput } from '../shared/errors.ts';
-import { topK } from './aggregates.ts';
-import { ckaMatrix, linearCka } from './cka.ts';
+import { ckaMatrix } from './cka.ts';
+import { q4FromMoments, q4Moments } from './q4-blocked.ts';
 import { checkLayer, checkMeta, selectItems, type ItemMeta } from './select.ts';
 import { checkFiniteVector, checkMatrix, checkPositiveInt, checkRows, selectRows } from './validate.ts';
 
@@ -35,7 +35,7 @@ export interface LogitLayerSimilarity {
  * the items of true class a (or all items with `allItems`), as (1) the per-unit Pearson
  * correlation between logit a and each unit, and (2) linear CKA between the logit column and the
  * whole layer (for a single column this is the share of the layer's variance structure aligned
- * with the logit). Needs at least 2 items.
+ * with the logit). Needs at least 2 items. Computed in SUM_BLOCK blocks (q4-blocked.ts), as on a cluster.
  */
 export function q4LogitLayerSimilarity(
   layer: Matrix, logits: Matrix, meta: ItemMeta,
@@ -48,38 +48,12 @@ export function q4LogitLayerSimilarity(
   if (!Number.isInteger(a) || a < 0 || a >= logits.cols) throw badInput(`classA must be a class index in [0, ${logits.cols}), got ${a}`);
   const rows = selectItems(meta, { trueClass: options.allItems ? undefined : a, items: options.within });
   if (rows.length < 2) throw badInput(`Q4 needs at least 2 items of class ${a}, found ${rows.length}: widen the subset`);
-  const x = selectRows(layer, rows);
-  const m = rows.length, p = layer.cols;
-  checkFiniteVector(x.data, 'layer');
-  const y = new Float64Array(m);
-  for (let k = 0; k < m; k++) y[k] = logits.data[rows[k] * logits.cols + a];
+  const y = new Float64Array(rows.length);
+  for (let k = 0; k < rows.length; k++) y[k] = logits.data[rows[k] * logits.cols + a];
   checkFiniteVector(y, 'logits');
-
-  let ym = 0;
-  for (let k = 0; k < m; k++) ym += y[k];
-  ym /= m;
-  let syy = 0;
-  for (let k = 0; k < m; k++) syy += (y[k] - ym) ** 2;
-  const xm = new Float64Array(p);
-  for (let k = 0; k < m; k++) for (let j = 0; j < p; j++) xm[j] += x.data[k * p + j];
-  for (let j = 0; j < p; j++) xm[j] /= m;
-  const sxy = new Float64Array(p), sxx = new Float64Array(p);
-  for (let k = 0; k < m; k++) {
-    const dy = y[k] - ym;
-    for (let j = 0; j < p; j++) {
-      const dx = x.data[k * p + j] - xm[j];
-      sxy[j] += dx * dy;
-      sxx[j] += dx * dx;
-    }
-  }
-  const correlation = new Float64Array(p);
-  for (let j = 0; j < p; j++) {
-    const den = Math.sqrt(sxx[j] * syy);
-    correlation[j] = den > 0 ? Math.max(-1, Math.min(1, sxy[j] / den)) : 0;
-  }
-  const strongest = topK(Float64Array.from(correlation, Math.abs), p);
-  const cka = linearCka({ rows: m, cols: 1, data: y }, x);
-  return { count: m, correlation, strongest, cka };
+  // The blocked two-pass arithmetic a Dask cluster also uses (q4-blocked.ts): the same numbers there.
+  const { correlation, strongest, cka } = q4FromMoments(q4Moments(layer, rows, y));
+  return { count: rows.length, correlation, strongest, cka };
 }
 
 export interface LearningSpeed {

@@ -493,13 +493,13 @@ export interface ReportResult {
 /** A Dask cluster: `local:N` (a local cluster of N workers) or a scheduler address (tcp://host:8786). */
 const clusterAddress = z.string().trim().max(300).regex(/^(local:\d{1,4}|(tcp|tls|ucx):\/\/[^\s]+|[A-Za-z0-9.-]+:\d+)$/, 'local:N or a scheduler address such as tcp://host:8786');
 
-/** Table II queries whose exact answer a cluster computes (aggregates of subsets of a layer's items). */
-export const CLUSTER_NAMED_QUERIES = ['Q1', 'Q2', 'Q3', 'Q5'] as const;
+/** Table II queries whose exact answer a cluster computes (from block shares, docs/cluster.md). */
+export const CLUSTER_NAMED_QUERIES = ['Q1', 'Q2', 'Q3', 'Q4', 'Q5'] as const;
 
 /**
  * Why a query cannot be answered on a cluster, or null: a sample's answer is computed here from
- * its members; Q4 needs cross-moments of every unit pair (not distributed), Q6 reads only
- * predictions, Q7 compares ≤ 500 items. The API boundary (query.cluster) and the CLI both ask.
+ * its members; Q6 reads only predictions, Q7 compares ≤ 500 items. The API boundary
+ * (query.cluster) and the CLI both ask.
  */
 export function clusterQueryRefusal(p: { query?: string; sample?: string }): { argument: string; message: string } | null {
   if (p.sample !== undefined) {
@@ -507,11 +507,10 @@ export function clusterQueryRefusal(p: { query?: string; sample?: string }): { a
   }
   if (p.query !== undefined && !(CLUSTER_NAMED_QUERIES as readonly string[]).includes(p.query)) {
     const why: Record<string, string> = {
-      Q4: 'Q4 (logit–layer correlation and CKA) needs cross-moments of the layer\'s units and is answered on this machine',
       Q6: 'Q6 reads only the checkpoints\' predictions (no activations) and is answered on this machine',
       Q7: 'Q7 compares two representations on at most 500 items and is answered on this machine',
     };
-    return { argument: 'query', message: `${why[p.query] ?? p.query}: the cluster computes Q1, Q2, Q3 and Q5` };
+    return { argument: 'query', message: `${why[p.query] ?? p.query}: the cluster computes ${CLUSTER_NAMED_QUERIES.join(', ')}` };
   }
   return null;
 }
@@ -750,11 +749,11 @@ export const requests = {
       shardSize: z.number().int().min(2048).max(100_000_000).multipleOf(2048, 'must be a multiple of 2,048 rows (the summation block)').optional(),
       /** An S1/S2/S3 exact answer (query.run's parameters) … */
       run: queryRunParams.optional(),
-      /** … or a Table II query (query.named's parameters; Q1, Q2, Q3 or Q5). */
+      /** … or a Table II query (query.named's parameters; one of CLUSTER_NAMED_QUERIES). */
       named: queryNamedParams.optional(),
     }).strict().superRefine((v, ctx) => {
       if ((v.run === undefined) === (v.named === undefined)) {
-        ctx.addIssue({ code: 'custom', path: ['run'], message: 'give exactly one of run (an S1/S2/S3 query) or named (Q1, Q2, Q3 or Q5)' });
+        ctx.addIssue({ code: 'custom', path: ['run'], message: `give exactly one of run (an S1/S2/S3 query) or named (${CLUSTER_NAMED_QUERIES.join(', ')})` });
         return;
       }
       const why = clusterQueryRefusal(v.named ?? v.run!);

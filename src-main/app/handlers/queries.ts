@@ -6,6 +6,7 @@ import type { HandlerModule } from '../context.ts';
 import { runNamedQuery, runQuery, type QueryDeps } from '../services/queries.ts';
 import { ensureActivations } from '../services/extraction.ts';
 import { clusterExactAggregates } from '../../cluster/exact.ts';
+import { clusterExactNamed } from '../../cluster/exact-named.ts';
 
 /** The handlers over given dependencies (tests pass a fake extraction). */
 export function createQueryHandlers(deps: Omit<QueryDeps, 'now'>): HandlerModule {
@@ -19,11 +20,11 @@ export function createQueryHandlers(deps: Omit<QueryDeps, 'now'>): HandlerModule
         : `${params.named!.query}${params.named!.layer ? ` on ${params.named!.layer}` : ''} of ${params.named!.model}`;
       const jobId = ctx.jobs.start('query.cluster', `Exact ${what} on Dask ${params.cluster}`, async (job) => {
         job.progress(0, 1, `starting the Dask client for ${params.cluster}`);
-        const exactAggregates = clusterExactAggregates({
+        const options = {
           cluster: params.cluster, shardSize: params.shardSize, signal: job.signal,
-          onProgress: (done, total) => job.progress(done, total, `tasks ${done}/${total} on ${params.cluster}`),
-        });
-        const d: QueryDeps = { ...deps, signal: job.signal, exactAggregates };
+          onProgress: (done: number, total: number) => job.progress(done, total, `tasks ${done}/${total} on ${params.cluster}`),
+        };
+        const d: QueryDeps = { ...deps, signal: job.signal, exactAggregates: clusterExactAggregates(options), exactNamed: clusterExactNamed(options) };
         return params.run ? runQuery(store, params.run, d) : runNamedQuery(store, params.named!, d);
       });
       return { jobId };

@@ -25,7 +25,7 @@ import type { Matrix } from '../../core/matrix.ts';
 import { createRng, sampleWithoutReplacement } from '../../core/rng.ts';
 import {
   aggregatePlan, cosineDistance, q1FromAggregates, q1Plan, q2Plan, q3FromAggregates, q3Plan, q4LogitLayerSimilarity, q5Plan,
-  q6LearningSpeed, q7ModelSimilarity, topFromAggregates, topK,
+  q6LearningSpeed, q7ModelSimilarity, selectItems, topFromAggregates, topK,
 } from '../../queries/index.ts';
 import type { ItemMeta, QueryPlan, SubsetAggregates } from '../../queries/index.ts';
 import type { NamedQueryResult, ParamsOut } from '../../shared/api.ts';
@@ -35,7 +35,8 @@ import {
   Q7_RANDOM_ITEMS, Q7_SEED, syncVersion, versions, saveInBackground, checkpointMeta, layerState, resolveModel, resolveCheckpoint,
   resolveLayer, checkClass, requireClass, resolveSample, ensureRows, rowSource,
 } from './query-context.ts';
-import type { QueryDeps, ExactAggregates, CheckpointMeta, Computed } from './query-context.ts';
+import type { QueryDeps, ExactAggregates, ExactNamed, CheckpointMeta, Computed } from './query-context.ts';
+import { centredLogits, q4FromMoments } from '../../queries/q4-blocked.ts';
 
 // ---------------------------------------------------------------------------------------------
 // query.named
@@ -123,6 +124,25 @@ async function planAggregates(
   return aggregatePlan(src.matrix, { subsets: plan.subsets.map((s) => Int32Array.from(s, toMatrixRow)), parts: plan.parts });
 }
 
+/**
+ * Q4 with its passes elsewhere (a cluster): x̄ as a plan's aggregate, then the blocked moments
+ * (queries/q4-blocked.ts) over the class's items in the local scan order (ascending prediction
+ * rows) — the numbers q4LogitLayerSimilarity computes here.
+ */
+async function q4Remote(
+  store: Store, ckId: number, layer: LayerInfo, cm: CheckpointMeta, rows: Int32Array, classA: number,
+  aggregates: ExactAggregates, named: ExactNamed, deps: QueryDeps, computed: Computed,
+): Promise<{ correlation: Float64Array; cka: number; count: number }> {
+  const mine = selectItems(cm.meta, { trueClass: classA });
+  if (mine.length < 2) throw badInput(`Q4 needs at least 2 items of class ${classA}, found ${mine.length}: widen the subset`);
+  const k = cm.preds.logits.cols;
+  const dy = centredLogits(Float64Array.from(mine, (r) => cm.preds.logits.data[r * k + classA]));
+  const [agg] = await planAggregates(store, ckId, layer, cm, rows, { subsets: [mine], parts: {} }, aggregates, deps, computed);
+  const itemIds = Int32Array.from(mine, (r) => cm.preds.itemIds[r]);
+  const moments = await named.q4(store, { checkpointId: ckId, layer, itemIds, mean: agg!.mean, dy });
+  return { ...q4FromMoments(moments), count: mine.length };
+}
+
 /** Prediction rows of the sample's members (ascending), or every row. */
 function universeRows(cm: CheckpointMeta, members: Int32Array | undefined, model: ModelDetail, ck: CheckpointInfo): Int32Array {
   if (!members) return allRows(cm.preds.itemIds.length);
@@ -156,8 +176,13 @@ export async function runNamedQuery(store: Store, params: NamedParams, deps: Que
     const rows = universeRows(cm, sample?.memberIds, model, ck);
     if (q === 'Q4') {
       const classA = requireClass(model, params.classA, 'classA', q);
-      const v = await layerView(store, ck.id, layer, cm, rows, deps, computed);
-      const r = q4LogitLayerSimilarity(v.matrix, v.logits, v.meta, { classA, within: v.within });
+      let r: { correlation: Float64Array; cka: number; count: number };
+      if (!sample && deps.exactAggregates && deps.exactNamed) {
+        r = await q4Remote(store, ck.id, layer, cm, rows, classA, deps.exactAggregates, deps.exactNamed, deps, computed);
+      } else {
+        const v = await layerView(store, ck.id, layer, cm, rows, deps, computed);
+        r = q4LogitLayerSimilarity(v.matrix, v.logits, v.meta, { classA, within: v.within });
+      }
       data = { correlation: Array.from(r.correlation), cka: num(r.cka), items: r.count };
     } else {
       // Q1, Q2, Q3, Q5: aggregates of a few subsets (queries/named-plans.ts), over prediction rows.

@@ -21,7 +21,7 @@ import type { QueryDeps, CheckpointMeta, Computed, RowSource } from './query-con
 
 export { runNamedQuery } from './named-queries.ts';
 export { BOOTSTRAP_LEVEL, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Q7_RANDOM_ITEMS, Q7_SEED, clearQueryCache, flushQueryResults } from './query-context.ts';
-export type { EnsureActivations, EnsureActivationsResult, ExactAggregates, QueryDeps } from './query-context.ts';
+export type { EnsureActivations, EnsureActivationsResult, ExactAggregates, ExactNamed, QueryDeps } from './query-context.ts';
 
 // ---------------------------------------------------------------------------------------------
 // query.run

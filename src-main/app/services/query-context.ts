@@ -23,6 +23,7 @@ import type { LayerInfo } from '../../core/extraction-types.ts';
 import type { Matrix } from '../../core/matrix.ts';
 import { subsetAggregates, toChannels } from '../../queries/index.ts';
 import type { ItemMeta, SubsetAggregates, SubsetParts } from '../../queries/index.ts';
+import type { Q4Moments } from '../../queries/q4-blocked.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
 import { queryOne, queryRows } from '../../store/db.ts';
 import { LruCache } from '../../store/lru-cache.ts';
@@ -55,6 +56,14 @@ export interface QueryDeps {
    * src-main/cluster/exact.ts); must equal subsetAggregates over the same rows in the same order.
    */
   exactAggregates?: ExactAggregates;
+  /** Q4's second pass, Q6's counts and Q7's Gram matrices computed elsewhere (the same cluster), equal to the local arithmetic. */
+  exactNamed?: ExactNamed;
+}
+
+/** The shares of Q4, Q6 and Q7 computed elsewhere (src-main/cluster/exact-named.ts); see queries/q4-blocked.ts. */
+export interface ExactNamed {
+  /** Q4's pass 2 over `itemIds` (scan order) of a layer, given x̄ and the centred logits: q4Moments' totals. */
+  q4(store: Store, req: { checkpointId: number; layer: LayerInfo; itemIds: Int32Array; mean: Float64Array; dy: Float64Array }): Promise<Q4Moments>;
 }
 
 /**

@@ -3,7 +3,7 @@ import { neuronName } from '../../shared/neuron-name.ts';
 import type { Command } from '../command.ts';
 import { numberOption, requireOption } from '../command.ts';
 import { withProject } from '../project.ts';
-import { flushQueryResults, runNamedQuery, runQuery, type ExactAggregates } from '../../app/services/queries.ts';
+import { flushQueryResults, runNamedQuery, runQuery, type ExactAggregates, type ExactNamed } from '../../app/services/queries.ts';
 import { ensureActivations } from '../../app/services/extraction.ts';
 import { clusterQueryRefusal, describeIssues, requests } from '../../shared/api.ts';
 import type { QueryAnswer, QueryResult } from '../../shared/api.ts';
@@ -17,7 +17,7 @@ export const queryCommand: Command = {
   usage:
     'margin query --project DIR --model NAME --set S1|S2|S3 --layer L [--checkpoint C] [--class C] [--predicted C] [--outcome correct|incorrect|all] [--sample NAME] [--k K] [--by mean|max] [--granularity unit|channel] [--reduce mean|max] [--json]\n'
     + '       margin query --project DIR --model NAME --named Q1|…|Q7 [--layer L] [--class A] [--predicted B] [--k K] [--model2 M] [--checkpoint2 C] [--sample NAME] [--json]\n'
-    + '       [--cluster local:N|tcp://HOST:PORT [--shard-size K]]   exact answers (S1–S3; Q1, Q2, Q3, Q5) from partial sums computed on a Dask cluster (docs/cluster.md)',
+    + '       [--cluster local:N|tcp://HOST:PORT [--shard-size K]]   exact answers (S1–S3; Q1–Q5) from partial sums computed on a Dask cluster (docs/cluster.md)',
   options: {
     project: { type: 'string' }, model: { type: 'string' }, set: { type: 'string' }, layer: { type: 'string' },
     checkpoint: { type: 'string' }, class: { type: 'string' }, predicted: { type: 'string' }, outcome: { type: 'string' },
@@ -51,7 +51,7 @@ export const queryCommand: Command = {
       throw new MarginError('BAD_REQUEST', `${describeIssues(issues)}\nusage: ${this.usage}`);
     }
     return withProject(values, this.usage, async (store) => {
-      const exactAggregates = await clusterHook(values);
+      const { exactAggregates } = await clusterHook(values);
       const result = await runQuery(store, parsed.data, { ensureActivations, exactAggregates });
       await flushQueryResults(store);
       console.log(values.json ? JSON.stringify(result, null, 2) : summary(result));
@@ -68,23 +68,29 @@ export const queryCommand: Command = {
   },
 };
 
-/** The exact-answer hook for --cluster (undefined without it). */
-async function clusterHook(values: Record<string, unknown>): Promise<ExactAggregates | undefined> {
+/** The exact-answer hooks for --cluster (none without it). */
+async function clusterHook(values: Record<string, unknown>): Promise<{ exactAggregates?: ExactAggregates; exactNamed?: ExactNamed }> {
   const cluster = str(values.cluster);
   const shardSize = numberOption(values, 'shard-size');
   if (!cluster) {
     if (shardSize !== undefined) throw new MarginError('BAD_REQUEST', '--shard-size goes with --cluster');
-    return undefined;
+    return {};
   }
   const { checkExactShardSize, clusterExactAggregates } = await import('../../cluster/exact.ts');
+  const { clusterExactNamed } = await import('../../cluster/exact-named.ts');
   if (shardSize !== undefined) checkExactShardSize(shardSize);
   let tasks = 0;
   const t0 = performance.now();
-  const hook = clusterExactAggregates({ cluster, shardSize, onTasks: (n) => { tasks += n; } });
-  return async (store, req) => {
-    const r = await hook(store, req);
+  const options = { cluster, shardSize, onTasks: (n: number) => { tasks += n; } };
+  const report = <T>(r: T): T => {
     console.error(`cluster ${cluster}: ${tasks} task(s), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return r;
+  };
+  const hook = clusterExactAggregates(options);
+  const named = clusterExactNamed(options);
+  return {
+    exactAggregates: async (store, req) => report(await hook(store, req)),
+    exactNamed: { q4: async (store, req) => report(await named.q4(store, req)) },
   };
 }
 
@@ -110,8 +116,7 @@ async function runNamed(values: Record<string, unknown>, usage: string, query: s
   const refusal = values.cluster !== undefined ? clusterQueryRefusal(parsed.data) : null;
   if (refusal) throw new MarginError('BAD_REQUEST', `--${refusal.argument === 'query' ? 'named' : refusal.argument}: ${refusal.message}`);
   return withProject(values, usage, async (store) => {
-    const exactAggregates = await clusterHook(values);
-    const result = await runNamedQuery(store, parsed.data, { ensureActivations, exactAggregates });
+    const result = await runNamedQuery(store, parsed.data, { ensureActivations, ...(await clusterHook(values)) });
     await flushQueryResults(store);
     console.log(values.json ? JSON.stringify(result, null, 2) : `${result.query} — ${result.title}\n${JSON.stringify(result.data).slice(0, 600)}\nanswered in ${(result.seconds * 1000).toFixed(1)} ms`);
     return 0;
