@@ -38,6 +38,7 @@ import { gmmPool } from './gmm-pool-kernels.ts';
 import type { SyncPool } from '../system/worker-pool.ts';
 import { columnMeans, covariance, logSumExp } from './linalg.ts';
 import { seedEmptyComponent } from './gmm-seed.ts';
+import { threadArena, type WasmArena } from './gmm-wasm.ts';
 
 export type CovarianceType = 'full' | 'spherical';
 
@@ -50,6 +51,8 @@ export interface GmmOptions {
   checkAbort?: () => void;
   /** Spread the E- and M-steps over this pool's threads (gmm-pool-kernels.ts); null: this thread only. Default: gmmPool(). */
   pool?: SyncPool | null;
+  /** false: the JavaScript kernels even where WebAssembly SIMD is available (same results; tests and benchmarks compare). */
+  wasm?: boolean;
 }
 
 export interface GmmFit {
@@ -90,11 +93,16 @@ export const FINAL_GAP = 50;
  */
 const POOL_MIN_WORK = 5e6;
 
-/** A Float64 copy of x on a SharedArrayBuffer. */
-function sharedCopy(x: Float32Array | Float64Array): Float64Array {
-  const out = sharedF64(x.length);
+/** A Float64 copy of x on a SharedArrayBuffer: in the arena when there is room, so the WebAssembly kernels can read it. */
+function sharedCopy(x: Float32Array | Float64Array, arena: WasmArena | null): Float64Array {
+  const out = arena?.f64(x.length) ?? sharedF64(x.length);
   out.set(x);
   return out;
+}
+
+/** A zeroed shared Float64Array, in the arena when there is room. */
+function arenaF64(len: number, arena: WasmArena | null): Float64Array {
+  return arena?.f64(len) ?? sharedF64(len);
 }
 
 /**
@@ -106,17 +114,34 @@ export function fitGmm(
   xIn: Float32Array | Float64Array, n: number, d: number, k: number, init: Int32Array, type: CovarianceType, rng: Rng, opts: GmmOptions = {},
 ): GmmFit {
   const pool = opts.pool !== undefined ? opts.pool : (type === 'full' ? n * d * d : n * d * k) >= POOL_MIN_WORK ? gmmPool() : null;
-  // The full fit works on a Float64 copy on a SharedArrayBuffer (the pool's helpers read it).
-  const x64 = type === 'full' ? (allShared(xIn) && xIn instanceof Float64Array ? xIn : sharedCopy(xIn)) : null;
+  if (type === 'full') {
+    // The full fit's latent copy, θ and workspace live in this thread's WebAssembly arena (gmm-wasm.ts)
+    // while it runs; everything it returns is outside it.
+    const arena = opts.wasm === false ? null : threadArena();
+    const mark = arena?.mark() ?? 0;
+    try {
+      return fitFull(xIn, n, d, k, init, rng, opts, pool, arena);
+    } finally {
+      arena?.release(mark);
+    }
+  }
   const tol = opts.tol ?? 1e-4;
   const maxIter = opts.maxIter ?? 100;
-  if (!x64) {
-    const r = fitSpherical(xIn, n, d, k, init, rng, {
-      tol, maxIter, pool, onIteration: (it) => { opts.onProgress?.(it, maxIter); opts.checkAbort?.(); },
-    });
-    const { variances, ...rest } = r;
-    return { k, d, covariances: variances, ...rest };
-  }
+  const r = fitSpherical(xIn, n, d, k, init, rng, {
+    tol, maxIter, pool, onIteration: (it) => { opts.onProgress?.(it, maxIter); opts.checkAbort?.(); },
+  });
+  const { variances, ...rest } = r;
+  return { k, d, covariances: variances, ...rest };
+}
+
+/** The full-covariance EM of fitGmm; x64, θ and the workspace in `arena` when given. */
+function fitFull(
+  xIn: Float32Array | Float64Array, n: number, d: number, k: number, init: Int32Array, rng: Rng, opts: GmmOptions, pool: SyncPool | null, arena: WasmArena | null,
+): GmmFit {
+  const tol = opts.tol ?? 1e-4;
+  const maxIter = opts.maxIter ?? 100;
+  // A Float64 copy on a SharedArrayBuffer (the pool's helpers read it; the arena's when possible).
+  const x64 = allShared(xIn) && xIn instanceof Float64Array && (!arena || arena.owns(xIn)) ? xIn : sharedCopy(xIn, arena);
   const globalMean = columnMeans(x64, n, d);
   const globalCov = covariance(x64, n, d, globalMean);
   let meanVar = 0;
@@ -126,11 +151,11 @@ export function fitGmm(
 
   // Full covariance: parameters as one vector θ (log-weights, means, Cholesky factors; gmm-full-em.ts).
   const lay = fullLayout(k, d);
-  const ws = fullWorkspace(n, d, k);
+  const ws = fullWorkspace(n, d, k, arena);
   const start = ws.params;
   initialise(x64, n, d, k, init, rng, globalCov, reg, start.weights, start.means, start.covs,
     (resp) => fullMStep(x64, resp, reg, ws, start, pool));
-  const theta = sharedF64(lay.length);
+  const theta = arenaF64(lay.length, arena);
   packTheta(start, k, d, theta, ws);
   const logJoint = sharedF64(n * k);
   const resp = sharedF64(n * k);
@@ -235,23 +260,38 @@ export function scoreGmm(
     return out;
   }
   const pool = opts.pool !== undefined ? opts.pool : n * d * d >= POOL_MIN_WORK ? gmmPool() : null;
+  const arena = threadArena();
+  const mark = arena?.mark() ?? 0;
+  try {
+    scoreFull(fit, x, n, d, out, checkAbort, opts.guess, pool, arena);
+  } finally {
+    arena?.release(mark);
+  }
+  return out;
+}
+
+/** scoreGmm's full-covariance pass, θ, the chunk's rows and the workspace in `arena` when given. */
+function scoreFull(
+  fit: GmmFit, x: Float32Array | Float64Array, n: number, d: number, out: Float64Array, checkAbort: (() => void) | undefined,
+  guess: Int32Array | undefined, pool: SyncPool | null, arena: WasmArena | null,
+): void {
+  const k = fit.k;
   const lay = fullLayout(k, d);
-  const theta = sharedF64(lay.length);
+  const theta = arenaF64(lay.length, arena);
   const chunk = Math.min(n, SCORE_CHUNK);
-  const ws = fullWorkspace(chunk, d, k);
+  const ws = fullWorkspace(chunk, d, k, arena);
   packTheta({ weights: fit.weights, means: fit.means, covs: fit.covariances }, k, d, theta, ws);
-  const xsAll = sharedF64(chunk * d);
+  const xsAll = arenaF64(chunk * d, arena);
   const bestAll = new Int32Array(new SharedArrayBuffer(4 * chunk));
   for (let start = 0; start < n; start += chunk) {
     checkAbort?.();
     const m = Math.min(chunk, n - start);
-    const part = m === chunk ? ws : fullWorkspace(m, d, k);
+    const part = m === chunk ? ws : fullWorkspace(m, d, k, arena);
     const xs = xsAll.subarray(0, m * d), best = bestAll.subarray(0, m);
     xs.set(x.subarray(start * d, (start + m) * d));
-    if (opts.guess) best.set(opts.guess.subarray(start, start + m)); else best.fill(0);
+    if (guess) best.set(guess.subarray(start, start + m)); else best.fill(0);
     fullEStep(xs, theta, part, out.subarray(start * k, (start + m) * k), null, best, FINAL_GAP, { pool, relativeTo: 'second' });
   }
-  return out;
 }
 
 /** Mean log-likelihood per row from log-joints (n × k). */

@@ -19,10 +19,16 @@
  * M-step: responsibilities below MIN_RESP are skipped (effect < 1e-10 relative), so each item
  * feeds essentially only its own component's sums; the weighted scatter is a blocked Gram update
  * (2 × 4 register tiles, linalg.ts), then Σ_c + reg·I is factorised into θ.
+ *
+ * WebAssembly: a workspace made with an arena (gmm-wasm.ts) runs both kernels — the E-step's
+ * distances and the M-step's Gram update — as WebAssembly SIMD, with the same results bit for bit
+ * (the Gram kernel reads its block row-major, JavaScript's column-major; both sum each entry over
+ * the block's rows in order).
  */
 import type { SyncPool } from '../system/worker-pool.ts';
-import { eStepRange, prepareEStep, rangeScratch } from './gmm-full-estep.ts';
-import type { EStepRange, RangeScratch } from './gmm-full-estep.ts';
+import { eStepRange, prepareEStep, rangeScratch, wasmEScratchBytes } from './gmm-full-estep.ts';
+import type { EStepRange, RangeScratch, WasmEStep } from './gmm-full-estep.ts';
+import { kernelsFor, wasmRef, type WasmArena, type WasmRef } from './gmm-wasm.ts';
 import { accumulateGram, choleskyJittered } from './linalg.ts';
 
 /** Responsibilities below this are left out of the M-step sums (their effect is < 1e-10 relative). */
@@ -72,6 +78,18 @@ export interface FullWorkspace extends RangeScratch {
   params: FullParams; // the M-step's output before packing
   emptied: Uint8Array; // k: the M-step left this component unchanged
   itemLL: Float64Array; // n: log p(x_i)
+  /** The WebAssembly kernels' scratch in the arena, or null (JavaScript kernels). */
+  wasm: WorkspaceWasm | null;
+}
+
+/** A workspace's arena scratch: E-step chunks (see WasmEStep) and one M-step block per component. */
+export interface WorkspaceWasm extends WasmRef {
+  arena: WasmArena;
+  eScratch: number;
+  eStride: number;
+  /** Component c's Gram block (GRAM_BLOCK × d, row-major) then its d × d scatter, at mScratch + c·mStride. */
+  mScratch: number;
+  mStride: number;
 }
 
 /** A Float64Array on a SharedArrayBuffer (readable by the pool's helper threads). */
@@ -84,8 +102,23 @@ export function allShared(...arrays: (ArrayBufferView | null)[]): boolean {
   return arrays.every((a) => a === null || a.buffer instanceof SharedArrayBuffer);
 }
 
-export function fullWorkspace(n: number, d: number, k: number): FullWorkspace {
-  const whiten = sharedF64(k * d * d);
+/**
+ * Buffers of a fit of n items. With an arena, W and the WebAssembly scratch are allocated in it
+ * (then the kernels run as WebAssembly whenever x and θ are in the arena too); if the arena
+ * cannot grow that far, the workspace falls back to the JavaScript kernels.
+ */
+export function fullWorkspace(n: number, d: number, k: number, arena?: WasmArena | null): FullWorkspace {
+  let wasm: WorkspaceWasm | null = null;
+  let whiten: Float64Array | null = null;
+  if (arena) {
+    const eStride = wasmEScratchBytes(d), mStride = 8 * (GRAM_BLOCK * d + d * d);
+    whiten = arena.f64(k * d * d);
+    const eScratch = whiten && arena.bytes(eStride * Math.max(1, Math.ceil(n / E_CHUNK)));
+    const mScratch = eScratch !== null && arena.bytes(mStride * k);
+    if (whiten && eScratch !== null && typeof mScratch === 'number') wasm = { ...wasmRef(arena), arena, eScratch, eStride, mScratch, mStride };
+    else whiten = null;
+  }
+  whiten ??= sharedF64(k * d * d);
   return {
     ...rangeScratch(n, d, k, whiten),
     n, d, k,
@@ -95,6 +128,7 @@ export function fullWorkspace(n: number, d: number, k: number): FullWorkspace {
     params: { weights: sharedF64(k), means: sharedF64(k * d), covs: sharedF64(k * d * d) },
     emptied: new Uint8Array(new SharedArrayBuffer(k)),
     itemLL: sharedF64(n),
+    wasm,
   };
 }
 
@@ -114,12 +148,16 @@ export function fullEStep(
 ): number {
   const { n, d, k, constant, whiten, itemLL } = ws;
   if (!prepareEStep(theta, k, d, constant, whiten)) return -Infinity;
-  const e: EStepRange = { x, theta, constant, n, d, k, logJoint, resp, best, itemLL, gap, relativeTo: opts.relativeTo ?? 'best' };
+  const w = ws.wasm;
+  const wasm: WasmEStep | null = w && w.arena.owns(x, theta, whiten)
+    ? { memory: w.memory, id: w.id, x: x.byteOffset, theta: theta.byteOffset, whiten: whiten.byteOffset, scratch: w.eScratch, scratchStride: w.eStride }
+    : null;
+  const e: EStepRange = { x, theta, constant, n, d, k, logJoint, resp, best, itemLL, gap, relativeTo: opts.relativeTo ?? 'best', wasm };
   const pool = opts.pool;
   if (pool && n > E_CHUNK && allShared(x, theta, logJoint, resp, best)) {
     pool.run('fullE', { ...e, whiten, chunkSize: E_CHUNK }, Math.ceil(n / E_CHUNK));
   } else {
-    eStepRange(e, ws, 0, n);
+    eStepRange(e, ws, 0, n, 0);
   }
   let total = 0;
   for (let i = 0; i < n; i++) total += itemLL[i];
@@ -184,12 +222,16 @@ export function unpackTheta(theta: Float64Array, k: number, d: number): FullPara
  */
 export function fullMStep(x: Float64Array, resp: Float64Array, reg: number, ws: FullWorkspace, p: FullParams, pool?: SyncPool | null): void {
   const { n, d, k, emptied } = ws;
+  const wasm: WasmMStep | null = ws.wasm ? { memory: ws.wasm.memory, id: ws.wasm.id, scratch: ws.wasm.mScratch, stride: ws.wasm.mStride } : null;
   if (pool && allShared(x, resp, p.weights, p.means, p.covs, emptied)) {
-    pool.run('fullM', { x, resp, reg, n, d, k, weights: p.weights, means: p.means, covs: p.covs, emptied }, k);
+    pool.run('fullM', { x, resp, reg, n, d, k, weights: p.weights, means: p.means, covs: p.covs, emptied, wasm }, k);
     return;
   }
-  for (let c = 0; c < k; c++) mStepComponent(x, n, d, k, resp, reg, c, ws, p, emptied);
+  for (let c = 0; c < k; c++) mStepComponent(x, n, d, k, resp, reg, c, ws, p, emptied, wasm);
 }
+
+/** Where component c's WebAssembly Gram block and scatter are: scratch + c·stride in the arena. */
+export interface WasmMStep extends WasmRef { scratch: number; stride: number }
 
 /** Scratch of one M-step component: d × GRAM_BLOCK rows, d × d scatter, d mean. */
 export interface MScratch { block: Float64Array; scatter: Float64Array; mu: Float64Array }
@@ -198,19 +240,32 @@ export function mScratch(d: number): MScratch {
   return { block: new Float64Array(d * GRAM_BLOCK), scatter: new Float64Array(d * d), mu: new Float64Array(d) };
 }
 
-/** Component c's weight, mean and covariance (see fullMStep). */
-export function mStepComponent(
-  x: Float64Array, n: number, d: number, k: number, resp: Float64Array, reg: number, c: number, s: MScratch, p: FullParams, emptied: Uint8Array,
-): void {
-  const { block, scatter, mu } = s;
+/**
+ * Component c's weighted scatter Σ r_i (x_i − μ)(x_i − μ)ᵀ (upper triangle) into `scatter`, over
+ * rows with r ≥ MIN_RESP, gathered as √r·(x − μ) in blocks of GRAM_BLOCK rows: column-major for
+ * linalg.ts accumulateGram, or row-major in the arena for the WebAssembly `gram` kernel.
+ */
+function weightedScatter(
+  x: Float64Array, n: number, d: number, k: number, resp: Float64Array, c: number, mu: Float64Array, s: MScratch, wasm: WasmMStep | null | undefined,
+): Float64Array {
   const B = GRAM_BLOCK;
-  const nk = weightedSum(x, n, d, resp, k, c, mu);
-  p.weights[c] = nk / n;
-  emptied[c] = nk < 1e-10 ? 1 : 0;
-  if (emptied[c]) return;
-  for (let a = 0; a < d; a++) mu[a] /= nk;
-  p.means.set(mu, c * d);
-  // Weighted scatter: rows √r·(x − μ) gathered column-major in blocks, then a Gram update.
+  if (wasm) {
+    const kern = kernelsFor(wasm);
+    const blockAt = wasm.scratch + c * wasm.stride, scatterAt = blockAt + 8 * B * d;
+    const block = new Float64Array(wasm.memory.buffer, blockAt, B * d), scatter = new Float64Array(wasm.memory.buffer, scatterAt, d * d);
+    scatter.fill(0);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const r = resp[i * k + c];
+      if (r < MIN_RESP) continue;
+      const w = Math.sqrt(r), o = i * d, ob = m * d;
+      for (let a = 0; a < d; a++) block[ob + a] = w * (x[o + a] - mu[a]);
+      if (++m === B) { kern.gram(blockAt, m, d, scatterAt); m = 0; }
+    }
+    if (m > 0) kern.gram(blockAt, m, d, scatterAt);
+    return scatter;
+  }
+  const { block, scatter } = s;
   scatter.fill(0);
   let m = 0;
   for (let i = 0; i < n; i++) {
@@ -221,6 +276,22 @@ export function mStepComponent(
     if (++m === B) { accumulateGram(block, B, m, d, scatter); m = 0; }
   }
   if (m > 0) accumulateGram(block, B, m, d, scatter);
+  return scatter;
+}
+
+/** Component c's weight, mean and covariance (see fullMStep). */
+export function mStepComponent(
+  x: Float64Array, n: number, d: number, k: number, resp: Float64Array, reg: number, c: number, s: MScratch, p: FullParams, emptied: Uint8Array,
+  wasm?: WasmMStep | null,
+): void {
+  const { mu } = s;
+  const nk = weightedSum(x, n, d, resp, k, c, mu);
+  p.weights[c] = nk / n;
+  emptied[c] = nk < 1e-10 ? 1 : 0;
+  if (emptied[c]) return;
+  for (let a = 0; a < d; a++) mu[a] /= nk;
+  p.means.set(mu, c * d);
+  const scatter = weightedScatter(x, n, d, k, resp, c, mu, s, wasm);
   const oc = c * d * d;
   for (let a = 0; a < d; a++) {
     for (let b = a; b < d; b++) {

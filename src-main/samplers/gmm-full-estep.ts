@@ -16,7 +16,28 @@
  * changes neither the best, nor log Σ_{z≠best} p(x, z) (by < k·e⁻⁵⁰ relative, below double
  * precision), nor the log-likelihood — so the likelihood ratios are exact to rounding while most
  * components are abandoned after a few rows of W.
+ *
+ * The distance kernel runs as WebAssembly SIMD (gmm-wasm.ts, `mahal` in wasm/gmm-kernels.wat) when
+ * the E-step is given `wasm` (x, θ and W then live in the caller's arena), else as the JavaScript
+ * mahalanobisBlock below; the two compute the same numbers bit for bit.
  */
+import { kernelsFor, type WasmRef } from './gmm-wasm.ts';
+
+/**
+ * Where the WebAssembly kernel finds its operands: byte offsets of x, θ and W in the arena, and
+ * per-chunk scratch (chunk c's at scratch + c·scratchStride: 4·d doubles of centred items, then
+ * 4 doubles of output).
+ */
+export interface WasmEStep extends WasmRef {
+  x: number;
+  theta: number;
+  whiten: number;
+  scratch: number;
+  scratchStride: number;
+}
+
+/** Bytes of one chunk's scratch for the WebAssembly E-step. */
+export const wasmEScratchBytes = (d: number): number => 8 * (4 * d + 4);
 
 /** The buffers mahalanobisBlock reads and writes. */
 export interface BlockScratch {
@@ -134,6 +155,27 @@ function mahalanobisBlock(x: Float64Array, theta: Float64Array, om: number, s: B
   sums[0] = q0; sums[1] = q1; sums[2] = q2; sums[3] = q3;
 }
 
+/**
+ * The block distance function of a range: mahalanobisBlock, or the same computation by the
+ * WebAssembly kernel (operands in the arena; s.blockItems / s.limits in, s.sums out).
+ */
+function distanceKernel(e: EStepRange, s: RangeScratch, chunk: number): (om: number, ow: number, count: number) => void {
+  const { x, theta, d } = e;
+  const w = e.wasm;
+  if (!w) return (om, ow, count) => mahalanobisBlock(x, theta, om, s, ow, count);
+  const kern = kernelsFor(w);
+  const cb = w.scratch + chunk * w.scratchStride, outAt = cb + 32 * d;
+  const out = new Float64Array(w.memory.buffer, outAt, 4);
+  const { blockItems, limits, sums } = s;
+  return (om, ow, count) => {
+    for (let j = count; j < 4; j++) limits[j] = -1; // padding: never holds the block open
+    const i0 = blockItems[0];
+    kern.mahal(w.x, w.theta + 8 * om, w.whiten + 8 * ow, cb, d, i0, count > 1 ? blockItems[1] : i0, count > 2 ? blockItems[2] : i0,
+      count > 3 ? blockItems[3] : i0, limits[0], limits[1], limits[2], limits[3], outAt);
+    sums[0] = out[0]; sums[1] = out[1]; sums[2] = out[2]; sums[3] = out[3];
+  };
+}
+
 export interface EStepRange {
   x: Float64Array; theta: Float64Array; constant: Float64Array;
   n: number; d: number; k: number;
@@ -147,12 +189,18 @@ export interface EStepRange {
   itemLL: Float64Array;
   gap: number;
   relativeTo: 'best' | 'second';
+  /** Run the distance kernel as WebAssembly over these operands (null: JavaScript). */
+  wasm?: WasmEStep | null;
 }
 
-/** The E-step for items [from, to) (prepareEStep must have run for θ). */
-export function eStepRange(e: EStepRange, s: RangeScratch, from: number, to: number): void {
+/**
+ * The E-step for items [from, to) (prepareEStep must have run for θ). `chunk` picks the
+ * WebAssembly scratch (each concurrently running range needs its own).
+ */
+export function eStepRange(e: EStepRange, s: RangeScratch, from: number, to: number, chunk = 0): void {
   const { x, theta, constant, d, k, logJoint, resp, best, itemLL, gap } = e;
   const { top, second, order, groupStart, fill, blockItems, limits, sums } = s;
+  const distances = distanceKernel(e, s, chunk);
   const vsSecond = e.relativeTo === 'second';
   const om0 = k, len = to - from;
   // The range's items grouped by their previous best component (counting sort); local index p = i − from.
@@ -169,7 +217,7 @@ export function eStepRange(e: EStepRange, s: RangeScratch, from: number, to: num
     for (let p = groupStart[c]; p < groupStart[c + 1]; p += 4) {
       const count = Math.min(4, groupStart[c + 1] - p);
       for (let j = 0; j < 4; j++) { blockItems[j] = j < count ? order[p + j] : 0; limits[j] = Infinity; }
-      mahalanobisBlock(x, theta, om, s, ow, count);
+      distances(om, ow, count);
       for (let j = 0; j < count; j++) {
         const i = blockItems[j], lj = constant[c] - 0.5 * sums[j];
         logJoint[i * k + c] = lj;
@@ -190,7 +238,7 @@ export function eStepRange(e: EStepRange, s: RangeScratch, from: number, to: num
           const q = blockItems[j] - from;
           limits[j] = 2 * (constant[c] - (vsSecond ? second[q] : top[q]) + gap);
         }
-        mahalanobisBlock(x, theta, om0 + c * d, s, c * d * d, count);
+        distances(om0 + c * d, c * d * d, count);
         for (let j = 0; j < count; j++) {
           const i = blockItems[j], q = i - from;
           const lj = sums[j] > limits[j] ? -Infinity : constant[c] - 0.5 * sums[j];

@@ -9,7 +9,7 @@
  */
 import { SyncPool, type PoolKernel } from '../system/worker-pool.ts';
 import { eStepRange, rangeScratch, type EStepRange, type RangeScratch } from './gmm-full-estep.ts';
-import { mScratch, mStepComponent, type MScratch } from './gmm-full-em.ts';
+import { mScratch, mStepComponent, type MScratch, type WasmMStep } from './gmm-full-em.ts';
 import { sphericalChunk, type SphericalChunkArgs } from './gmm-spherical-core.ts';
 
 // Per-thread scratch, reused across calls of the same shape.
@@ -24,12 +24,15 @@ export const poolKernels: Record<string, PoolKernel> = {
       eScratch = rangeScratch(a.chunkSize, a.d, a.k, a.whiten);
     }
     eScratch.whiten = a.whiten;
-    eStepRange(a, eScratch, from, to);
+    eStepRange(a, eScratch, from, to, chunk);
   },
   fullM(args, chunk) {
-    const a = args as { x: Float64Array; resp: Float64Array; reg: number; n: number; d: number; k: number; weights: Float64Array; means: Float64Array; covs: Float64Array; emptied: Uint8Array };
+    const a = args as {
+      x: Float64Array; resp: Float64Array; reg: number; n: number; d: number; k: number; weights: Float64Array; means: Float64Array; covs: Float64Array;
+      emptied: Uint8Array; wasm: WasmMStep | null;
+    };
     if (!mScratchCache || mScratchCache.mu.length !== a.d) mScratchCache = mScratch(a.d);
-    mStepComponent(a.x, a.n, a.d, a.k, a.resp, a.reg, chunk, mScratchCache, { weights: a.weights, means: a.means, covs: a.covs }, a.emptied);
+    mStepComponent(a.x, a.n, a.d, a.k, a.resp, a.reg, chunk, mScratchCache, { weights: a.weights, means: a.means, covs: a.covs }, a.emptied, a.wasm);
   },
   sphE(args, chunk) {
     sphericalChunk(args as unknown as SphericalChunkArgs, chunk);
