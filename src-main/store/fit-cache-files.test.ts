@@ -50,4 +50,32 @@ describe('file fit cache', () => {
     expect(left[0]).toBe(`ckpt-1-${key(3)}.bin`); // the three oldest went
     expect(other.get(key(99))).not.toBeNull();
   });
+
+  it('bounds the whole folder by files and bytes, least recently used first; a hit counts as a use; stale temporary files go', () => {
+    const dir = path.join(tmp(), 'fits');
+    const at = (ck: number, i: number, t: number) => fs.utimesSync(path.join(dir, `ckpt-${ck}-${key(i)}.bin`), new Date(t), new Date(t));
+    const payload = new Uint8Array(1000);
+    // By count: 4 files over two checkpoints.
+    const bounds = { maxFiles: 4 };
+    for (let i = 0; i < 3; i++) { fileFitCache(dir, 1, { bounds }).set(key(i), payload); at(1, i, 1e12 + i * 1000); }
+    // Checkpoint 1's oldest is read (used) now, so it outlives its neighbours.
+    expect(fileFitCache(dir, 1, { readOnly: true }).get(key(0))).not.toBeNull();
+    expect(fs.statSync(path.join(dir, `ckpt-1-${key(0)}.bin`)).mtimeMs).toBe(1e12); // a read-only hit changes nothing
+    expect(fileFitCache(dir, 1).get(key(0))).not.toBeNull();
+    for (let i = 10; i < 12; i++) { fileFitCache(dir, 2, { bounds }).set(key(i), payload); at(2, i, Date.now() + i); }
+    expect(fs.readdirSync(dir).sort()).toEqual([`ckpt-1-${key(0)}.bin`, `ckpt-1-${key(2)}.bin`, `ckpt-2-${key(10)}.bin`, `ckpt-2-${key(11)}.bin`]);
+    // By bytes: room for two files of 1,016 bytes.
+    const small = { maxBytes: 2100 };
+    const t0 = Date.now() + 60_000;
+    fileFitCache(dir, 3, { bounds: small }).set(key(20), payload);
+    expect(fs.readdirSync(dir)).toEqual([`ckpt-2-${key(11)}.bin`, `ckpt-3-${key(20)}.bin`].sort());
+    at(3, 20, t0);
+    // A temporary file an hour old is removed at the next write; a fresh one (a write under way) is not.
+    const old = path.join(dir, `ckpt-3-${key(21)}.bin.1.1.tmp`), fresh = path.join(dir, `ckpt-3-${key(22)}.bin.1.2.tmp`);
+    fs.writeFileSync(old, 'x'); fs.writeFileSync(fresh, 'x');
+    fs.utimesSync(old, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    fileFitCache(dir, 3).set(key(23), new Uint8Array(8));
+    expect(fs.existsSync(old)).toBe(false);
+    expect(fs.existsSync(fresh)).toBe(true);
+  });
 });
