@@ -20,6 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { threadId } from 'node:worker_threads';
 import type { FitCache } from '../samplers/fit-cache.ts';
 
 const MAGIC = Buffer.from('MRGNFCH1', 'latin1');
@@ -72,7 +73,8 @@ export function fileFitCache(dir: string, checkpointId: number, opts: { readOnly
     set(key, bytes) {
       if (opts.readOnly) return;
       const target = file(key);
-      const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
+      // Unique per thread: a sampler worker and an experiment worker of one process may write the same key at once.
+      const tmp = `${target}.${process.pid}.${threadId}.${Date.now()}.tmp`;
       try {
         fs.mkdirSync(dir, { recursive: true });
         const header = Buffer.alloc(HEADER);
