@@ -95,7 +95,7 @@ const POOL_MIN_WORK = 5e6;
 
 /** A Float64 copy of x on a SharedArrayBuffer: in the arena when there is room, so the WebAssembly kernels can read it. */
 function sharedCopy(x: Float32Array | Float64Array, arena: WasmArena | null): Float64Array {
-  const out = arena?.f64(x.length) ?? sharedF64(x.length);
+  const out = arena?.f64(x.length, false) ?? sharedF64(x.length);
   out.set(x);
   return out;
 }
@@ -128,7 +128,7 @@ export function fitGmm(
   const tol = opts.tol ?? 1e-4;
   const maxIter = opts.maxIter ?? 100;
   const r = fitSpherical(xIn, n, d, k, init, rng, {
-    tol, maxIter, pool, onIteration: (it) => { opts.onProgress?.(it, maxIter); opts.checkAbort?.(); },
+    tol, maxIter, pool, arena: opts.wasm === false ? null : threadArena(), onIteration: (it) => { opts.onProgress?.(it, maxIter); opts.checkAbort?.(); },
   });
   const { variances, ...rest } = r;
   return { k, d, covariances: variances, ...rest };

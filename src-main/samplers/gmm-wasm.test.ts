@@ -2,8 +2,9 @@
  * The WebAssembly SIMD kernels (gmm-wasm.ts, wasm/gmm-kernels.wat) against the JavaScript ones
  * they replace: the same float64 numbers BIT FOR BIT (compared as raw bits, so −0 ≠ +0 and every
  * rounding counts), for the E-step's distances (with and without pruning, odd d, blocks of fewer
- * than four items), the M-step's Gram update (d not a multiple of 4, blocks of any length) and
- * whole fits, on this thread and over the worker pool. Also: the generated module is the .wat
+ * than four items), the M-step's Gram update (d not a multiple of 4, blocks of any length), the
+ * spherical pass (k and d around the SIMD widths) and whole fits, on this thread and over the
+ * worker pool. Also: the generated module is the .wat
  * compiled, and the arena's allocation rules.
  */
 import { readFileSync } from 'node:fs';
@@ -125,27 +126,49 @@ for (const d of [84, 7, 1]) {
   });
 }
 
+describe('spherical fused pass', () => {
+  // k = 10 (eight components per sweep, then a pair), 9 (eight, then one), 3 (a pair, then one);
+  // d odd leaves a last column outside the SIMD pairs of the sums.
+  for (const [n, d, k] of [[5000, 84, 10], [3000, 7, 9], [2100, 5, 3]] as const) {
+    it(`fitGmm spherical (n ${n}, d ${d}, k ${k}): WebAssembly = JavaScript bit for bit`, () => {
+      const blobs = makeBlobs({ n, d, k, seed: 9 });
+      const x = Float64Array.from(blobs.latent.data, (v, i) => ((i * 2654435761) % 5 < 2 ? 0 : v));
+      const a = fitGmm(x, n, d, k, blobs.predLabels, 'spherical', createRng(1), { pool: null, maxIter: 12 });
+      const b = fitGmm(x, n, d, k, blobs.predLabels, 'spherical', createRng(1), { pool: null, maxIter: 12, wasm: false });
+      expect(a.iterations).toBe(b.iterations);
+      expect(Object.is(a.logLikelihood, b.logLikelihood)).toBe(true);
+      expect(bits(a.logJoint)).toEqual(bits(b.logJoint));
+      expect(bits(a.means)).toEqual(bits(b.means));
+      expect(bits(a.covariances)).toEqual(bits(b.covariances));
+      expect(bits(a.weights)).toEqual(bits(b.weights));
+    });
+  }
+});
+
 describe('whole fits', () => {
   const pool = gmmPool();
   afterAll(() => pool.stop());
   const n = 6000, d = 20, k = 6;
   const blobs = makeBlobs({ n, d, k, seed: 5 });
 
-  it('fitGmm full: WebAssembly on the pool = JavaScript on one thread, bit for bit', async () => {
-    await pool.whenReady();
-    const a = fitGmm(blobs.latent.data, n, d, k, blobs.predLabels, 'full', createRng(1), { pool });
-    const b = fitGmm(blobs.latent.data, n, d, k, blobs.predLabels, 'full', createRng(1), { pool: null, wasm: false });
-    expect(a.iterations).toBe(b.iterations);
-    expect(Object.is(a.logLikelihood, b.logLikelihood)).toBe(true);
-    expect(bits(a.logJoint)).toEqual(bits(b.logJoint));
-    expect(bits(a.covariances)).toEqual(bits(b.covariances));
-    expect(bits(a.means)).toEqual(bits(b.means));
-  });
+  for (const type of ['full', 'spherical'] as const) {
+    it(`fitGmm ${type}: WebAssembly on the pool = JavaScript on one thread, bit for bit`, async () => {
+      await pool.whenReady();
+      const a = fitGmm(blobs.latent.data, n, d, k, blobs.predLabels, type, createRng(1), { pool });
+      const b = fitGmm(blobs.latent.data, n, d, k, blobs.predLabels, type, createRng(1), { pool: null, wasm: false });
+      expect(a.iterations).toBe(b.iterations);
+      expect(Object.is(a.logLikelihood, b.logLikelihood)).toBe(true);
+      expect(bits(a.logJoint)).toEqual(bits(b.logJoint));
+      expect(bits(a.covariances)).toEqual(bits(b.covariances));
+      expect(bits(a.means)).toEqual(bits(b.means));
+    });
+  }
 
   it('a fit leaves the arena as it found it', () => {
     const arena = threadArena()!;
     const before = arena.mark();
     fitGmm(blobs.latent.data, n, d, k, blobs.predLabels, 'full', createRng(1), { pool: null, maxIter: 2 });
+    fitGmm(blobs.latent.data, n, d, k, blobs.predLabels, 'spherical', createRng(1), { pool: null, maxIter: 2 });
     expect(arena.mark()).toBe(before);
   });
 });

@@ -25,6 +25,8 @@ export interface GmmKernels {
     l0: number, l1: number, l2: number, l3: number, out: number,
   ): void;
   gram(t: number, m: number, d: number, c: number): void;
+  sphdots(xc: number, mt: number, out: number, from: number, to: number, d: number, k: number): void;
+  sphaccum(xc: number, xn: number, resp: number, from: number, to: number, d: number, k: number, nk: number, sxx: number, sx: number, minResp: number): void;
 }
 
 const PAGE = 65_536;
@@ -72,8 +74,8 @@ export class WasmArena {
     this.id = nextArenaId++ + Math.floor(Math.random() * 2 ** 20) * 2 ** 20;
   }
 
-  /** Byte offset of a fresh, zeroed, 16-byte-aligned block of `bytes`, or null if memory cannot grow that far. */
-  private reserve(bytes: number): number | null {
+  /** Byte offset of a fresh 16-byte-aligned block of `bytes` (zeroed unless `zero` is false), or null if memory cannot grow that far. */
+  private reserve(bytes: number, zero = true): number | null {
     const at = (this.top + 15) & ~15;
     const end = at + bytes;
     if (end > MAX_PAGES * PAGE) return null;
@@ -85,14 +87,17 @@ export class WasmArena {
         return null;
       }
     }
-    new Uint8Array(this.memory.buffer, at, bytes).fill(0);
+    if (zero) new Uint8Array(this.memory.buffer, at, bytes).fill(0);
     this.top = end;
     return at;
   }
 
-  /** A zeroed Float64Array of `len` in the arena, or null when the memory cannot hold it. */
-  f64(len: number): Float64Array | null {
-    const at = this.reserve(8 * len);
+  /**
+   * A Float64Array of `len` in the arena, or null when the memory cannot hold it. Zeroed, unless
+   * `zero` is false (for an array the caller overwrites whole: a freed block holds old values).
+   */
+  f64(len: number, zero = true): Float64Array | null {
+    const at = this.reserve(8 * len, zero);
     if (at === null) return null;
     const buffer = this.memory.buffer;
     this.buffers.add(buffer);
