@@ -158,7 +158,7 @@ function fitFull(
   const theta = arenaF64(lay.length, arena);
   packTheta(start, k, d, theta, ws);
   const logJoint = sharedF64(n * k);
-  const resp = sharedF64(n * k);
+  const resp = arenaF64(n * k, arena);
   const best = new Int32Array(new SharedArrayBuffer(4 * n));
   best.set(init);
   let iterations = 0, converged = false, prev = -Infinity;

@@ -21,7 +21,8 @@ import type { FitHeader } from './fit-cache.ts';
 import type { CovarianceType } from './gmm-core.ts';
 import type { SamplerInput } from './types.ts';
 
-export const GMM_FIT_REVISION = 1;
+/** 2: the spherical pass skips the exp of responsibilities > 50 nats behind (gmm-spherical-core NEGLIGIBLE), which may move last bits. */
+export const GMM_FIT_REVISION = 2;
 
 /** What the GMM sampler and the experiments need of a fit. */
 export interface GmmRatios {

@@ -87,7 +87,7 @@ export interface WorkspaceWasm extends WasmRef {
   arena: WasmArena;
   eScratch: number;
   eStride: number;
-  /** Component c's Gram block (GRAM_BLOCK × d, row-major) then its d × d scatter, at mScratch + c·mStride. */
+  /** Component c's Gram block (GRAM_BLOCK × d, row-major), its d × d scatter and its mean (d), at mScratch + c·mStride. */
   mScratch: number;
   mStride: number;
 }
@@ -111,7 +111,7 @@ export function fullWorkspace(n: number, d: number, k: number, arena?: WasmArena
   let wasm: WorkspaceWasm | null = null;
   let whiten: Float64Array | null = null;
   if (arena) {
-    const eStride = wasmEScratchBytes(d), mStride = 8 * (GRAM_BLOCK * d + d * d);
+    const eStride = wasmEScratchBytes(d), mStride = 8 * (GRAM_BLOCK * d + d * d + d);
     whiten = arena.f64(k * d * d);
     const eScratch = whiten && arena.bytes(eStride * Math.max(1, Math.ceil(n / E_CHUNK)));
     const mScratch = eScratch !== null && arena.bytes(mStride * k);
@@ -226,7 +226,10 @@ export function unpackTheta(theta: Float64Array, k: number, d: number): FullPara
  */
 export function fullMStep(x: Float64Array, resp: Float64Array, reg: number, ws: FullWorkspace, p: FullParams, pool?: SyncPool | null): void {
   const { n, d, k, emptied } = ws;
-  const wasm: WasmMStep | null = ws.wasm ? { memory: ws.wasm.memory, id: ws.wasm.id, scratch: ws.wasm.mScratch, stride: ws.wasm.mStride } : null;
+  const w = ws.wasm;
+  const wasm: WasmMStep | null = w
+    ? { memory: w.memory, id: w.id, scratch: w.mScratch, stride: w.mStride, ...(w.arena.owns(x, resp) ? { x: x.byteOffset, resp: resp.byteOffset } : {}) }
+    : null;
   if (pool && allShared(x, resp, p.weights, p.means, p.covs, emptied)) {
     pool.run('fullM', { x, resp, reg, n, d, k, weights: p.weights, means: p.means, covs: p.covs, emptied, wasm }, k);
     return;
@@ -234,8 +237,12 @@ export function fullMStep(x: Float64Array, resp: Float64Array, reg: number, ws: 
   for (let c = 0; c < k; c++) mStepComponent(x, n, d, k, resp, reg, c, ws, p, emptied, wasm);
 }
 
-/** Where component c's WebAssembly Gram block and scatter are: scratch + c·stride in the arena. */
-export interface WasmMStep extends WasmRef { scratch: number; stride: number }
+/**
+ * Where component c's WebAssembly Gram block, scatter and mean are (scratch + c·stride in the
+ * arena), and x and the responsibilities when they are in the arena too: then the whole M-step of
+ * a component (weighted sum, gathering, Gram update) runs as WebAssembly, else only the Gram update.
+ */
+export interface WasmMStep extends WasmRef { scratch: number; stride: number; x?: number; resp?: number }
 
 /** Scratch of one M-step component: d × GRAM_BLOCK rows, d × d scatter, d mean. */
 export interface MScratch { block: Float64Array; scatter: Float64Array; mu: Float64Array }
@@ -288,14 +295,28 @@ export function mStepComponent(
   x: Float64Array, n: number, d: number, k: number, resp: Float64Array, reg: number, c: number, s: MScratch, p: FullParams, emptied: Uint8Array,
   wasm?: WasmMStep | null,
 ): void {
-  const { mu } = s;
-  const nk = weightedSum(x, n, d, resp, k, c, mu);
+  const whole = wasm && wasm.x !== undefined && wasm.resp !== undefined ? wasm : null;
+  let mu = s.mu, nk: number;
+  const kern = whole ? kernelsFor(whole) : null;
+  const blockAt = whole ? whole.scratch + c * whole.stride : 0, scatterAt = blockAt + 8 * GRAM_BLOCK * d, muAt = scatterAt + 8 * d * d;
+  if (whole && kern) {
+    mu = new Float64Array(whole.memory.buffer, muAt, d);
+    nk = kern.wsum(whole.x!, whole.resp!, n, k, c, d, muAt, MIN_RESP);
+  } else {
+    nk = weightedSum(x, n, d, resp, k, c, mu);
+  }
   p.weights[c] = nk / n;
   emptied[c] = nk < 1e-10 ? 1 : 0;
   if (emptied[c]) return;
   for (let a = 0; a < d; a++) mu[a] /= nk;
   p.means.set(mu, c * d);
-  const scatter = weightedScatter(x, n, d, k, resp, c, mu, s, wasm);
+  let scatter: Float64Array;
+  if (whole && kern) {
+    kern.mscatter(whole.x!, whole.resp!, n, k, c, d, muAt, blockAt, GRAM_BLOCK, scatterAt, MIN_RESP);
+    scatter = new Float64Array(whole.memory.buffer, scatterAt, d * d);
+  } else {
+    scatter = weightedScatter(x, n, d, k, resp, c, mu, s, wasm);
+  }
   const oc = c * d * d;
   for (let a = 0; a < d; a++) {
     for (let b = a; b < d; b++) {

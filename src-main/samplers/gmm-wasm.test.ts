@@ -102,7 +102,7 @@ for (const d of [84, 7, 1]) {
       });
     }
 
-    it('M-step Gram update: WebAssembly = JavaScript bit for bit (blocks of 512 rows and a remainder)', () => {
+    it('M-step (Gram update alone, and weighted sums + gathering + Gram): WebAssembly = JavaScript bit for bit (blocks of 512 rows and a remainder)', () => {
       const resp = sharedF64(n * k);
       // Soft responsibilities: most rows feed two components, some a responsibility below MIN_RESP.
       for (let i = 0; i < n; i++) {
@@ -110,18 +110,25 @@ for (const d of [84, 7, 1]) {
         resp[i * k + c] = 1 - r * 0.5;
         resp[i * k + ((c + 1) % k)] = i % 7 === 0 ? 1e-12 : r * 0.5;
       }
-      const mStep = (arena: WasmArena | null) => {
+      // whole: x and the responsibilities in the arena too (the component's whole M-step as WebAssembly).
+      const mStep = (arena: WasmArena | null, whole = false) => {
         const mark = arena?.mark() ?? 0;
         try {
           const ws = fullWorkspace(n, d, k, arena);
-          fullMStep(x, resp, 1e-6, ws, ws.params, null);
+          let xs = x, rs = resp;
+          if (arena && whole) {
+            xs = arena.f64(n * d)!; xs.set(x);
+            rs = arena.f64(n * k)!; rs.set(resp);
+          }
+          fullMStep(xs, rs, 1e-6, ws, ws.params, null);
           return { w: bits(ws.params.weights), m: bits(ws.params.means), c: bits(ws.params.covs) };
         } finally {
           arena?.release(mark);
         }
       };
-      const js = mStep(null), wasm = mStep(threadArena());
-      expect(wasm).toEqual(js);
+      const js = mStep(null);
+      expect(mStep(threadArena())).toEqual(js);
+      expect(mStep(threadArena(), true)).toEqual(js);
     });
   });
 }

@@ -25,6 +25,8 @@ export interface GmmKernels {
     l0: number, l1: number, l2: number, l3: number, out: number,
   ): void;
   gram(t: number, m: number, d: number, c: number): void;
+  wsum(x: number, resp: number, n: number, k: number, c: number, d: number, into: number, minResp: number): number;
+  mscatter(x: number, resp: number, n: number, k: number, c: number, d: number, mu: number, block: number, cap: number, scatter: number, minResp: number): void;
   sphdots(xc: number, mt: number, out: number, from: number, to: number, d: number, k: number): void;
   sphaccum(xc: number, xn: number, resp: number, from: number, to: number, d: number, k: number, nk: number, sxx: number, sx: number, minResp: number): void;
 }

@@ -104,7 +104,7 @@
   ;; (b..b+3), then the last columns one at a time, then an odd last diagonal entry: each entry
   ;; sums over r in order from 0 and is then added to c, as linalg.ts accumulateGram does (it reads
   ;; the same block column-major). Lanes: columns (b, b+1) and (b+2, b+3).
-  (func (export "gram") (param $t i32) (param $m i32) (param $d i32) (param $c i32)
+  (func $gram (export "gram") (param $t i32) (param $m i32) (param $d i32) (param $c i32)
     (local $a i32) (local $b i32) (local $r i32) (local $p i32) (local $stride i32) (local $cp i32)
     (local $x0 v128) (local $x1 v128) (local $y01 v128) (local $y23 v128)
     (local $s0a v128) (local $s0b v128) (local $s1a v128) (local $s1b v128)
@@ -296,5 +296,99 @@
       (local.set $rp (i32.add (local.get $rp) (i32.shl (local.get $k) (i32.const 3))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $loopI)))
+  )
+
+  ;; wsum: component c's responsibility-weighted sum of the rows of x (n x d) into $into (zeroed
+  ;; here), over rows with r = resp[i*k + c] >= $minResp, and returns the total responsibility —
+  ;; gmm-full-em.ts weightedSum's operations in its order. Lanes: columns (a, a+1).
+  (func $wsum (export "wsum") (param $x i32) (param $resp i32) (param $n i32) (param $k i32) (param $c i32) (param $d i32)
+        (param $into i32) (param $minResp f64) (result f64)
+    (local $i i32) (local $a i32) (local $r f64) (local $nk f64) (local $rv v128) (local $p i32) (local $q i32) (local $rp i32) (local $kb i32)
+    (local.set $a (i32.const 0))
+    (block $doneZ (loop $loopZ
+      (br_if $doneZ (i32.ge_s (local.get $a) (local.get $d)))
+      (f64.store (i32.add (local.get $into) (i32.shl (local.get $a) (i32.const 3))) (f64.const 0))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br $loopZ)))
+    (local.set $kb (i32.shl (local.get $k) (i32.const 3)))
+    (local.set $rp (i32.add (local.get $resp) (i32.shl (local.get $c) (i32.const 3))))
+    (local.set $p (local.get $x))
+    (local.set $i (i32.const 0))
+    (block $doneI (loop $loopI
+      (br_if $doneI (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $r (f64.load (local.get $rp)))
+      (if (i32.eqz (f64.lt (local.get $r) (local.get $minResp)))
+        (then
+          (local.set $nk (f64.add (local.get $nk) (local.get $r)))
+          (local.set $rv (f64x2.splat (local.get $r)))
+          (local.set $q (local.get $into))
+          (local.set $a (i32.const 0))
+          (block $doneA (loop $loopA
+            (br_if $doneA (i32.gt_s (i32.add (local.get $a) (i32.const 2)) (local.get $d)))
+            (v128.store (local.get $q) (f64x2.add (v128.load (local.get $q))
+              (f64x2.mul (local.get $rv) (v128.load (i32.add (local.get $p) (i32.shl (local.get $a) (i32.const 3)))))))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (local.set $a (i32.add (local.get $a) (i32.const 2)))
+            (br $loopA)))
+          (if (i32.lt_s (local.get $a) (local.get $d))
+            (then (f64.store (local.get $q) (f64.add (f64.load (local.get $q))
+              (f64.mul (local.get $r) (f64.load (i32.add (local.get $p) (i32.shl (local.get $a) (i32.const 3)))))))))))
+      (local.set $rp (i32.add (local.get $rp) (local.get $kb)))
+      (local.set $p (i32.add (local.get $p) (i32.shl (local.get $d) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $loopI)))
+    (local.get $nk)
+  )
+
+  ;; mscatter: component c's weighted scatter sum r (x - mu)(x - mu)^T (upper triangle) into $scatter
+  ;; (zeroed here): rows with r >= $minResp gathered as sqrt(r) * (x - mu) into the m x d row-major
+  ;; $block, $cap rows at a time, each full block (and the last part) added by $gram — the
+  ;; operations and order of gmm-full-em.ts weightedScatter.
+  (func (export "mscatter") (param $x i32) (param $resp i32) (param $n i32) (param $k i32) (param $c i32) (param $d i32)
+        (param $mu i32) (param $block i32) (param $cap i32) (param $scatter i32) (param $minResp f64)
+    (local $i i32) (local $a i32) (local $m i32) (local $r f64) (local $w v128) (local $p i32) (local $q i32) (local $rp i32) (local $kb i32) (local $db i32)
+    (local.set $db (i32.shl (local.get $d) (i32.const 3)))
+    (local.set $a (i32.const 0))
+    (block $doneZ (loop $loopZ
+      (br_if $doneZ (i32.ge_s (local.get $a) (i32.mul (local.get $d) (local.get $d))))
+      (f64.store (i32.add (local.get $scatter) (i32.shl (local.get $a) (i32.const 3))) (f64.const 0))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br $loopZ)))
+    (local.set $kb (i32.shl (local.get $k) (i32.const 3)))
+    (local.set $rp (i32.add (local.get $resp) (i32.shl (local.get $c) (i32.const 3))))
+    (local.set $p (local.get $x))
+    (local.set $i (i32.const 0))
+    (block $doneI (loop $loopI
+      (br_if $doneI (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $r (f64.load (local.get $rp)))
+      (if (i32.eqz (f64.lt (local.get $r) (local.get $minResp)))
+        (then
+          (local.set $w (f64x2.splat (f64.sqrt (local.get $r))))
+          (local.set $q (i32.add (local.get $block) (i32.mul (local.get $m) (local.get $db))))
+          (local.set $a (i32.const 0))
+          (block $doneA (loop $loopA
+            (br_if $doneA (i32.gt_s (i32.add (local.get $a) (i32.const 2)) (local.get $d)))
+            (v128.store (i32.add (local.get $q) (i32.shl (local.get $a) (i32.const 3)))
+              (f64x2.mul (local.get $w) (f64x2.sub
+                (v128.load (i32.add (local.get $p) (i32.shl (local.get $a) (i32.const 3))))
+                (v128.load (i32.add (local.get $mu) (i32.shl (local.get $a) (i32.const 3)))))))
+            (local.set $a (i32.add (local.get $a) (i32.const 2)))
+            (br $loopA)))
+          (if (i32.lt_s (local.get $a) (local.get $d))
+            (then (f64.store (i32.add (local.get $q) (i32.shl (local.get $a) (i32.const 3)))
+              (f64.mul (f64x2.extract_lane 0 (local.get $w)) (f64.sub
+                (f64.load (i32.add (local.get $p) (i32.shl (local.get $a) (i32.const 3))))
+                (f64.load (i32.add (local.get $mu) (i32.shl (local.get $a) (i32.const 3)))))))))
+          (local.set $m (i32.add (local.get $m) (i32.const 1)))
+          (if (i32.eq (local.get $m) (local.get $cap))
+            (then
+              (call $gram (local.get $block) (local.get $m) (local.get $d) (local.get $scatter))
+              (local.set $m (i32.const 0))))))
+      (local.set $rp (i32.add (local.get $rp) (local.get $kb)))
+      (local.set $p (i32.add (local.get $p) (local.get $db)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $loopI)))
+    (if (i32.gt_s (local.get $m) (i32.const 0))
+      (then (call $gram (local.get $block) (local.get $m) (local.get $d) (local.get $scatter))))
   )
 )
