@@ -1,10 +1,10 @@
 /**
  * The WebAssembly SIMD kernels (gmm-wasm.ts, wasm/gmm-kernels.wat) against the JavaScript ones
  * they replace: the same float64 numbers BIT FOR BIT (compared as raw bits, so −0 ≠ +0 and every
- * rounding counts), for the E-step's distances (with and without pruning, odd d, blocks of fewer
- * than four items), the M-step's Gram update (d not a multiple of 4, blocks of any length), the
- * spherical pass (k and d around the SIMD widths) and whole fits, on this thread and over the
- * worker pool. Also: the generated module is the .wat
+ * rounding counts), for the E-step's distances (with and without pruning; d = 84 / 7 / 6 / 1
+ * around the four- and two-row passes; blocks of fewer than four items), the M-step (d not a
+ * multiple of 4, blocks of any length), the spherical pass (k and d around the SIMD widths) and
+ * whole fits, on this thread and over the worker pool. Also: the generated module is the .wat
  * compiled, and the arena's allocation rules.
  */
 import { readFileSync } from 'node:fs';
@@ -61,7 +61,7 @@ describe('WasmArena', () => {
   });
 });
 
-for (const d of [84, 7, 1]) {
+for (const d of [84, 7, 6, 1]) {
   describe(`kernels at d = ${d}`, () => {
     const n = 1000, k = 5;
     // Half the values exactly 0, as in a ReLU latent (the real one is 52 % zeros).

@@ -13,15 +13,16 @@
 
   ;; mahal: squared Mahalanobis distances ||W (x_i - mu)||^2 of four items (rows i0..i3 of x,
   ;; n x d row-major) under one component: W lower triangular d x d at $w, mu at $mu. $cb is
-  ;; scratch of 2 x d f64x2 (items 0,1 interleaved, then items 2,3). Two rows of W per pass, the
-  ;; order of gmm-full-estep.ts mahalanobisBlock: s_j = sum_{b<=a} w_ab c_jb per row, then
-  ;; q_j += s_j(a)^2 + s_j(a+1)^2. Stops once q_j > l_j for all four (pruned). Writes q0..q3 at $out.
+  ;; scratch of 2 x d f64x2 (items 0,1 interleaved, then items 2,3). The sums of gmm-full-estep.ts
+  ;; mahalanobisBlock in its order: s_j = sum_{b<=a} w_ab c_jb per row, then q_j += s_j(a)^2 +
+  ;; s_j(a+1)^2 per pair of rows; four rows per pass (each x value feeds four rows of W). Stops once
+  ;; q_j > l_j for all four (pruned). Writes q0..q3 at $out.
   ;; Lanes: (item 0, item 1) and (item 2, item 3).
   (func (export "mahal") (param $x i32) (param $mu i32) (param $w i32) (param $cb i32) (param $d i32)
         (param $i0 i32) (param $i1 i32) (param $i2 i32) (param $i3 i32)
         (param $l0 f64) (param $l1 f64) (param $l2 f64) (param $l3 f64) (param $out i32)
     (local $a i32) (local $b i32) (local $e i32) (local $m v128)
-    (local $r0 i32) (local $r1 i32) (local $cbB i32)
+    (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $s2a v128) (local $s2b v128) (local $s3a v128) (local $s3b v128) (local $cbB i32)
     (local $w0 v128) (local $w1 v128) (local $v01 v128) (local $v23 v128)
     (local $s0a v128) (local $s0b v128) (local $s1a v128) (local $s1b v128)
     (local $qa v128) (local $qb v128) (local $la v128) (local $lb v128) (local $stride i32)
@@ -36,6 +37,63 @@
     (local.set $qa (v128.const f64x2 0 0)) (local.set $qb (v128.const f64x2 0 0))
     (local.set $a (i32.const 0))
     (block $stop
+    ;; Four rows of W per pass while four remain (same per-row sums and the same additions to q as
+    ;; two two-row passes; the all-pruned check then comes every four rows, which changes no result:
+    ;; a pruned item's partial sum only grows), then the two-row passes, then an odd last row.
+    (block $done4 (loop $loop4
+      (br_if $done4 (i32.ge_s (i32.add (local.get $a) (i32.const 3)) (local.get $d)))
+
+      ;; centre columns a .. a+3
+      (local.set $e (local.get $a))
+      (loop $cent4
+        
+        (local.set $b (i32.shl (local.get $e) (i32.const 3)))
+        (local.set $m (v128.load64_splat (i32.add (local.get $mu) (local.get $b))))
+        (v128.store (i32.add (local.get $cb) (i32.shl (local.get $e) (i32.const 4)))
+          (f64x2.sub (f64x2.replace_lane 1 (f64x2.splat (f64.load (i32.add (local.get $i0) (local.get $b)))) (f64.load (i32.add (local.get $i1) (local.get $b)))) (local.get $m)))
+        (v128.store (i32.add (local.get $cbB) (i32.shl (local.get $e) (i32.const 4)))
+          (f64x2.sub (f64x2.replace_lane 1 (f64x2.splat (f64.load (i32.add (local.get $i2) (local.get $b)))) (f64.load (i32.add (local.get $i3) (local.get $b)))) (local.get $m)))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br_if $cent4 (i32.lt_s (local.get $e) (i32.add (local.get $a) (i32.const 4)))))
+      (local.set $r0 (i32.add (local.get $w) (i32.mul (local.get $a) (local.get $stride))))
+      (local.set $r1 (i32.add (local.get $r0) (local.get $stride)))
+      (local.set $r2 (i32.add (local.get $r1) (local.get $stride)))
+      (local.set $r3 (i32.add (local.get $r2) (local.get $stride)))
+      (local.set $s0a (v128.const f64x2 0 0)) (local.set $s0b (v128.const f64x2 0 0)) (local.set $s1a (v128.const f64x2 0 0)) (local.set $s1b (v128.const f64x2 0 0)) (local.set $s2a (v128.const f64x2 0 0)) (local.set $s2b (v128.const f64x2 0 0)) (local.set $s3a (v128.const f64x2 0 0)) (local.set $s3b (v128.const f64x2 0 0))
+      (local.set $b (i32.const 0))
+      (loop $loopB4
+        (local.set $v01 (v128.load (i32.add (local.get $cb) (i32.shl (local.get $b) (i32.const 4)))))
+        (local.set $v23 (v128.load (i32.add (local.get $cbB) (i32.shl (local.get $b) (i32.const 4)))))
+        (local.set $w0 (v128.load64_splat (i32.add (local.get $r0) (i32.shl (local.get $b) (i32.const 3)))))
+        (local.set $s0a (f64x2.add (local.get $s0a) (f64x2.mul (local.get $w0) (local.get $v01)))) (local.set $s0b (f64x2.add (local.get $s0b) (f64x2.mul (local.get $w0) (local.get $v23))))
+        (local.set $w1 (v128.load64_splat (i32.add (local.get $r1) (i32.shl (local.get $b) (i32.const 3)))))
+        (local.set $s1a (f64x2.add (local.get $s1a) (f64x2.mul (local.get $w1) (local.get $v01)))) (local.set $s1b (f64x2.add (local.get $s1b) (f64x2.mul (local.get $w1) (local.get $v23))))
+        (local.set $w0 (v128.load64_splat (i32.add (local.get $r2) (i32.shl (local.get $b) (i32.const 3)))))
+        (local.set $s2a (f64x2.add (local.get $s2a) (f64x2.mul (local.get $w0) (local.get $v01)))) (local.set $s2b (f64x2.add (local.get $s2b) (f64x2.mul (local.get $w0) (local.get $v23))))
+        (local.set $w1 (v128.load64_splat (i32.add (local.get $r3) (i32.shl (local.get $b) (i32.const 3)))))
+        (local.set $s3a (f64x2.add (local.get $s3a) (f64x2.mul (local.get $w1) (local.get $v01)))) (local.set $s3b (f64x2.add (local.get $s3b) (f64x2.mul (local.get $w1) (local.get $v23))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br_if $loopB4 (i32.le_s (local.get $b) (local.get $a))))
+      ;; the triangle's corner: b = a+1 for rows a+1..a+3, b = a+2 for rows a+2, a+3, b = a+3 for row a+3
+      (local.set $v01 (v128.load (i32.add (local.get $cb) (i32.shl (local.get $b) (i32.const 4))))) (local.set $v23 (v128.load (i32.add (local.get $cbB) (i32.shl (local.get $b) (i32.const 4)))))
+      (local.set $w0 (v128.load64_splat (i32.add (local.get $r1) (i32.shl (local.get $b) (i32.const 3))))) (local.set $s1a (f64x2.add (local.get $s1a) (f64x2.mul (local.get $w0) (local.get $v01)))) (local.set $s1b (f64x2.add (local.get $s1b) (f64x2.mul (local.get $w0) (local.get $v23))))
+      (local.set $w0 (v128.load64_splat (i32.add (local.get $r2) (i32.shl (local.get $b) (i32.const 3))))) (local.set $s2a (f64x2.add (local.get $s2a) (f64x2.mul (local.get $w0) (local.get $v01)))) (local.set $s2b (f64x2.add (local.get $s2b) (f64x2.mul (local.get $w0) (local.get $v23))))
+      (local.set $w0 (v128.load64_splat (i32.add (local.get $r3) (i32.shl (local.get $b) (i32.const 3))))) (local.set $s3a (f64x2.add (local.get $s3a) (f64x2.mul (local.get $w0) (local.get $v01)))) (local.set $s3b (f64x2.add (local.get $s3b) (f64x2.mul (local.get $w0) (local.get $v23))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (local.set $v01 (v128.load (i32.add (local.get $cb) (i32.shl (local.get $b) (i32.const 4))))) (local.set $v23 (v128.load (i32.add (local.get $cbB) (i32.shl (local.get $b) (i32.const 4)))))
+      (local.set $w0 (v128.load64_splat (i32.add (local.get $r2) (i32.shl (local.get $b) (i32.const 3))))) (local.set $s2a (f64x2.add (local.get $s2a) (f64x2.mul (local.get $w0) (local.get $v01)))) (local.set $s2b (f64x2.add (local.get $s2b) (f64x2.mul (local.get $w0) (local.get $v23))))
+      (local.set $w0 (v128.load64_splat (i32.add (local.get $r3) (i32.shl (local.get $b) (i32.const 3))))) (local.set $s3a (f64x2.add (local.get $s3a) (f64x2.mul (local.get $w0) (local.get $v01)))) (local.set $s3b (f64x2.add (local.get $s3b) (f64x2.mul (local.get $w0) (local.get $v23))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (local.set $w0 (v128.load64_splat (i32.add (local.get $r3) (i32.shl (local.get $b) (i32.const 3))))) (local.set $s3a (f64x2.add (local.get $s3a) (f64x2.mul (local.get $w0) (v128.load (i32.add (local.get $cb) (i32.shl (local.get $b) (i32.const 4))))))) (local.set $s3b (f64x2.add (local.get $s3b) (f64x2.mul (local.get $w0) (v128.load (i32.add (local.get $cbB) (i32.shl (local.get $b) (i32.const 4)))))))
+      ;; q += s_a^2 + s_(a+1)^2, then q += s_(a+2)^2 + s_(a+3)^2: the two-row passes' order
+      (local.set $qa (f64x2.add (local.get $qa) (f64x2.add (f64x2.mul (local.get $s0a) (local.get $s0a)) (f64x2.mul (local.get $s1a) (local.get $s1a)))))
+      (local.set $qb (f64x2.add (local.get $qb) (f64x2.add (f64x2.mul (local.get $s0b) (local.get $s0b)) (f64x2.mul (local.get $s1b) (local.get $s1b)))))
+      (local.set $qa (f64x2.add (local.get $qa) (f64x2.add (f64x2.mul (local.get $s2a) (local.get $s2a)) (f64x2.mul (local.get $s3a) (local.get $s3a)))))
+      (local.set $qb (f64x2.add (local.get $qb) (f64x2.add (f64x2.mul (local.get $s2b) (local.get $s2b)) (f64x2.mul (local.get $s3b) (local.get $s3b)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (br_if $stop (i32.eqz (v128.any_true (v128.not (v128.and (f64x2.gt (local.get $qa) (local.get $la)) (f64x2.gt (local.get $qb) (local.get $lb)))))))
+
+      (br $loop4)))
     (block $doneA (loop $loopA
       (br_if $doneA (i32.ge_s (i32.add (local.get $a) (i32.const 1)) (local.get $d)))
       ;; centre columns a, a+1 of the four items
