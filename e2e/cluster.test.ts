@@ -2,8 +2,8 @@
  * Issue 14: a checkpoint's extraction as Dask tasks on a 2-worker LocalCluster (started once and
  * reused through its address, the path of an existing scheduler), committed into a project whose
  * activation files, chunk index and predictions equal a local extraction's byte for byte; the
- * same with one worker killed mid-shard; exact S1/S2/S3 and Q1, Q2, Q3, Q5 answers from partials
- * computed on the cluster equal the local ones, also as an API job. Skipped (with the reason) when no Python on this machine
+ * same with one worker killed mid-shard; exact S1/S2/S3 and Q1–Q7 answers from shares computed
+ * on the cluster (Q4 on a wide conv and a dense layer) equal the local ones, also as an API job. Skipped (with the reason) when no Python on this machine
  * has Dask (python3-distributed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -252,6 +252,34 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
     expect(fs.readdirSync(path.join(store.dir, 'cluster')).filter((f) => f.startsWith('exact-'))).toEqual([]);
   });
 
+  it('answers Q6 and Q7 exactly on the cluster, equal to the local answers', async () => {
+    const store = local!;
+    // A second checkpoint's predictions (and a small layer): Q6 compares checkpoints, Q7 epoch-5 with epoch-1.
+    await extract(store, { model: MODEL, checkpoint: 'epoch-1', layers: ['relu3'] });
+    let tasks = 0;
+    const options = { cluster: address, shardSize: 8192, onTasks: (n: number) => { tasks += n; } };
+    const deps = { ensureActivations, save: false, exactAggregates: clusterExactAggregates(options), exactNamed: clusterExactNamed(options) };
+    for (const c of [{ query: 'Q6' }, { query: 'Q7', checkpoint2: 'epoch-1' }]) {
+      const params = requests['query.named'].params.parse({ model: MODEL, ...c });
+      clearQueryCache(store);
+      const here = await runNamedQuery(store, params, { ensureActivations, save: false });
+      clearQueryCache(store);
+      const there = await runNamedQuery(store, params, deps);
+      expect(JSON.stringify(there.data), c.query).toBe(JSON.stringify(here.data));
+      if (c.query === 'Q6') {
+        const d = there.data as { checkpoints: string[]; accuracy: number[][]; items: number };
+        expect([d.checkpoints, d.items]).toEqual([['epoch-1', 'epoch-5'], 10_000]);
+      } else {
+        const d = there.data as { layersA: string[]; cka: Array<Array<number | null>>; items: number; subset: string };
+        expect([d.items, d.subset, d.layersA.length, d.cka.length, d.cka[0].length]).toEqual([500, 'random', 6, 6, 6]);
+        expect(d.cka.flat().every((v) => v !== null && v > 0 && v <= 1)).toBe(true);
+      }
+    }
+    // Q6: 10,000 items in 5 blocks, 4 to a task → 2; Q7: 6 + 6 main layers, 4 Gram matrices to a task → 3.
+    expect(tasks).toBe(5);
+    expect(fs.readdirSync(path.join(store.dir, 'cluster')).filter((f) => f.startsWith('exact-'))).toEqual([]);
+  });
+
   it('runs an exact answer on the cluster as an API job (query.cluster) with progress, and cancels one', async () => {
     const dir = local!.dir;
     localDir = dir;
@@ -263,8 +291,8 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
       app.jobs.subscribe((m) => events.push(m));
       expect((await app.dispatcher.dispatch('project.open', { dir })).ok).toBe(true);
       const named = { query: 'Q5', model: MODEL, layer: 'relu3', classA: 2, classB: 6, k: 5 };
-      const refused = await app.dispatcher.dispatch('query.cluster', { cluster: address, named: { ...named, query: 'Q6' } });
-      expect(refused.ok || refused.error.message).toMatch(/Q6 reads only the checkpoints' predictions/);
+      const refused = await app.dispatcher.dispatch('query.cluster', { cluster: address, named: { ...named, sample: 'any' } });
+      expect(refused.ok || refused.error.message).toMatch(/a sample's answer is computed on this machine/);
       const started = await app.dispatcher.dispatch('query.cluster', { cluster: address, named });
       if (!started.ok) throw new Error(started.error.message);
       const { jobId } = started.result as { jobId: string };
@@ -286,7 +314,7 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
     }
   });
 
-  it('the Queries view answers exactly on the cluster: a job in the Jobs panel, the same answer as on this machine', async () => {
+  it('the Queries view answers exactly on the cluster (S2, Q4, Q6): a job in the Jobs panel, the same answer as on this machine', async () => {
     const host = await serve(['--project', localDir]);
     const browser = await launchBrowser();
     try {
@@ -317,6 +345,32 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
       expect(await job.textContent()).toContain(`tasks 1/1 on ${address}`); // computed there, not taken from the local answer's cache
       expect(await shown()).toBe(here);
       await screenshotView(page, 'cluster-queries-exact-on-dask.png');
+      // Q4 and Q6 the same way: answered here, then as a cluster job, shown alike.
+      const namedShown = () => page.getByTestId('named-result').evaluate((el) => {
+        type Node = { cloneNode(deep: boolean): Node; querySelector(s: string): { remove(): void } | null; textContent: string | null };
+        const copy = (el as unknown as Node).cloneNode(true);
+        copy.querySelector('.headline')?.remove(); // its timing differs
+        return copy.textContent;
+      });
+      let jobs = 1;
+      for (const set of ['Q4', 'Q6']) {
+        await page.getByTestId('query-exact-on').selectOption('here');
+        await page.getByTestId('query-set').selectOption(set);
+        if (set === 'Q4') {
+          await page.getByTestId('query-layer').selectOption('relu3');
+          await page.getByTestId('query-class').selectOption('4');
+        }
+        await page.getByTestId('query-run').click();
+        await expect.poll(async () => (await page.getByTestId('named-result').count()) > 0 && (await page.getByTestId('named-result').textContent())!.includes(set), { timeout: 180_000 }).toBe(true);
+        const namedHere = await namedShown();
+        await page.getByTestId('query-exact-on').selectOption('cluster');
+        await page.getByTestId('query-run').click();
+        jobs++;
+        const all = page.getByTestId('job-query.cluster');
+        await expect.poll(async () => (await all.count()) === jobs && (await all.evaluateAll((els) => els.every((e) => e.getAttribute('data-state') === 'done'))), { timeout: 300_000 }).toBe(true);
+        await expect.poll(() => page.getByTestId('query-run').isDisabled(), { timeout: 60_000 }).toBe(false);
+        expect(await namedShown(), set).toBe(namedHere);
+      }
     } finally {
       await browser.close();
       await host.stop();

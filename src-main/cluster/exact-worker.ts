@@ -132,19 +132,79 @@ export async function runQ4Task(t: Q4Task, outFile: string): Promise<Q4Result> {
   return result;
 }
 
-export type NamedTask = Q4Task;
+/** Q7: the centred n×n Gram matrix of each listed layer over the same n items (cka.ts centredGram). */
+export interface Q7Task {
+  format: 'margin-q7-task';
+  version: 1;
+  projectDir: string;
+  items: number;
+  layers: Array<{ index: number; name: string; dtype: ActivationDtype; units: number; runs: Run[] }>;
+}
+
+export interface Q7Result { grams: Array<BinaryShare & { block: number }> }
+
+export async function runQ7Task(t: Q7Task, outFile: string): Promise<Q7Result> {
+  const { centredGram } = await import('../queries/cka.ts');
+  const result: Q7Result = { grams: [] };
+  for (const l of t.layers) {
+    const data = await readRuns(t.projectDir, l.runs, l.dtype, l.units);
+    if (data.length !== t.items * l.units) throw new MarginError('BAD_INPUT', `layer ${l.name}: ${data.length / l.units} rows, expected ${t.items}`);
+    const gram = centredGram({ rows: t.items, cols: l.units, data }, `layer ${l.name}`);
+    result.grams.push({ block: l.index, ...writeBinaryShare(outFile, `layer-${l.index}`, [gram]) });
+  }
+  return result;
+}
+
+/** Q6: per-class item and hit counts of blocks of items, from the labels in the task. */
+export interface Q6Task {
+  format: 'margin-q6-task';
+  version: 1;
+  numClasses: number;
+  /** Per block: its number, its items' true labels, and per checkpoint their predicted labels. */
+  blocks: Array<{ block: number; trueLabel: number[]; predictions: number[][] }>;
+}
+
+export interface Q6Result { blocks: Array<{ block: number; counts: number[]; hits: number[] }> }
+
+export async function runQ6Task(t: Q6Task): Promise<Q6Result> {
+  const { checkQ6Input, q6Counts } = await import('../queries/q6-counts.ts');
+  return {
+    blocks: t.blocks.map((b) => {
+      const trueLabel = Int32Array.from(b.trueLabel);
+      const predictions = b.predictions.map((p) => Int32Array.from(p));
+      const c = q6Counts(predictions, trueLabel, checkQ6Input(predictions, trueLabel, t.numClasses));
+      return { block: b.block, counts: Array.from(c.counts), hits: Array.from(c.hits) };
+    }),
+  };
+}
+
+export type NamedTask = Q4Task | Q6Task | Q7Task;
 
 export function isNamedTask(t: unknown): t is NamedTask {
   const f = (t as { format?: unknown } | null)?.format;
-  return f === 'margin-q4-task';
+  return f === 'margin-q4-task' || f === 'margin-q6-task' || f === 'margin-q7-task';
 }
 
 /** Runs a Q4/Q6/Q7 task and writes its result (JSON, beside its binary shares) to `outFile`. Returns the number of shares. */
 export async function runNamedTask(t: NamedTask, outFile: string): Promise<number> {
   if (t.version !== 1) throw new MarginError('BAD_INPUT', `--task: a ${t.format} of version ${t.version}, this worker knows version 1 (is this worker's Margin the workstation's version?)`);
-  const result = await runQ4Task(t, outFile);
+  let result: Q4Result | Q6Result | Q7Result;
+  let shares: number;
+  if (t.format === 'margin-q4-task') {
+    const r = await runQ4Task(t, outFile);
+    result = r;
+    shares = r.moments.length + r.pairs.length;
+  } else if (t.format === 'margin-q7-task') {
+    const r = await runQ7Task(t, outFile);
+    result = r;
+    shares = r.grams.length;
+  } else {
+    const r = await runQ6Task(t);
+    result = r;
+    shares = r.blocks.length;
+  }
   const tmp = `${outFile}.tmp-${os.hostname()}-${process.pid}`;
   writeFileSynced(tmp, JSON.stringify(result));
   fs.renameSync(tmp, outFile);
-  return result.moments.length + result.pairs.length;
+  return shares;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../core/rng.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Matrix } from '../core/matrix.ts';
-import { ckaMatrix, linearCka } from './cka.ts';
+import { centredGram, ckaFromGrams, ckaMatrix, ckaMatrixFromGrams, linearCka } from './cka.ts';
 
 function randn(rows: number, cols: number, rng: Rng): Matrix<Float64Array> {
   return { rows, cols, data: Float64Array.from({ length: rows * cols }, () => rng.normal()) };
@@ -122,5 +122,32 @@ describe('ckaMatrix', () => {
     const rng = createRng(6);
     expect(() => ckaMatrix([], [randn(3, 2, rng)])).toThrow(/layersA must be a non-empty list/);
     expect(() => ckaMatrix([randn(3, 2, rng)], [randn(4, 2, rng)])).toThrow(/layersB\[0\] has 4 items but layersA\[0\] has 3/);
+  });
+});
+
+describe('Q7 through centred Gram matrices (the arithmetic a cluster uses)', () => {
+  it('equals ckaMatrix within 1e-12 relative, narrow and wide layers alike', () => {
+    const rng = createRng(21);
+    const n = 120;
+    const base = randn(n, 6, rng);
+    // Narrow (p < n: ckaMatrix takes the feature form) and wide (p > n: the Gram form) layers sharing structure.
+    const layersA = [matmul(base, randn(6, 10, rng)), randn(n, 150, rng)];
+    const layersB = [matmul(base, randn(6, 200, rng)), randn(n, 4, rng), matmul(base, randn(6, 3, rng))];
+    const want = ckaMatrix(layersA, layersB);
+    const got = ckaMatrixFromGrams(layersA.map((m) => centredGram(m)), layersB.map((m) => centredGram(m)));
+    expect([got.rows, got.cols]).toEqual([2, 3]);
+    for (let i = 0; i < want.data.length; i++) expect(Math.abs(got.data[i] - want.data[i]), `entry ${i}`).toBeLessThan(1e-12 * Math.max(1e-3, want.data[i]));
+    expect(got.data[0]).toBeGreaterThan(0.5);
+  });
+
+  it('gives NaN for a constant layer and refuses fewer than 2 items, a NaN, or Gram matrices of different sizes', () => {
+    const rng = createRng(2);
+    const x = randn(10, 4, rng);
+    expect(ckaFromGrams(centredGram(x), centredGram({ rows: 10, cols: 3, data: new Float64Array(30).fill(7) }))).toBeNaN();
+    expect(() => centredGram(randn(1, 4, rng), 'layer relu1')).toThrow(/layer relu1 has 1 item\(s\): CKA compares representations over at least 2 items/);
+    const bad = { ...x, data: Float64Array.from(x.data) };
+    bad.data[5] = Number.NaN;
+    expect(() => centredGram(bad)).toThrow(/non-finite value \(NaN\)/);
+    expect(() => ckaFromGrams(centredGram(x), centredGram(randn(9, 4, rng)))).toThrow(/10 and 9 items/);
   });
 });

@@ -31,8 +31,11 @@ export interface CkaPrepared {
   selfNorm: number;
 }
 
-/** Centres the columns and computes ‖XᵀX‖_F in its cheaper form. */
-export function prepareCka(x: Matrix, name = 'X'): CkaPrepared {
+/**
+ * Centres the columns and computes ‖XᵀX‖_F in its cheaper form, or always through the n×n Gram
+ * matrix with `form: 'gram'` (Q7's arithmetic, the same on a cluster worker: centredGram).
+ */
+export function prepareCka(x: Matrix, name = 'X', form?: 'gram'): CkaPrepared {
   checkMatrix(x, name);
   const n = x.rows, p = x.cols;
   if (n < 2) throw badInput(`${name} has ${n} item(s): CKA compares representations over at least 2 items`);
@@ -47,7 +50,8 @@ export function prepareCka(x: Matrix, name = 'X'): CkaPrepared {
   for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) c[i * p + a] -= mean[a];
 
   const prepared: CkaPrepared = { n, p, centred: c, gram: null, selfNorm: 0 };
-  if (p > n && n <= GRAM_MAX_ITEMS) {
+  if (form === 'gram' && n > GRAM_MAX_ITEMS) throw badInput(`${name} has ${n} items: a Gram matrix is built for at most ${GRAM_MAX_ITEMS}`);
+  if ((form === 'gram' || p > n) && n <= GRAM_MAX_ITEMS) {
     const gram = ensureGram(prepared);
     prepared.selfNorm = Math.sqrt(dot(gram, 0, gram, 0, gram.length));
   } else {
@@ -208,4 +212,28 @@ export function ckaMatrix(layersA: readonly Matrix[], layersB: readonly Matrix[]
   const out = new Float64Array(pa.length * pb.length);
   for (let i = 0; i < pa.length; i++) for (let j = 0; j < pb.length; j++) out[i * pb.length + j] = ckaPrepared(pa[i], pb[j]);
   return { rows: pa.length, cols: pb.length, data: out };
+}
+
+/**
+ * The centred n×n Gram matrix K = XcXcᵀ of a representation (columns centred by their plain
+ * mean): Q7's share of one layer, computed alike here and by a cluster worker (exact-worker.ts).
+ */
+export function centredGram(x: Matrix, name = 'X'): Float64Array {
+  return prepareCka(x, name, 'gram').gram!;
+}
+
+/** Linear CKA from two centred Gram matrices of the same n items: ⟨K, L⟩ / (‖K‖_F · ‖L‖_F); NaN if either is 0. */
+export function ckaFromGrams(k: Float64Array, l: Float64Array): number {
+  if (k.length !== l.length) throw badInput(`the Gram matrices have ${Math.sqrt(k.length)} and ${Math.sqrt(l.length)} items: CKA compares two representations of the same items`);
+  const kk = Math.sqrt(dot(k, 0, k, 0, k.length)), ll = Math.sqrt(dot(l, 0, l, 0, l.length));
+  if (kk === 0 || ll === 0) return Number.NaN;
+  return Math.min(1, Math.max(0, dot(k, 0, l, 0, k.length) / (kk * ll)));
+}
+
+/** The layersA × layersB CKA heatmap from each layer's centred Gram matrix (Q7 without a sample). */
+export function ckaMatrixFromGrams(gramsA: readonly Float64Array[], gramsB: readonly Float64Array[]): Matrix<Float64Array> {
+  if (gramsA.length === 0 || gramsB.length === 0) throw badInput('both sides need at least one layer\'s Gram matrix');
+  const out = new Float64Array(gramsA.length * gramsB.length);
+  gramsA.forEach((k, i) => gramsB.forEach((l, j) => { out[i * gramsB.length + j] = ckaFromGrams(k, l); }));
+  return { rows: gramsA.length, cols: gramsB.length, data: out };
 }

@@ -10,7 +10,7 @@ export { answerS1, answerS2, answerS3, combinationSubsets, precisionCurve, prepa
 export type {
   Combination, CombinationScore, ExactAnswers, QuerySetInput, QuerySetLayer, QuerySetScore, RankBy, S1Options,
 } from './querysets.ts';
-export { ckaMatrix, ckaPrepared, GRAM_MAX_ITEMS, linearCka, prepareCka } from './cka.ts';
+export { centredGram, ckaFromGrams, ckaMatrix, ckaMatrixFromGrams, ckaPrepared, GRAM_MAX_ITEMS, linearCka, prepareCka } from './cka.ts';
 export type { CkaPrepared } from './cka.ts';
 export { bootstrapS1, bootstrapS2, bootstrapS3, bootstrapScores } from './bootstrap.ts';
 export type { BootstrapInterval, BootstrapOptions, BootstrapTopK } from './bootstrap.ts';

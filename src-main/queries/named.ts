@@ -1,7 +1,8 @@
 /**
  * The paper's representative diagnosis queries (Table II, Q1–Q7) as named pure functions over
- * already-loaded matrices and per-item metadata. Q1, Q2, Q3 and Q5 (aggregates of subsets, which
- * a cluster can compute too) live in named-plans.ts; Q4, Q6 and Q7 here; the subset filter they
+ * already-loaded matrices and per-item metadata. Q1, Q2, Q3 and Q5 (aggregates of subsets) live in
+ * named-plans.ts; Q4, Q6 and Q7 here (their blocked arithmetic, shared with a cluster, in
+ * q4-blocked.ts, q6-counts.ts and cka.ts's Gram functions); the subset filter they
  * share in select.ts. Every query takes an optional `within` (e.g. a sample's member ids) so that
  * the same call answers from a sample or, without it, exactly from the full data.
  */
@@ -9,6 +10,7 @@ import type { Matrix } from '../core/matrix.ts';
 import { badInput } from '../shared/errors.ts';
 import { ckaMatrix } from './cka.ts';
 import { q4FromMoments, q4Moments } from './q4-blocked.ts';
+import { checkQ6Input, q6Counts, type Q6Counts } from './q6-counts.ts';
 import { checkLayer, checkMeta, selectItems, type ItemMeta } from './select.ts';
 import { checkFiniteVector, checkMatrix, checkPositiveInt, checkRows, selectRows } from './validate.ts';
 
@@ -76,33 +78,18 @@ export function q6LearningSpeed(
   predictions: readonly Int32Array[], trueLabel: Int32Array,
   options: { threshold?: number; numClasses?: number; within?: Int32Array } = {},
 ): LearningSpeed {
-  if (!(trueLabel instanceof Int32Array) || trueLabel.length === 0) throw badInput('trueLabel must be a non-empty Int32Array');
-  const n = trueLabel.length;
-  if (!Array.isArray(predictions) || predictions.length === 0) throw badInput('predictions must list one Int32Array of predicted labels per checkpoint');
-  predictions.forEach((p, t) => {
-    if (!(p instanceof Int32Array) || p.length !== n) throw badInput(`predictions[${t}] must be an Int32Array with ${n} entries, one per item`);
-  });
-  const threshold = options.threshold ?? 0.9;
-  if (!(threshold > 0 && threshold <= 1)) throw badInput(`threshold must be in (0, 1], got ${threshold}`);
-  let maxLabel = -1;
-  for (let i = 0; i < n; i++) {
-    if (trueLabel[i] < 0) throw badInput(`trueLabel[${i}] = ${trueLabel[i]}: class labels are non-negative integers`);
-    maxLabel = Math.max(maxLabel, trueLabel[i]);
-  }
-  const numClasses = options.numClasses ?? maxLabel + 1;
-  checkPositiveInt(numClasses, 'numClasses');
-  if (maxLabel >= numClasses) throw badInput(`trueLabel has class ${maxLabel} but numClasses is ${numClasses}`);
-  if (options.within !== undefined) checkRows(options.within, n, 'within');
-  const rows = options.within ?? Int32Array.from({ length: n }, (_, i) => i);
+  const numClasses = checkQ6Input(predictions, trueLabel, options.numClasses);
+  return q6FromCounts(q6Counts(predictions, trueLabel, numClasses, options.within), predictions.length, options.threshold);
+}
 
-  const T = predictions.length;
-  const counts = new Int32Array(numClasses);
-  for (const r of rows) counts[trueLabel[r]]++;
+/** Q6's answer from its counts (q6-counts.ts: here, or added up from a cluster's blocks). */
+export function q6FromCounts(c: Q6Counts, checkpoints: number, thresholdOption?: number): LearningSpeed {
+  const threshold = thresholdOption ?? 0.9;
+  if (!(threshold > 0 && threshold <= 1)) throw badInput(`threshold must be in (0, 1], got ${threshold}`);
+  const T = checkpoints, numClasses = c.counts.length, counts = c.counts;
   const acc = new Float64Array(numClasses * T);
   for (let t = 0; t < T; t++) {
-    const hits = new Int32Array(numClasses);
-    for (const r of rows) if (predictions[t][r] === trueLabel[r]) hits[trueLabel[r]]++;
-    for (let c = 0; c < numClasses; c++) acc[c * T + t] = counts[c] > 0 ? hits[c] / counts[c] : Number.NaN;
+    for (let k = 0; k < numClasses; k++) acc[k * T + t] = counts[k] > 0 ? c.hits[t * numClasses + k] / counts[k] : Number.NaN;
   }
   const firstReaching = new Int32Array(numClasses).fill(-1);
   const meanAccuracy = new Float64Array(numClasses).fill(Number.NaN);

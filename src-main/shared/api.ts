@@ -493,24 +493,19 @@ export interface ReportResult {
 /** A Dask cluster: `local:N` (a local cluster of N workers) or a scheduler address (tcp://host:8786). */
 const clusterAddress = z.string().trim().max(300).regex(/^(local:\d{1,4}|(tcp|tls|ucx):\/\/[^\s]+|[A-Za-z0-9.-]+:\d+)$/, 'local:N or a scheduler address such as tcp://host:8786');
 
-/** Table II queries whose exact answer a cluster computes (from block shares, docs/cluster.md). */
-export const CLUSTER_NAMED_QUERIES = ['Q1', 'Q2', 'Q3', 'Q4', 'Q5'] as const;
+/** Table II queries whose exact answer a cluster computes (from block shares, docs/cluster.md): all of them. */
+export const CLUSTER_NAMED_QUERIES = ['Q1', 'Q2', 'Q3', 'Q4', 'Q5', 'Q6', 'Q7'] as const;
 
 /**
  * Why a query cannot be answered on a cluster, or null: a sample's answer is computed here from
- * its members; Q6 reads only predictions, Q7 compares ≤ 500 items. The API boundary
- * (query.cluster) and the CLI both ask.
+ * its members (the point of sampling). The API boundary (query.cluster) and the CLI both ask.
  */
 export function clusterQueryRefusal(p: { query?: string; sample?: string }): { argument: string; message: string } | null {
   if (p.sample !== undefined) {
     return { argument: 'sample', message: 'a sample\'s answer is computed on this machine from its members; the cluster computes exact answers over every item: drop sample (or the cluster)' };
   }
   if (p.query !== undefined && !(CLUSTER_NAMED_QUERIES as readonly string[]).includes(p.query)) {
-    const why: Record<string, string> = {
-      Q6: 'Q6 reads only the checkpoints\' predictions (no activations) and is answered on this machine',
-      Q7: 'Q7 compares two representations on at most 500 items and is answered on this machine',
-    };
-    return { argument: 'query', message: `${why[p.query] ?? p.query}: the cluster computes ${CLUSTER_NAMED_QUERIES.join(', ')}` };
+    return { argument: 'query', message: `${p.query} is not a query the cluster computes: it computes ${CLUSTER_NAMED_QUERIES.join(', ')}` };
   }
   return null;
 }
@@ -753,13 +748,13 @@ export const requests = {
       named: queryNamedParams.optional(),
     }).strict().superRefine((v, ctx) => {
       if ((v.run === undefined) === (v.named === undefined)) {
-        ctx.addIssue({ code: 'custom', path: ['run'], message: `give exactly one of run (an S1/S2/S3 query) or named (${CLUSTER_NAMED_QUERIES.join(', ')})` });
+        ctx.addIssue({ code: 'custom', path: ['run'], message: 'give exactly one of run (an S1/S2/S3 query) or named (a Table II query, Q1–Q7)' });
         return;
       }
       const why = clusterQueryRefusal(v.named ?? v.run!);
       if (why) ctx.addIssue({ code: 'custom', path: [v.named ? 'named' : 'run', why.argument], message: why.message });
     }),
-    'An exact answer (S1/S2/S3, or Q1, Q2, Q3, Q5) computed on a Dask cluster as a job: per-block partial sums, maxima and argmax counts combined here, equal to the local answer. The job result is a QueryResult (run) or a NamedQueryResult (named).',
+    'An exact answer (S1/S2/S3, or Q1–Q7 without a sample) computed on a Dask cluster as a job: per-block partial sums, maxima, argmax counts (Q4: centred moments; Q6: hit counts; Q7: Gram matrices) combined here, equal to the local answer. The job result is a QueryResult (run) or a NamedQueryResult (named).',
   ),
 
   'neuron.inspect': request<NeuronInspection>()(

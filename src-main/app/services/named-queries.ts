@@ -25,8 +25,10 @@ import type { Matrix } from '../../core/matrix.ts';
 import { createRng, sampleWithoutReplacement } from '../../core/rng.ts';
 import {
   aggregatePlan, cosineDistance, q1FromAggregates, q1Plan, q2Plan, q3FromAggregates, q3Plan, q4LogitLayerSimilarity, q5Plan,
-  q6LearningSpeed, q7ModelSimilarity, selectItems, topFromAggregates, topK,
+  q6LearningSpeed, q7ModelSimilarity, selectItems, topFromAggregates, topK, centredGram, ckaMatrixFromGrams,
 } from '../../queries/index.ts';
+import { q6FromCounts } from '../../queries/named.ts';
+import { checkQ6Input } from '../../queries/q6-counts.ts';
 import type { ItemMeta, QueryPlan, SubsetAggregates } from '../../queries/index.ts';
 import type { NamedQueryResult, ParamsOut } from '../../shared/api.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
@@ -167,7 +169,7 @@ export async function runNamedQuery(store: Store, params: NamedParams, deps: Que
   let data: unknown;
 
   if (q === 'Q6') {
-    data = await q6(store, model, sample?.memberIds);
+    data = await q6(store, model, sample?.memberIds, sample ? undefined : deps.exactNamed);
   } else if (q === 'Q7') {
     data = await q7(store, model, ck, params, sample?.memberIds, deps, computed);
   } else {
@@ -227,7 +229,7 @@ export async function runNamedQuery(store: Store, params: NamedParams, deps: Que
 }
 
 /** Q6: per-class accuracy of every checkpoint (with predictions) on the items all of them predicted. */
-async function q6(store: Store, model: ModelDetail, members: Int32Array | undefined) {
+async function q6(store: Store, model: ModelDetail, members: Int32Array | undefined, remote: ExactNamed | undefined) {
   const metas: Array<{ label: string; cm: CheckpointMeta }> = [];
   for (const ck of model.checkpoints) {
     const v = await versions(store, ck.id, null);
@@ -243,7 +245,10 @@ async function q6(store: Store, model: ModelDetail, members: Int32Array | undefi
   if (ids.length === 0) throw badInput(`sample: none of its members has predictions at every checkpoint of model "${model.name}" (Q6)`);
   const trueLabel = Int32Array.from(ids, (id) => last.meta.trueLabel[last.rowOf.get(id)!]);
   const predictions = metas.map((m) => Int32Array.from(ids, (id) => m.cm.meta.predLabel[m.cm.rowOf.get(id)!]));
-  const r = q6LearningSpeed(predictions, trueLabel, { numClasses: model.numClasses });
+  // Elsewhere (a cluster): the per-class counts, added up from blocks — integers, so the same answer.
+  const r = remote
+    ? q6FromCounts(await remote.q6(store, { trueLabel, predictions, numClasses: checkQ6Input(predictions, trueLabel, model.numClasses) }), predictions.length)
+    : q6LearningSpeed(predictions, trueLabel, { numClasses: model.numClasses });
   const T = metas.length;
   return {
     checkpoints: metas.map((m) => m.label),
@@ -282,21 +287,42 @@ async function q7(
     subset = 'random';
   }
   if (ids.length < 2) throw badInput(`Q7 needs at least 2 items predicted by both "${model.name}" and "${model2.name}", found ${ids.length}`);
+  // The main layers (post-activation and pooling outputs): what a scientist compares, and a
+  // fraction of the cost of every batch-norm and pre-activation output.
+  const layersOf = (m: ModelDetail) => {
+    const main = new Set(mainLayers(m.layers));
+    return m.layers.filter((x) => main.has(x.name));
+  };
   const load = async (m: ModelDetail, c: CheckpointInfo, cm: CheckpointMeta) => {
     const rows = Int32Array.from(ids, (id) => cm.rowOf.get(id)!);
     const out: Array<{ name: string; matrix: Matrix }> = [];
-    // The main layers (post-activation and pooling outputs): what a scientist compares, and a
-    // fraction of the cost of every batch-norm and pre-activation output.
-    const main = new Set(mainLayers(m.layers));
-    for (const l of m.layers.filter((x) => main.has(x.name))) {
+    for (const l of layersOf(m)) {
       const v = await layerView(store, c.id, l, cm, rows, deps, computed);
       out.push({ name: l.name, matrix: v.within ? gatherRows(v.matrix, v.within) : v.matrix });
     }
     return out;
   };
-  const a = await load(model, ck, cmA);
-  const b = await load(model2, ck2, cmB);
-  const r = q7ModelSimilarity(a, b);
+  let r: { cka: Matrix<Float64Array>; layersA: string[]; layersB: string[]; count: number };
+  if (members) {
+    r = q7ModelSimilarity(await load(model, ck, cmA), await load(model2, ck2, cmB));
+  } else {
+    // ≤ 500 seeded items: every layer through its centred n×n Gram matrix (cka.ts centredGram),
+    // here or on a cluster (deps.exactNamed.q7) — the same numbers either way.
+    const sides = [{ m: model, c: ck, cm: cmA }, { m: model2, c: ck2, cm: cmB }].map((s) => ({ ...s, layers: layersOf(s.m) }));
+    let grams: Float64Array[];
+    if (deps.exactNamed) {
+      for (const s of sides) {
+        const rows = Int32Array.from(ids, (id) => s.cm.rowOf.get(id)!);
+        for (const l of s.layers) await ensureRows(store, s.c.id, l.name, s.cm, await layerState(store, s.c.id, l.name, s.cm, (await versions(store, s.c.id, l.name)).acts), rows, deps, computed);
+      }
+      grams = await deps.exactNamed.q7(store, { layers: sides.flatMap((s) => s.layers.map((layer) => ({ checkpointId: s.c.id, layer }))), itemIds: ids });
+    } else {
+      grams = [];
+      for (const s of sides) for (const l of await load(s.m, s.c, s.cm)) grams.push(centredGram(l.matrix, `layer ${l.name}`));
+    }
+    const nA = sides[0].layers.length;
+    r = { cka: ckaMatrixFromGrams(grams.slice(0, nA), grams.slice(nA)), layersA: sides[0].layers.map((l) => l.name), layersB: sides[1].layers.map((l) => l.name), count: ids.length };
+  }
   return {
     layersA: r.layersA, layersB: r.layersB,
     cka: Array.from({ length: r.cka.rows }, (_, i) => nums(r.cka.data.subarray(i * r.cka.cols, (i + 1) * r.cka.cols))),

@@ -24,6 +24,7 @@ import type { Matrix } from '../../core/matrix.ts';
 import { subsetAggregates, toChannels } from '../../queries/index.ts';
 import type { ItemMeta, SubsetAggregates, SubsetParts } from '../../queries/index.ts';
 import type { Q4Moments } from '../../queries/q4-blocked.ts';
+import type { Q6Counts } from '../../queries/q6-counts.ts';
 import { MarginError, badInput } from '../../shared/errors.ts';
 import { queryOne, queryRows } from '../../store/db.ts';
 import { LruCache } from '../../store/lru-cache.ts';
@@ -64,6 +65,10 @@ export interface QueryDeps {
 export interface ExactNamed {
   /** Q4's pass 2 over `itemIds` (scan order) of a layer, given x̄ and the centred logits: q4Moments' totals. */
   q4(store: Store, req: { checkpointId: number; layer: LayerInfo; itemIds: Int32Array; mean: Float64Array; dy: Float64Array }): Promise<Q4Moments>;
+  /** Q6's per-class item and hit counts of checked labels (q6Counts' totals). */
+  q6(store: Store, req: { trueLabel: Int32Array; predictions: Int32Array[]; numClasses: number }): Promise<Q6Counts>;
+  /** Q7: each layer's centred Gram matrix over `itemIds` in that order (centredGram of its rows). */
+  q7(store: Store, req: { layers: Array<{ checkpointId: number; layer: LayerInfo }>; itemIds: Int32Array }): Promise<Float64Array[]>;
 }
 
 /**

@@ -65,10 +65,10 @@ const cases: Case[] = [
   { name: 'API: neuron index past the layer', build: () => ({ api: ['neuron.inspect', { model: MODEL, layer: 'relu3', neuron: 1_000_000, saliency: false }], re: /1000000|neuron/ }) },
   { name: 'API: items of an empty list', build: () => ({ api: ['dataset.items', { dataset: DATASET, items: [] }], re: /items: /, code: 'BAD_REQUEST' }) },
   { name: 'API: named query Q9', build: () => ({ api: ['query.named', { query: 'Q9', model: MODEL }], re: /query: /, code: 'BAD_REQUEST' }) },
-  { name: 'API: Q6 on a cluster', build: () => ({ api: ['query.cluster', { cluster: 'local:2', named: { query: 'Q6', model: MODEL } }], re: /named\.query: Q6 reads only the checkpoints' predictions/, code: 'BAD_REQUEST' }) },
+  { name: 'API: Q6 from a sample on a cluster', build: () => ({ api: ['query.cluster', { cluster: 'local:2', named: { query: 'Q6', model: MODEL, sample: SAMPLE } }], re: /named\.sample: a sample's answer is computed on this machine/, code: 'BAD_REQUEST' }) },
   { name: 'API: a sample answer on a cluster', build: () => ({ api: ['query.cluster', { cluster: 'local:2', run: { model: MODEL, set: 'S2', layer: 'relu3', sample: SAMPLE } }], re: /run\.sample: a sample's answer is computed on this machine/, code: 'BAD_REQUEST' }) },
   { name: 'API: cluster query with neither run nor named', build: () => ({ api: ['query.cluster', { cluster: 'tcp://head:8786', shardSize: 1000 }], re: /shardSize: must be a multiple of 2,048.*run: give exactly one of run/s, code: 'BAD_REQUEST' }) },
-  { name: 'CLI: --named Q7 with --cluster', build: () => ({ cli: ['query', '--model', MODEL, '--named', 'Q7', '--cluster', 'local:2'], re: /--named: Q7 compares two representations .* the cluster computes Q1, Q2, Q3, Q4, Q5/, code: 'BAD_REQUEST' }) },
+  { name: 'CLI: --named Q7 from a sample with --cluster', build: () => ({ cli: ['query', '--model', MODEL, '--named', 'Q7', '--checkpoint2', 'epoch-1', '--sample', SAMPLE, '--cluster', 'local:2'], re: /--sample: a sample's answer is computed on this machine/, code: 'BAD_REQUEST' }) },
   pair('sample: name taken', [{ cli: sample(['--fraction', '0.5', '--name', SAMPLE]), api: sampleApi({ fraction: 0.5, name: SAMPLE }), re: /s1/, code: 'CONFLICT' }]),
 ];
 

@@ -17,7 +17,7 @@ export const queryCommand: Command = {
   usage:
     'margin query --project DIR --model NAME --set S1|S2|S3 --layer L [--checkpoint C] [--class C] [--predicted C] [--outcome correct|incorrect|all] [--sample NAME] [--k K] [--by mean|max] [--granularity unit|channel] [--reduce mean|max] [--json]\n'
     + '       margin query --project DIR --model NAME --named Q1|…|Q7 [--layer L] [--class A] [--predicted B] [--k K] [--model2 M] [--checkpoint2 C] [--sample NAME] [--json]\n'
-    + '       [--cluster local:N|tcp://HOST:PORT [--shard-size K]]   exact answers (S1–S3; Q1–Q5) from partial sums computed on a Dask cluster (docs/cluster.md)',
+    + '       [--cluster local:N|tcp://HOST:PORT [--shard-size K]]   exact answers (S1–S3; Q1–Q7 without --sample) from per-block shares computed on a Dask cluster (docs/cluster.md)',
   options: {
     project: { type: 'string' }, model: { type: 'string' }, set: { type: 'string' }, layer: { type: 'string' },
     checkpoint: { type: 'string' }, class: { type: 'string' }, predicted: { type: 'string' }, outcome: { type: 'string' },
@@ -90,7 +90,11 @@ async function clusterHook(values: Record<string, unknown>): Promise<{ exactAggr
   const named = clusterExactNamed(options);
   return {
     exactAggregates: async (store, req) => report(await hook(store, req)),
-    exactNamed: { q4: async (store, req) => report(await named.q4(store, req)) },
+    exactNamed: {
+      q4: async (store, req) => report(await named.q4(store, req)),
+      q6: async (store, req) => report(await named.q6(store, req)),
+      q7: async (store, req) => report(await named.q7(store, req)),
+    },
   };
 }
 
