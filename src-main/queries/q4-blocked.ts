@@ -220,13 +220,20 @@ export function q4Moments(x: Matrix, rows: Int32Array | undefined, y: Float64Arr
   const dy = centredLogits(y);
   const mean = q4LayerMean(x, rows);
   const p = x.cols, form = q4Form(m, p);
-  const blocks = Array.from({ length: blockCount(m) }, (_, b) => {
-    const from = b * SUM_BLOCK, to = Math.min(m, from + SUM_BLOCK);
-    return centreBlock(x, rows, from, to, mean);
-  });
+  // The feature form centres one block at a time; the gram form's pairs need every block, kept once centred.
+  const kept = new Map<number, Float64Array>();
+  const centred = (b: number) => {
+    let c = kept.get(b);
+    if (!c) {
+      c = centreBlock(x, rows, b * SUM_BLOCK, Math.min(m, (b + 1) * SUM_BLOCK), mean);
+      if (form === 'gram') kept.set(b, c);
+    }
+    return c;
+  };
+  const size = (b: number) => Math.min(m, (b + 1) * SUM_BLOCK) - b * SUM_BLOCK;
   return q4CombineMoments({
     form, units: p, dy,
-    block: (b) => q4BlockMoments(blocks[b], dy.subarray(b * SUM_BLOCK, b * SUM_BLOCK + blocks[b].length / p), p, form),
-    pair: (a, b) => q4PairSum(blocks[a], blocks[a].length / p, blocks[b], blocks[b].length / p, p, a === b),
+    block: (b) => q4BlockMoments(centred(b), dy.subarray(b * SUM_BLOCK, b * SUM_BLOCK + size(b)), p, form),
+    pair: (a, b) => q4PairSum(centred(a), size(a), centred(b), size(b), p, a === b),
   });
 }
