@@ -58,7 +58,7 @@ export interface SphericalChunkArgs {
   logJoint: Float64Array; itemLL: Float64Array;
   /** Per chunk: nk (k), sx (k × d), sxx (k). */
   nkC: Float64Array; sxC: Float64Array; sxxC: Float64Array;
-  /** Run the chunk's dot products and sums as WebAssembly (xc, xn, nkC, sxC, sxxC then live in the arena). */
+  /** Run the chunk's arithmetic as WebAssembly (every array above but itemLL and means then lives in the arena). */
   wasm?: SphericalWasm | null;
 }
 
@@ -66,7 +66,7 @@ export interface SphericalChunkArgs {
 export interface SphericalWasm extends WasmRef {
   /** The means transposed, d × k (refreshed by fitSpherical before each pass). */
   mt: number;
-  /** Per chunk: SPHERICAL_CHUNK × k dot products, then as many responsibilities, at buf + chunk·bufStride. */
+  /** Per chunk: SPHERICAL_CHUNK × k dot products, as many responsibilities, then SPHERICAL_CHUNK item maxima, at buf + chunk·bufStride. */
   buf: number;
   bufStride: number;
 }
@@ -133,25 +133,22 @@ export function sphericalChunk(a: SphericalChunkArgs, chunk: number): void {
   }
 }
 
-/** sphericalChunk with the dot products and sums as WebAssembly: the same operations in the same order. */
+/**
+ * sphericalChunk with the dot products, log-joints and sums as WebAssembly (sphdots, sphjoint,
+ * sphaccum): the same operations in the same order; the exp and log stay here.
+ */
 function sphericalChunkWasm(
   a: SphericalChunkArgs, w: SphericalWasm, from: number, to: number, nk: Float64Array, sx: Float64Array, sxx: Float64Array,
 ): void {
   const { xc, xn, d, k, constant, halfPrec, muNorm, logJoint, itemLL } = a;
   const kern = kernelsFor(w);
-  const chunk = from / SPHERICAL_CHUNK;
-  const dotsAt = w.buf + chunk * w.bufStride, respAt = dotsAt + 8 * SPHERICAL_CHUNK * k;
+  const chunk = from / SPHERICAL_CHUNK, len = to - from;
+  const dotsAt = w.buf + chunk * w.bufStride, respAt = dotsAt + 8 * SPHERICAL_CHUNK * k, topAt = respAt + 8 * SPHERICAL_CHUNK * k;
   kern.sphdots(xc.byteOffset, w.mt, dotsAt, from, to, d, k);
-  const dots = new Float64Array(w.memory.buffer, dotsAt, (to - from) * k), resp = new Float64Array(w.memory.buffer, respAt, (to - from) * k);
+  kern.sphjoint(xn.byteOffset, dotsAt, from, to, k, muNorm.byteOffset, constant.byteOffset, halfPrec.byteOffset, logJoint.byteOffset, topAt);
+  const resp = new Float64Array(w.memory.buffer, respAt, len * k), tops = new Float64Array(w.memory.buffer, topAt, len);
   for (let i = from; i < to; i++) {
-    const ol = i * k, q = (i - from) * k;
-    let top = -Infinity;
-    for (let e = 0; e < k; e++) {
-      const d2 = Math.max(xn[i] - 2 * dots[q + e] + muNorm[e], 0);
-      const lj = constant[e] - d2 * halfPrec[e];
-      logJoint[ol + e] = lj;
-      if (lj > top) top = lj;
-    }
+    const ol = i * k, q = (i - from) * k, top = tops[i - from];
     let s = 0;
     for (let e = 0; e < k; e++) { const g = logJoint[ol + e] - top, r = g < -NEGLIGIBLE ? 0 : Math.exp(g); resp[q + e] = r; s += r; }
     itemLL[i] = top + Math.log(s);
@@ -185,13 +182,21 @@ function fitSphericalIn(
 ): SphericalFit {
   // With an arena, the arrays the WebAssembly kernels read or write live in it (all of them or none).
   const chunks = Math.ceil(n / SPHERICAL_CHUNK);
-  const bufStride = 8 * 2 * SPHERICAL_CHUNK * k;
+  const bufStride = 8 * (2 * SPHERICAL_CHUNK * k + SPHERICAL_CHUNK);
   let arena = arena0;
-  let inArena: { xc: Float64Array; xn: Float64Array; nkC: Float64Array; sxC: Float64Array; sxxC: Float64Array; mt: Float64Array; buf: number } | null = null;
+  type InArena = Record<'xc' | 'xn' | 'nkC' | 'sxC' | 'sxxC' | 'mt' | 'logJoint' | 'constant' | 'halfPrec' | 'muNorm', Float64Array> & { buf: number };
+  let inArena: InArena | null = null;
   if (arena) {
-    const xcA = arena.f64(n * d, false), xnA = xcA && arena.f64(n, false), nkA = xnA && arena.f64(chunks * k), sxA = nkA && arena.f64(chunks * k * d);
-    const sxxA = sxA && arena.f64(chunks * k), mtA = sxxA && arena.f64(d * k), buf = mtA && arena.bytes(bufStride * chunks);
-    if (xcA && xnA && nkA && sxA && sxxA && mtA && typeof buf === 'number') inArena = { xc: xcA, xn: xnA, nkC: nkA, sxC: sxA, sxxC: sxxA, mt: mtA, buf };
+    const a = arena;
+    const sizes = { xc: n * d, xn: n, nkC: chunks * k, sxC: chunks * k * d, sxxC: chunks * k, mt: d * k, logJoint: n * k, constant: k, halfPrec: k, muNorm: k };
+    const got: Partial<InArena> = {};
+    let ok = true;
+    for (const [name, len] of Object.entries(sizes)) {
+      const v = ok ? a.f64(len, name !== 'xc' && name !== 'xn') : null; // xc and xn are written whole below
+      if (v) got[name as keyof typeof sizes] = v; else ok = false;
+    }
+    const buf = ok ? a.bytes(bufStride * chunks) : null;
+    if (ok && buf !== null) inArena = { ...(got as InArena), buf };
     else arena = null;
   }
   // One pass: global mean, then the centred copy, each row's ‖x‖² and the hard-assignment sums.
@@ -231,8 +236,8 @@ function fitSphericalIn(
   }
 
   const args: SphericalChunkArgs = {
-    xc, xn, n, d, k, means, constant: shared(k), halfPrec: shared(k), muNorm: shared(k),
-    logJoint: shared(n * k), itemLL: shared(n),
+    xc, xn, n, d, k, means, constant: inArena?.constant ?? shared(k), halfPrec: inArena?.halfPrec ?? shared(k), muNorm: inArena?.muNorm ?? shared(k),
+    logJoint: inArena?.logJoint ?? shared(n * k), itemLL: shared(n),
     nkC: inArena?.nkC ?? shared(chunks * k), sxC: inArena?.sxC ?? shared(chunks * k * d), sxxC: inArena?.sxxC ?? shared(chunks * k),
     wasm: arena && inArena ? { ...wasmRef(arena), mt: inArena.mt.byteOffset, buf: inArena.buf, bufStride } : null,
   };
@@ -276,5 +281,7 @@ function fitSphericalIn(
   }
   const out = new Float64Array(k * d);
   for (let c = 0; c < k; c++) for (let a = 0; a < d; a++) out[c * d + a] = means[c * d + a] + shift[a];
-  return { weights, means: out, variances, logJoint: args.logJoint, logLikelihood: ll, iterations, converged };
+  // The arena is released when the fit returns: a log-joint matrix in it is copied out.
+  const logJoint = inArena ? Float64Array.from(args.logJoint) : args.logJoint;
+  return { weights, means: out, variances, logJoint, logLikelihood: ll, iterations, converged };
 }

@@ -115,7 +115,7 @@ for (const d of [84, 7, 6, 1]) {
         const mark = arena?.mark() ?? 0;
         try {
           const ws = fullWorkspace(n, d, k, arena);
-          let xs = x, rs = resp;
+          let xs: Float64Array = x, rs: Float64Array = resp;
           if (arena && whole) {
             xs = arena.f64(n * d)!; xs.set(x);
             rs = arena.f64(n * k)!; rs.set(resp);

@@ -449,4 +449,39 @@
     (if (i32.gt_s (local.get $m) (i32.const 0))
       (then (call $gram (local.get $block) (local.get $m) (local.get $d) (local.get $scatter))))
   )
+
+  ;; sphjoint: the log-joints of items from..to-1 from their dot products (sphdots' output at $dots),
+  ;; as sphericalChunk computes them: d2 = max(xn[i] - 2 dots + muNorm[e], 0),
+  ;; lj[i*k + e] = constant[e] - d2 * halfPrec[e]; and each item's largest into top[i - from]
+  ;; (starting from -inf, replaced only by a strictly larger value, so a NaN never becomes it).
+  (func (export "sphjoint") (param $xn i32) (param $dots i32) (param $from i32) (param $to i32) (param $k i32)
+        (param $muNorm i32) (param $constant i32) (param $halfPrec i32) (param $lj i32) (param $top i32)
+    (local $i i32) (local $e i32) (local $x f64) (local $t f64) (local $v f64) (local $dp i32) (local $lp i32) (local $eb i32)
+    (local.set $dp (local.get $dots))
+    (local.set $lp (i32.add (local.get $lj) (i32.shl (i32.mul (local.get $from) (local.get $k)) (i32.const 3))))
+    (local.set $i (local.get $from))
+    (block $doneI (loop $loopI
+      (br_if $doneI (i32.ge_s (local.get $i) (local.get $to)))
+      (local.set $x (f64.load (i32.add (local.get $xn) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $t (f64.const -inf))
+      (local.set $e (i32.const 0))
+      (block $doneE (loop $loopE
+        (br_if $doneE (i32.ge_s (local.get $e) (local.get $k)))
+        (local.set $eb (i32.shl (local.get $e) (i32.const 3)))
+        (local.set $v (f64.sub (f64.load (i32.add (local.get $constant) (local.get $eb)))
+          (f64.mul
+            (f64.max (f64.add (f64.sub (local.get $x) (f64.mul (f64.const 2) (f64.load (i32.add (local.get $dp) (local.get $eb)))))
+                              (f64.load (i32.add (local.get $muNorm) (local.get $eb))))
+                     (f64.const 0))
+            (f64.load (i32.add (local.get $halfPrec) (local.get $eb))))))
+        (f64.store (i32.add (local.get $lp) (local.get $eb)) (local.get $v))
+        (if (f64.gt (local.get $v) (local.get $t)) (then (local.set $t (local.get $v))))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $loopE)))
+      (f64.store (i32.add (local.get $top) (i32.shl (i32.sub (local.get $i) (local.get $from)) (i32.const 3))) (local.get $t))
+      (local.set $dp (i32.add (local.get $dp) (i32.shl (local.get $k) (i32.const 3))))
+      (local.set $lp (i32.add (local.get $lp) (i32.shl (local.get $k) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $loopI)))
+  )
 )
