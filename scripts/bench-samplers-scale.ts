@@ -7,11 +7,14 @@
  *   peakMB       the child's maxRSS (process.resourceUsage) after the run — latent included
  *   baseMB       maxRSS before the run (node + the latent): peakMB − baseMB is the sampler's own
  * then, per sampler, the fitted exponent b of time ∝ N^b from 100k to 1M (d = 84) and the
- * dimension exponent from d = 84 to 512 (N = 100k), both on CPU seconds (every sampler runs on one
- * thread, so CPU seconds are its wall time on an idle core, and they do not move with the load
- * other processes put on a shared machine). The cost model records CPU seconds for the same reason.
+ * dimension exponent from d = 84 to 512 (N = 100k), both on CPU seconds (they do not move with the
+ * load other processes put on a shared machine). Most samplers run on one thread, so CPU seconds
+ * are their wall time on an idle core; the GMM samplers share their passes with the worker pool,
+ * so theirs count both threads and the workbench's estimate from them errs on the long side. The
+ * cost model records CPU seconds for the same reason.
  *   --sizes 10000x84,100000x84,1000000x84,100000x512   --method m[,m2,…]   --timeout 300 (seconds per child)
- *   --cost-model   also writes src-main/samplers/cost-model.json (the workbench's estimate)
+ *   --cost-model   also writes src-main/samplers/cost-model.json (the workbench's estimate; methods
+ *                  left out by --method keep their earlier points)
  *   --cost-model-from FILE --cost-model   rebuild the exponents and cost-model.json from the lines a run printed
  * A child past --timeout is killed and reported as such. Takes minutes; never run from tests.
  */
@@ -120,6 +123,10 @@ function summarise(methods: readonly SamplerMethod[], results: Map<string, Child
   }
   if (process.argv.includes('--cost-model')) {
     const file = join(ROOT, 'src-main/samplers/cost-model.json');
+    // Methods this run did not measure (--method) keep their earlier points.
+    let kept: CostModel['methods'] = {};
+    try { kept = (JSON.parse(readFileSync(file, 'utf8')) as CostModel).methods; } catch { /* no earlier model */ }
+    for (const [m, v] of Object.entries(kept)) if (!(m in model.methods) && v) model.methods[m as SamplerMethod] = v;
     writeFileSync(file, JSON.stringify(model, null, 1) + '\n');
     console.error(`bench-samplers --scale: wrote ${file}`);
   }
