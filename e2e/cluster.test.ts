@@ -254,15 +254,15 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
     expect(fs.readdirSync(path.join(store.dir, 'cluster')).filter((f) => f.startsWith('exact-'))).toEqual([]);
   });
 
-  it('computes Q4\'s moments over several blocks on the cluster (both forms, one block or pair per task) equal to q4Moments here', async () => {
+  it('computes Q4\'s moments over several blocks on the cluster (feature form two blocks to a task, gram form a block pair to a task) equal to q4Moments here', async () => {
     const store = local!;
     await extract(store, { model: MODEL, layers: ['relu1'] }); // stored already if the Q4 test ran
     const model = await getModel(store, MODEL);
     const layerOf = (name: string) => model.layers.find((l) => l.name === name)!;
     // Every other item, from the end: not the files' order, and several 2,048-row blocks.
     const cases = [
-      { layer: 'relu3', m: 5000, form: 'feature', tasks: 3 }, // 120 units: 3 blocks, a task each
-      { layer: 'relu1', m: 2100, form: 'gram', tasks: 3 }, // 3,456 units > 2,100 items: 2 blocks → pairs (0,0), (0,1), (1,1)
+      { layer: 'relu3', m: 5000, form: 'feature', shardSize: 4096, tasks: 2 }, // 120 units: 3 blocks, two to a task
+      { layer: 'relu1', m: 2100, form: 'gram', shardSize: 2048, tasks: 3 }, // 3,456 units > 2,100 items: 2 blocks → pairs (0,0), (0,1), (1,1), a task each
     ];
     for (const c of cases) {
       const itemIds = Int32Array.from({ length: c.m }, (_, i) => 9_999 - 2 * i - (c.layer === 'relu1' ? 1 : 0));
@@ -270,7 +270,7 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
       const y = Float64Array.from({ length: c.m }, (_, i) => Math.sin(i) * 3 + x.data[i * x.cols]);
       const here = q4Moments(x, undefined, y);
       expect(q4Form(c.m, x.cols)).toBe(c.form);
-      const there = await q4MomentsOnCluster(store, { checkpointId: ckId, layer: layerOf(c.layer), itemIds, mean: q4LayerMean(x, undefined), dy: centredLogits(y) }, { cluster: address, shardSize: 2048 });
+      const there = await q4MomentsOnCluster(store, { checkpointId: ckId, layer: layerOf(c.layer), itemIds, mean: q4LayerMean(x, undefined), dy: centredLogits(y) }, { cluster: address, shardSize: c.shardSize });
       expect(there.tasks, c.layer).toBe(c.tasks);
       const bits = (v: typeof here) => JSON.stringify({ ...v, sxy: Array.from(v.sxy), sxx: Array.from(v.sxx) });
       expect(bits(there.moments), c.layer).toBe(bits(here));

@@ -105,28 +105,30 @@ export async function runQ4Task(t: Q4Task, outFile: string): Promise<Q4Result> {
   const { centreBlock, q4BlockMoments, q4PairSum } = await import('../queries/q4-blocked.ts');
   const p = t.units;
   const mean = Float64Array.from(t.mean);
+  // Blocks are read and centred when first needed; kept only if a block pair needs them again (gram form).
   const centred = new Map<number, { dx: Float64Array; dy: Float64Array }>();
-  for (const b of t.blocks) {
+  const get = async (block: number) => {
+    const kept = centred.get(block);
+    if (kept) return kept;
+    const b = t.blocks.find((x) => x.block === block);
+    if (!b) throw new MarginError('BAD_INPUT', `the task does not carry block ${block}`);
     const data = await readRuns(t.projectDir, b.runs, t.dtype, p);
     const rows = data.length / p;
     if (rows !== b.dy.length) throw new MarginError('BAD_INPUT', `block ${b.block}: ${rows} rows of activations but ${b.dy.length} logits`);
-    centred.set(b.block, { dx: centreBlock({ rows, cols: p, data }, undefined, 0, rows, mean), dy: Float64Array.from(b.dy) });
-  }
-  const get = (b: number) => {
-    const c = centred.get(b);
-    if (!c) throw new MarginError('BAD_INPUT', `the task does not carry block ${b}`);
+    const c = { dx: centreBlock({ rows, cols: p, data }, undefined, 0, rows, mean), dy: Float64Array.from(b.dy) };
+    if (t.pairs.length > 0) centred.set(block, c);
     return c;
   };
   const result: Q4Result = { moments: [], pairs: [] };
   for (const b of t.moments) {
-    const { dx, dy } = get(b);
+    const { dx, dy } = await get(b);
     const m = q4BlockMoments(dx, dy, p, t.form);
     if (m.sxx.some((v) => !Number.isFinite(v))) throw new MarginError('BAD_INPUT', `block ${b} has a non-finite activation (NaN or ±Infinity): re-extract the checkpoint`);
     const share = writeBinaryShare(outFile, `block-${b}`, m.cross ? [m.sxy, m.sxx, m.cross] : [m.sxy, m.sxx]);
     result.moments.push({ block: b, count: m.count, ...share });
   }
   for (const [index, a, b] of t.pairs) {
-    const A = get(a), B = get(b);
+    const A = await get(a), B = await get(b);
     result.pairs.push({ block: index, value: q4PairSum(A.dx, A.dy.length, B.dx, B.dy.length, p, a === b) });
   }
   return result;
