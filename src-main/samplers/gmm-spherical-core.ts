@@ -31,7 +31,8 @@ const LOG_2PI = Math.log(2 * Math.PI);
 /** Responsibilities below this are left out of the sufficient statistics (effect < 1e-8 relative; it skips ~20 % of the accumulation work on overlapping blobs). */
 const MIN_RESP = 1e-8;
 /**
- * A component more than this many nats below an item's best gets responsibility 0 without an exp:
+ * A component more than this many nats below an item's best gets responsibility 0 without an exp
+ * (and the best itself 1, which is exp(0) exactly):
  * its e^−50 ≈ 2e-22 is far below MIN_RESP (so it never entered the sums) and changes the item's
  * normaliser by < k·2e-22 relative, under half an ulp. On the demo latent 83 % of the item ×
  * component pairs are 50–746 nats behind, and the fit is bit-identical with and without the cut.
@@ -66,7 +67,11 @@ export interface SphericalChunkArgs {
 export interface SphericalWasm extends WasmRef {
   /** The means transposed, d × k (refreshed by fitSpherical before each pass). */
   mt: number;
-  /** Per chunk: SPHERICAL_CHUNK × k dot products, as many responsibilities, then SPHERICAL_CHUNK item maxima, at buf + chunk·bufStride. */
+  /**
+   * Per chunk, at buf + chunk·bufStride: SPHERICAL_CHUNK × k dot products, as many responsibilities,
+   * SPHERICAL_CHUNK item maxima (float64), then SPHERICAL_CHUNK × k live component lists and
+   * SPHERICAL_CHUNK counts (int32).
+   */
   buf: number;
   bufStride: number;
 }
@@ -119,7 +124,7 @@ export function sphericalChunk(a: SphericalChunkArgs, chunk: number): void {
       if (lj > top) top = lj;
     }
     let s = 0;
-    for (let e = 0; e < k; e++) { const g = logJoint[ol + e] - top, r = g < -NEGLIGIBLE ? 0 : Math.exp(g); resp[e] = r; s += r; }
+    for (let e = 0; e < k; e++) { const g = logJoint[ol + e] - top, r = g < -NEGLIGIBLE ? 0 : g === 0 ? 1 : Math.exp(g); resp[e] = r; s += r; }
     itemLL[i] = top + Math.log(s);
     const inv = 1 / s;
     for (let e = 0; e < k; e++) {
@@ -144,18 +149,28 @@ function sphericalChunkWasm(
   const kern = kernelsFor(w);
   const chunk = from / SPHERICAL_CHUNK, len = to - from;
   const dotsAt = w.buf + chunk * w.bufStride, respAt = dotsAt + 8 * SPHERICAL_CHUNK * k, topAt = respAt + 8 * SPHERICAL_CHUNK * k;
+  const liveAt = topAt + 8 * SPHERICAL_CHUNK, countAt = liveAt + 4 * SPHERICAL_CHUNK * k;
   kern.sphdots(xc.byteOffset, w.mt, dotsAt, from, to, d, k);
-  kern.sphjoint(xn.byteOffset, dotsAt, from, to, k, muNorm.byteOffset, constant.byteOffset, halfPrec.byteOffset, logJoint.byteOffset, topAt);
-  const resp = new Float64Array(w.memory.buffer, respAt, len * k), tops = new Float64Array(w.memory.buffer, topAt, len);
-  for (let i = from; i < to; i++) {
-    const ol = i * k, q = (i - from) * k, top = tops[i - from];
+  kern.sphjoint(xn.byteOffset, dotsAt, from, to, k, muNorm.byteOffset, constant.byteOffset, halfPrec.byteOffset, logJoint.byteOffset, topAt,
+    respAt, liveAt, countAt, NEGLIGIBLE);
+  // sphjoint set the responsibilities > NEGLIGIBLE nats behind to 0 and listed the others; their exp
+  // here (adding the zeros to s would change nothing). The item maxima become the items' 1 / Σ exp:
+  // sphaccum normalises each responsibility as it reads it.
+  const mem = w.memory.buffer;
+  const resp = new Float64Array(mem, respAt, len * k), tops = new Float64Array(mem, topAt, len);
+  const live = new Int32Array(mem, liveAt, len * k), counts = new Int32Array(mem, countAt, len);
+  for (let p = 0; p < len; p++) {
+    const ol = (from + p) * k, q = p * k, top = tops[p];
     let s = 0;
-    for (let e = 0; e < k; e++) { const g = logJoint[ol + e] - top, r = g < -NEGLIGIBLE ? 0 : Math.exp(g); resp[q + e] = r; s += r; }
-    itemLL[i] = top + Math.log(s);
-    const inv = 1 / s;
-    for (let e = 0; e < k; e++) resp[q + e] *= inv;
+    for (let j = 0; j < counts[p]; j++) {
+      const e = live[q + j], g = logJoint[ol + e] - top, r = g === 0 ? 1 : Math.exp(g);
+      resp[q + e] = r;
+      s += r;
+    }
+    itemLL[from + p] = top + Math.log(s);
+    tops[p] = 1 / s;
   }
-  kern.sphaccum(xc.byteOffset, xn.byteOffset, respAt, from, to, d, k, nk.byteOffset, sxx.byteOffset, sx.byteOffset, MIN_RESP);
+  kern.sphaccum(xc.byteOffset, xn.byteOffset, respAt, topAt, from, to, d, k, nk.byteOffset, sxx.byteOffset, sx.byteOffset, MIN_RESP);
 }
 
 /**
@@ -182,7 +197,7 @@ function fitSphericalIn(
 ): SphericalFit {
   // With an arena, the arrays the WebAssembly kernels read or write live in it (all of them or none).
   const chunks = Math.ceil(n / SPHERICAL_CHUNK);
-  const bufStride = 8 * (2 * SPHERICAL_CHUNK * k + SPHERICAL_CHUNK);
+  const bufStride = 8 * (2 * SPHERICAL_CHUNK * k + SPHERICAL_CHUNK) + 4 * (SPHERICAL_CHUNK * k + SPHERICAL_CHUNK);
   let arena = arena0;
   type InArena = Record<'xc' | 'xn' | 'nkC' | 'sxC' | 'sxxC' | 'mt' | 'logJoint' | 'constant' | 'halfPrec' | 'muNorm', Float64Array> & { buf: number };
   let inArena: InArena | null = null;

@@ -28,8 +28,11 @@ export interface GmmKernels {
   wsum(x: number, resp: number, n: number, k: number, c: number, d: number, into: number, minResp: number): number;
   mscatter(x: number, resp: number, n: number, k: number, c: number, d: number, mu: number, block: number, cap: number, scatter: number, minResp: number): void;
   sphdots(xc: number, mt: number, out: number, from: number, to: number, d: number, k: number): void;
-  sphjoint(xn: number, dots: number, from: number, to: number, k: number, muNorm: number, constant: number, halfPrec: number, lj: number, top: number): void;
-  sphaccum(xc: number, xn: number, resp: number, from: number, to: number, d: number, k: number, nk: number, sxx: number, sx: number, minResp: number): void;
+  sphjoint(
+    xn: number, dots: number, from: number, to: number, k: number, muNorm: number, constant: number, halfPrec: number, lj: number, top: number,
+    resp: number, live: number, count: number, negligible: number,
+  ): void;
+  sphaccum(xc: number, xn: number, resp: number, inv: number, from: number, to: number, d: number, k: number, nk: number, sxx: number, sx: number, minResp: number): void;
 }
 
 const PAGE = 65_536;

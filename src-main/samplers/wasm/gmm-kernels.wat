@@ -311,23 +311,25 @@
   )
 
   ;; sphaccum: the spherical M-step's sufficient statistics of items from..to-1, in item order:
-  ;; for each component e with r = resp[(i - from)*k + e] >= $minResp: nk[e] += r,
+  ;; r = resp[(i - from)*k + e] * inv[i - from] (the unnormalised responsibility times the item's
+  ;; 1 / sum, as sphericalChunk normalises), and for each component e with r >= $minResp: nk[e] += r,
   ;; sxx[e] += r * xn[i], sx[e*d + t] += r * xc[i*d + t] — sphericalChunk's order exactly.
   ;; Lanes: (t, t+1) of a row; an odd d's last column alone.
-  (func (export "sphaccum") (param $xc i32) (param $xn i32) (param $resp i32) (param $from i32) (param $to i32) (param $d i32) (param $k i32)
+  (func (export "sphaccum") (param $xc i32) (param $xn i32) (param $resp i32) (param $inv i32) (param $from i32) (param $to i32) (param $d i32) (param $k i32)
         (param $nk i32) (param $sxx i32) (param $sx i32) (param $minResp f64)
     (local $i i32) (local $e i32) (local $t i32) (local $r f64) (local $rv v128) (local $row i32) (local $dst i32) (local $rp i32)
-    (local $p i32) (local $q i32) (local $db i32)
+    (local $p i32) (local $q i32) (local $db i32) (local $iv f64)
     (local.set $db (i32.shl (local.get $d) (i32.const 3)))
     (local.set $rp (local.get $resp))
     (local.set $i (local.get $from))
     (block $doneI (loop $loopI
       (br_if $doneI (i32.ge_s (local.get $i) (local.get $to)))
       (local.set $row (i32.add (local.get $xc) (i32.mul (local.get $i) (local.get $db))))
+      (local.set $iv (f64.load (i32.add (local.get $inv) (i32.shl (i32.sub (local.get $i) (local.get $from)) (i32.const 3)))))
       (local.set $e (i32.const 0))
       (block $doneE (loop $loopE
         (br_if $doneE (i32.ge_s (local.get $e) (local.get $k)))
-        (local.set $r (f64.load (i32.add (local.get $rp) (i32.shl (local.get $e) (i32.const 3)))))
+        (local.set $r (f64.mul (f64.load (i32.add (local.get $rp) (i32.shl (local.get $e) (i32.const 3)))) (local.get $iv)))
         (if (i32.eqz (f64.lt (local.get $r) (local.get $minResp)))
           (then
             (local.set $p (i32.add (local.get $nk) (i32.shl (local.get $e) (i32.const 3))))
@@ -454,9 +456,17 @@
   ;; as sphericalChunk computes them: d2 = max(xn[i] - 2 dots + muNorm[e], 0),
   ;; lj[i*k + e] = constant[e] - d2 * halfPrec[e]; and each item's largest into top[i - from]
   ;; (starting from -inf, replaced only by a strictly larger value, so a NaN never becomes it).
+  ;; Then the components whose g = lj - top is below -$negligible get responsibility 0 in
+  ;; resp[(i - from)*k + e]; the others (g >= -negligible, or NaN) are listed for the caller, which
+  ;; takes their exp: live[(i - from)*k + j], j < count[i - from], in component order.
   (func (export "sphjoint") (param $xn i32) (param $dots i32) (param $from i32) (param $to i32) (param $k i32)
         (param $muNorm i32) (param $constant i32) (param $halfPrec i32) (param $lj i32) (param $top i32)
+        (param $resp i32) (param $live i32) (param $count i32) (param $negligible f64)
     (local $i i32) (local $e i32) (local $x f64) (local $t f64) (local $v f64) (local $dp i32) (local $lp i32) (local $eb i32)
+    (local $c i32) (local $rp i32) (local $lv i32) (local $lim f64)
+    (local.set $lim (f64.neg (local.get $negligible)))
+    (local.set $rp (local.get $resp))
+    (local.set $lv (local.get $live))
     (local.set $dp (local.get $dots))
     (local.set $lp (i32.add (local.get $lj) (i32.shl (i32.mul (local.get $from) (local.get $k)) (i32.const 3))))
     (local.set $i (local.get $from))
@@ -479,6 +489,21 @@
         (local.set $e (i32.add (local.get $e) (i32.const 1)))
         (br $loopE)))
       (f64.store (i32.add (local.get $top) (i32.shl (i32.sub (local.get $i) (local.get $from)) (i32.const 3))) (local.get $t))
+      (local.set $c (i32.const 0))
+      (local.set $e (i32.const 0))
+      (block $doneL (loop $loopL
+        (br_if $doneL (i32.ge_s (local.get $e) (local.get $k)))
+        (local.set $eb (i32.shl (local.get $e) (i32.const 3)))
+        (if (f64.lt (f64.sub (f64.load (i32.add (local.get $lp) (local.get $eb))) (local.get $t)) (local.get $lim))
+          (then (f64.store (i32.add (local.get $rp) (local.get $eb)) (f64.const 0)))
+          (else
+            (i32.store (i32.add (local.get $lv) (i32.shl (local.get $c) (i32.const 2))) (local.get $e))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $loopL)))
+      (i32.store (i32.add (local.get $count) (i32.shl (i32.sub (local.get $i) (local.get $from)) (i32.const 2))) (local.get $c))
+      (local.set $rp (i32.add (local.get $rp) (i32.shl (local.get $k) (i32.const 3))))
+      (local.set $lv (i32.add (local.get $lv) (i32.shl (local.get $k) (i32.const 2))))
       (local.set $dp (i32.add (local.get $dp) (i32.shl (local.get $k) (i32.const 3))))
       (local.set $lp (i32.add (local.get $lp) (i32.shl (local.get $k) (i32.const 3))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
