@@ -17,7 +17,7 @@
  * precision), nor the log-likelihood — so the likelihood ratios are exact to rounding while most
  * components are abandoned after a few rows of W.
  *
- * The distance kernel runs as WebAssembly SIMD (gmm-wasm.ts, `mahal` in wasm/gmm-kernels.wat) when
+ * The distance kernel runs as WebAssembly SIMD (gmm-wasm.ts, `mahal` in wasm/gmm-full-kernels.wat) when
  * the E-step is given `wasm` (x, θ and W then live in the caller's arena), else as the JavaScript
  * mahalanobisBlock below; the two compute the same numbers bit for bit.
  */

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly SIMD kernels (gmm-wasm.ts, wasm/gmm-kernels.wat) against the JavaScript ones
+ * The WebAssembly SIMD kernels (gmm-wasm.ts, wasm/gmm-full-kernels.wat and gmm-spherical-kernels.wat) against the JavaScript ones
  * they replace: the same float64 numbers BIT FOR BIT (compared as raw bits, so −0 ≠ +0 and every
  * rounding counts), for the E-step's distances (with and without pruning; d = 84 / 7 / 6 / 1
  * around the four- and two-row passes; blocks of fewer than four items), the M-step (d not a
@@ -15,29 +15,31 @@ import { createRng } from '../core/rng.ts';
 import { fitGmm, FINAL_GAP } from './gmm-core.ts';
 import { fullEStep, fullLayout, fullMStep, fullWorkspace, packTheta, sharedF64 } from './gmm-full-em.ts';
 import { gmmPool } from './gmm-pool-kernels.ts';
-import { gmmWasmModule, threadArena, WasmArena } from './gmm-wasm.ts';
+import { gmmWasmModules, threadArena, WasmArena } from './gmm-wasm.ts';
 import { makeBlobs } from './synthetic.ts';
 
 /** The raw bits of a float64 array (NaN payloads, −0 and every last bit compared). */
 const bits = (a: Float64Array) => Array.from(new BigInt64Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
 
-const module = gmmWasmModule();
+const modules = gmmWasmModules();
 
-describe('the generated WebAssembly module', () => {
-  it('is wasm/gmm-kernels.wat compiled (run npm run build:wasm after editing the .wat)', async () => {
-    const wat = fileURLToPath(new URL('./wasm/gmm-kernels.wat', import.meta.url));
-    const expected = generatedModule('gmm-kernels.wat', 'GMM_KERNELS_WASM', await compileWat(wat));
-    expect(readFileSync(fileURLToPath(new URL('./wasm/gmm-kernels-wasm.ts', import.meta.url)), 'utf8')).toBe(expected);
-  });
+describe('the generated WebAssembly modules', () => {
+  for (const name of ['gmm-full-kernels', 'gmm-spherical-kernels']) {
+    it(`${name}-wasm.ts is wasm/${name}.wat compiled (run npm run build:wasm after editing the .wat)`, async () => {
+      const wat = fileURLToPath(new URL(`./wasm/${name}.wat`, import.meta.url));
+      const expected = generatedModule(`${name}.wat`, `${name.replace(/-/g, '_').toUpperCase()}_WASM`, await compileWat(wat));
+      expect(readFileSync(fileURLToPath(new URL(`./wasm/${name}-wasm.ts`, import.meta.url)), 'utf8')).toBe(expected);
+    });
+  }
 
-  it('compiles in this runtime (Node has WebAssembly SIMD and shared memory)', () => {
-    expect(module).not.toBeNull();
+  it('compile in this runtime (Node has WebAssembly SIMD and shared memory)', () => {
+    expect(modules).not.toBeNull();
   });
 });
 
 describe('WasmArena', () => {
   it('hands out zeroed, 16-byte-aligned views, grows, and frees in LIFO order', () => {
-    const arena = new WasmArena(module!, 65_536);
+    const arena = new WasmArena(modules!, 65_536);
     const mark = arena.mark();
     const a = arena.f64(3)!;
     a.fill(7);
@@ -55,7 +57,7 @@ describe('WasmArena', () => {
   });
 
   it('returns null instead of growing past 4 GiB', () => {
-    const arena = new WasmArena(module!, 65_536);
+    const arena = new WasmArena(modules!, 65_536);
     expect(arena.f64(2 ** 29 + 1)).toBeNull();
     expect(arena.f64(4)).not.toBeNull();
   });

@@ -1,6 +1,6 @@
 /**
- * The WebAssembly SIMD kernels of the full-covariance GMM fit (wasm/gmm-kernels.wat) and the
- * memory they work in.
+ * The WebAssembly SIMD kernels of the GMM fits (wasm/gmm-full-kernels.wat, wasm/gmm-spherical-kernels.wat)
+ * and the memory they work in.
  *
  * WebAssembly reads only its own linear memory, so the arrays a kernel touches (the latent copy,
  * θ, the whitening matrices, per-chunk scratch) are allocated in a WasmArena: one SHARED
@@ -16,7 +16,8 @@
  * MARGIN_WASM=0 switches them off (the JavaScript kernels run); so does a runtime without
  * WebAssembly SIMD.
  */
-import { GMM_KERNELS_WASM } from './wasm/gmm-kernels-wasm.ts';
+import { GMM_FULL_KERNELS_WASM } from './wasm/gmm-full-kernels-wasm.ts';
+import { GMM_SPHERICAL_KERNELS_WASM } from './wasm/gmm-spherical-kernels-wasm.ts';
 
 /** The kernels' exports (addresses are byte offsets into the arena's memory). */
 export interface GmmKernels {
@@ -39,26 +40,29 @@ const PAGE = 65_536;
 /** 4 GiB, wasm32's limit: a shared memory must declare its maximum (address space only is reserved). */
 const MAX_PAGES = 65_536;
 
-let compiled: WebAssembly.Module | null | undefined;
+let compiled: WebAssembly.Module[] | null | undefined;
 
-/** The compiled module, or null when switched off (MARGIN_WASM=0) or unsupported here. */
-export function gmmWasmModule(): WebAssembly.Module | null {
+/** The compiled modules (full, spherical), or null when switched off (MARGIN_WASM=0) or unsupported here. */
+export function gmmWasmModules(): WebAssembly.Module[] | null {
   if (compiled !== undefined) return compiled;
-  let module: WebAssembly.Module | null = null;
+  let modules: WebAssembly.Module[] | null = null;
   if (process.env.MARGIN_WASM !== '0') {
     try {
-      const bytes = Buffer.from(GMM_KERNELS_WASM, 'base64');
-      if (WebAssembly.validate(bytes)) module = new WebAssembly.Module(bytes);
+      const all = [GMM_FULL_KERNELS_WASM, GMM_SPHERICAL_KERNELS_WASM].map((b64) => Buffer.from(b64, 'base64'));
+      if (all.every((bytes) => WebAssembly.validate(bytes))) modules = all.map((bytes) => new WebAssembly.Module(bytes));
     } catch {
-      module = null; // no SIMD or no shared memory in this runtime: the JavaScript kernels run
+      modules = null; // no SIMD or no shared memory in this runtime: the JavaScript kernels run
     }
   }
-  compiled = module;
-  return module;
+  compiled = modules;
+  return modules;
 }
 
-function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): GmmKernels {
-  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GmmKernels;
+/** Every module instantiated over `memory`, their exports as one set of kernels. */
+function instantiate(modules: WebAssembly.Module[], memory: WebAssembly.Memory): GmmKernels {
+  const kernels = {};
+  for (const m of modules) Object.assign(kernels, new WebAssembly.Instance(m, { env: { memory } }).exports);
+  return kernels as GmmKernels;
 }
 
 let nextArenaId = 1;
@@ -73,9 +77,9 @@ export class WasmArena {
   /** The SharedArrayBuffer objects this arena's views were made on (one per size after growth). */
   private readonly buffers = new Set<ArrayBufferLike>();
 
-  constructor(module: WebAssembly.Module, initialBytes = 16 * PAGE) {
+  constructor(modules: WebAssembly.Module[], initialBytes = 16 * PAGE) {
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(initialBytes / PAGE), maximum: MAX_PAGES, shared: true });
-    this.kernels = instantiate(module, this.memory);
+    this.kernels = instantiate(modules, this.memory);
     // Unique across threads as well: the pid-free random high part keeps two threads' arenas apart.
     this.id = nextArenaId++ + Math.floor(Math.random() * 2 ** 20) * 2 ** 20;
   }
@@ -135,8 +139,8 @@ let arena: WasmArena | null | undefined;
 /** This thread's arena (created on first use), or null when WebAssembly kernels are off. */
 export function threadArena(): WasmArena | null {
   if (arena !== undefined) return arena;
-  const module = gmmWasmModule();
-  arena = module ? new WasmArena(module) : null;
+  const modules = gmmWasmModules();
+  arena = modules ? new WasmArena(modules) : null;
   return arena;
 }
 
@@ -161,9 +165,9 @@ export function kernelsFor(ref: WasmRef): GmmKernels {
   if (arena && arena.id === ref.id) return arena.kernels;
   let k = helperInstances.get(ref.id);
   if (!k) {
-    const module = gmmWasmModule();
-    if (!module) throw new Error('the GMM WebAssembly kernels are switched off in this thread but its caller uses them (MARGIN_WASM differs between threads)');
-    k = instantiate(module, ref.memory);
+    const modules = gmmWasmModules();
+    if (!modules) throw new Error('the GMM WebAssembly kernels are switched off in this thread but its caller uses them (MARGIN_WASM differs between threads)');
+    k = instantiate(modules, ref.memory);
     helperInstances.set(ref.id, k);
   }
   return k;
