@@ -2,7 +2,8 @@
  * The Node side of the Dask client: finds a Python with python3-distributed, starts
  * `python/margin_dask.py` with a list of shard commands, and turns its JSON lines into events.
  * Closing its stdin cancels the remaining tasks (the script then shuts a local cluster down);
- * if this process dies, the pipe closes and the same happens.
+ * if this process dies, the pipe closes and the same happens. serveLocalCluster starts a
+ * LocalCluster that outlives single runs (session.ts keeps one per command or job).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,6 +31,15 @@ export function findDaskPython(): { python: string; version: string } | null {
     if (r.status === 0) return (found = { python, version: r.stdout.trim() });
   }
   return (found = null);
+}
+
+function requireDaskPython(): { python: string; version: string } {
+  const py = findDaskPython();
+  if (!py) {
+    throw new MarginError('UNSUPPORTED',
+      'no Python with Dask found: install python3-distributed (Debian/Ubuntu: apt-get install python3-distributed) or set MARGIN_PYTHON to a python that can `import distributed`');
+  }
+  return py;
 }
 
 /** `local:N` or a scheduler address (tcp://host:port, tls://…, host:port). */
@@ -77,11 +87,7 @@ export function runDaskTasks(o: {
   onEvent: (e: DaskEvent) => Promise<void> | void;
 }): DaskRun {
   parseClusterAddress(o.cluster);
-  const py = findDaskPython();
-  if (!py) {
-    throw new MarginError('UNSUPPORTED',
-      'no Python with Dask found: install python3-distributed (Debian/Ubuntu: apt-get install python3-distributed) or set MARGIN_PYTHON to a python that can `import distributed`');
-  }
+  const py = requireDaskPython();
   fs.writeFileSync(o.tasksFile, JSON.stringify({ tasks: o.tasks, env: o.env ?? {} }));
   const child: ChildProcess = spawn(py.python, [DASK_SCRIPT, '--scheduler', o.cluster, '--tasks', o.tasksFile, '--retries', String(o.retries ?? 3)],
     { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -113,4 +119,61 @@ export function runDaskTasks(o: {
     });
   });
   return { exited, cancel: () => child.stdin!.end(), pid: child.pid };
+}
+
+/** A LocalCluster kept for several Dask runs (`margin_dask.py --serve-local N`). */
+export interface ServedCluster {
+  /** Its scheduler's address (tcp://127.0.0.1:…), what each run connects to. */
+  scheduler: string;
+  workers: number;
+  /** The serving Python process. */
+  pid: number | undefined;
+  /** Whether that process has exited (the cluster is gone). */
+  exited(): boolean;
+  /** Why it exited, when it did (the tail of its stderr). */
+  stderr(): string;
+  /** Closes its stdin — the script then shuts the cluster down — and waits for it to exit. */
+  close(): Promise<void>;
+}
+
+const CLOSE_WAIT_MS = 60_000;
+
+/**
+ * Starts a LocalCluster of `workers` single-threaded worker processes and resolves once it
+ * serves (its scheduler's address known). It lives until close() — or until this process dies,
+ * which closes the pipe and so the cluster.
+ */
+export function serveLocalCluster(workers: number): Promise<ServedCluster> {
+  const py = requireDaskPython();
+  const child = spawn(py.python, [DASK_SCRIPT, '--serve-local', String(workers)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  let gone = false;
+  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-20_000); });
+  child.stdin!.on('error', () => undefined); // it may be gone already
+  const exit = new Promise<void>((resolve) => child.once('exit', () => { gone = true; resolve(); }));
+  const tail = () => stderr.trim().split('\n').slice(-5).join(' | ') || 'no message';
+  const close = async () => {
+    if (gone) return;
+    child.stdin!.end();
+    const timer = <T>(ms: number, v: T) => new Promise<T>((r) => setTimeout(r, ms, v).unref());
+    if (await Promise.race([exit.then(() => false), timer(CLOSE_WAIT_MS, true)])) {
+      child.kill('SIGTERM'); // ours, and it did not stop within a minute of being asked
+      await Promise.race([exit, timer(10_000, undefined)]);
+    }
+  };
+  return new Promise<ServedCluster>((resolve, reject) => {
+    child.once('error', (err) => reject(new MarginError('INTERNAL', `could not start ${py.python}: ${err.message}`)));
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      let e: { event?: string; scheduler?: string };
+      try {
+        e = JSON.parse(line) as typeof e;
+      } catch {
+        return; // a library's stray print
+      }
+      if (e.event === 'serving' && typeof e.scheduler === 'string') {
+        resolve({ scheduler: e.scheduler, workers, pid: child.pid, exited: () => gone, stderr: tail, close });
+      }
+    });
+    void exit.then(() => reject(new MarginError('INTERNAL', `the local Dask cluster (local:${workers}) stopped before serving: ${tail()}`)));
+  });
 }

@@ -11,12 +11,19 @@ import { bytesPerValue, listChunks, type ActivationDtype } from '../store/activa
 import type { Store } from '../store/project.ts';
 import { jobKey } from './job.ts';
 import { MARGIN_BIN, runDaskTasks } from './dask-client.ts';
+import type { ClusterSession } from './session.ts';
 
 /** Consecutive rows of one activation file: `[file (relative to the project), byteOffset, rows]`. */
 export type Run = [string, number, number];
 
 export interface ExactOptions {
   cluster: string;
+  /**
+   * The command's or job's one cluster (session.ts): each run asks it for the scheduler, so
+   * `local:N` is started once for all of them. Without it, each run goes to `cluster` itself
+   * (a `local:N` then starts a LocalCluster of its own).
+   */
+  session?: ClusterSession;
   /** Rows per task, a multiple of SUM_BLOCK (2,048); default 4 blocks. */
   shardSize?: number;
   sharedDir?: string;
@@ -66,8 +73,8 @@ export function runsOf(loc: RowLocator, ids: ArrayLike<number>, what: { layer: s
 }
 
 /**
- * Runs `tasks` (JSON documents, each read by `margin exact-shard --task`) on the cluster from a
- * fresh folder under the shared dir; `onResult(i, file)` is called once per finished task with
+ * Runs `tasks` (JSON documents, each read by `margin exact-shard --task`) on the cluster (the
+ * session's scheduler when there is a session) from a fresh folder under the shared dir; `onResult(i, file)` is called once per finished task with
  * its result file (which may name further files in the same folder); once all are done,
  * `combine()` gives the answer (it may still read those files). The folder and everything in it
  * is removed afterwards in any case. `key` names the Dask tasks.
@@ -90,8 +97,10 @@ export async function runExactTasks<T>(
     });
     const done = new Set<number>();
     o.onProgress?.(0, tasks.length);
+    if (o.session && o.session.cluster !== o.cluster) throw new MarginError('INTERNAL', `the Dask session is for ${o.session.cluster}, the run for ${o.cluster}`);
+    const scheduler = o.session ? await o.session.scheduler(o.signal) : o.cluster;
     const run = runDaskTasks({
-      cluster: o.cluster, retries: o.retries, tasksFile: path.join(dir, 'tasks.json'),
+      cluster: scheduler, retries: o.retries, tasksFile: path.join(dir, 'tasks.json'),
       tasks: files.map((f, i) => ({ id: i, key: `margin-exact-${k}-${i}`, result: f.out, argv: [nodeBin, marginBin, 'exact-shard', '--task', f.task, '--out', f.out] })),
       onEvent: (e) => {
         if (e.event === 'done' && !done.has(e.id)) {

@@ -38,12 +38,16 @@ export const evaluateCommand: Command = {
     const shardSize = numberOption(values, 'shard-size', { integer: true, min: 1 });
     if (!cluster && shardSize !== undefined) throw new MarginError('BAD_REQUEST', `--shard-size goes with --cluster\nusage: ${this.usage}`);
     let exactAggregates: import('../../app/services/queries.ts').ExactAggregates | undefined;
-    const clusterOptions: { cluster: string; shardSize?: number; signal?: AbortSignal } = { cluster: cluster ?? '', shardSize };
+    // One cluster for the whole command (a Dask run per main layer): `local:N` starts once, on the
+    // first run, and is shut down when the run ends (below), fails or is cancelled.
+    let session: import('../../cluster/session.ts').ClusterSession | undefined;
+    const clusterOptions: { cluster: string; session?: typeof session; shardSize?: number; signal?: AbortSignal } = { cluster: cluster ?? '', shardSize };
     if (cluster) {
       const { checkExactShardSize, clusterExactAggregates } = await import('../../cluster/exact.ts');
-      const { parseClusterAddress } = await import('../../cluster/dask-client.ts');
-      parseClusterAddress(cluster);
+      const { ClusterSession, startedLine } = await import('../../cluster/session.ts');
+      session = new ClusterSession(cluster, { onStarted: (s, seconds) => console.error(startedLine(cluster, s, seconds)) }); // checks the address
       if (shardSize !== undefined) checkExactShardSize(shardSize);
+      clusterOptions.session = session;
       exactAggregates = clusterExactAggregates(clusterOptions); // its signal is set below, with Ctrl-C's
     }
     return withProject(values, this.usage, async (store) => {
@@ -86,6 +90,7 @@ export const evaluateCommand: Command = {
         return 0;
       } finally {
         process.removeListener('SIGINT', onSigint);
+        await session?.close();
       }
     });
   },

@@ -50,13 +50,12 @@ export const queryCommand: Command = {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.map((p) => optionName(String(p))).filter(Boolean), message: i.message }));
       throw new MarginError('BAD_REQUEST', `${describeIssues(issues)}\nusage: ${this.usage}`);
     }
-    return withProject(values, this.usage, async (store) => {
-      const { exactAggregates } = await clusterHook(values);
+    return withProject(values, this.usage, (store) => withClusterHooks(values, async ({ exactAggregates }) => {
       const result = await runQuery(store, parsed.data, { ensureActivations, exactAggregates });
       await flushQueryResults(store);
       console.log(values.json ? JSON.stringify(result, null, 2) : summary(result));
       return 0;
-    }, {
+    }), {
       // the workbench has the project open: ask it (the same request the Queries view sends)
       viaWorkbench: async (call) => {
         if (str(values.cluster)) throw new MarginError('CONFLICT', '--cluster: the project is open in the Margin workbench, which answers this query itself; leave --cluster out, or close the project in the workbench first');
@@ -68,34 +67,42 @@ export const queryCommand: Command = {
   },
 };
 
-/** The exact-answer hooks for --cluster (none without it). */
-async function clusterHook(values: Record<string, unknown>): Promise<{ exactAggregates?: ExactAggregates; exactNamed?: ExactNamed }> {
+type ClusterHooks = { exactAggregates?: ExactAggregates; exactNamed?: ExactNamed };
+
+/**
+ * `fn` with the exact-answer hooks for --cluster (none without it). All the command's Dask runs
+ * (Q4 makes two) share one cluster: `local:N` is started once and closed when `fn` ends.
+ */
+async function withClusterHooks<T>(values: Record<string, unknown>, fn: (hooks: ClusterHooks) => Promise<T>): Promise<T> {
   const cluster = str(values.cluster);
   const shardSize = numberOption(values, 'shard-size');
   if (!cluster) {
     if (shardSize !== undefined) throw new MarginError('BAD_REQUEST', '--shard-size goes with --cluster');
-    return {};
+    return fn({});
   }
   const { checkExactShardSize, clusterExactAggregates } = await import('../../cluster/exact.ts');
   const { clusterExactNamed } = await import('../../cluster/exact-named.ts');
+  const { startedLine, withClusterSession } = await import('../../cluster/session.ts');
   if (shardSize !== undefined) checkExactShardSize(shardSize);
-  let tasks = 0;
-  const t0 = performance.now();
-  const options = { cluster, shardSize, onTasks: (n: number) => { tasks += n; } };
-  const report = <T>(r: T): T => {
-    console.error(`cluster ${cluster}: ${tasks} task(s), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    return r;
-  };
-  const hook = clusterExactAggregates(options);
-  const named = clusterExactNamed(options);
-  return {
-    exactAggregates: async (store, req) => report(await hook(store, req)),
-    exactNamed: {
-      q4: async (store, req) => report(await named.q4(store, req)),
-      q6: async (store, req) => report(await named.q6(store, req)),
-      q7: async (store, req) => report(await named.q7(store, req)),
-    },
-  };
+  return withClusterSession(cluster, async (session) => {
+    let tasks = 0;
+    const t0 = performance.now();
+    const options = { cluster, session, shardSize, onTasks: (n: number) => { tasks += n; } };
+    const report = <R>(r: R): R => {
+      console.error(`cluster ${cluster}: ${tasks} task(s), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      return r;
+    };
+    const hook = clusterExactAggregates(options);
+    const named = clusterExactNamed(options);
+    return fn({
+      exactAggregates: async (store, req) => report(await hook(store, req)),
+      exactNamed: {
+        q4: async (store, req) => report(await named.q4(store, req)),
+        q6: async (store, req) => report(await named.q6(store, req)),
+        q7: async (store, req) => report(await named.q7(store, req)),
+      },
+    });
+  }, { onStarted: (s, seconds) => console.error(startedLine(cluster, s, seconds)) });
 }
 
 /** `--named Q1…Q7`: the paper's Table II queries (query.named). */
@@ -119,12 +126,12 @@ async function runNamed(values: Record<string, unknown>, usage: string, query: s
   }
   const refusal = values.cluster !== undefined ? clusterQueryRefusal(parsed.data) : null;
   if (refusal) throw new MarginError('BAD_REQUEST', `--${refusal.argument === 'query' ? 'named' : refusal.argument}: ${refusal.message}`);
-  return withProject(values, usage, async (store) => {
-    const result = await runNamedQuery(store, parsed.data, { ensureActivations, ...(await clusterHook(values)) });
+  return withProject(values, usage, (store) => withClusterHooks(values, async (hooks) => {
+    const result = await runNamedQuery(store, parsed.data, { ensureActivations, ...hooks });
     await flushQueryResults(store);
     console.log(values.json ? JSON.stringify(result, null, 2) : `${result.query} — ${result.title}\n${JSON.stringify(result.data).slice(0, 600)}\nanswered in ${(result.seconds * 1000).toFixed(1)} ms`);
     return 0;
-  });
+  }));
 }
 
 /** Subset fields back to the option names the user typed. */

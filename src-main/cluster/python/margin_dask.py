@@ -7,6 +7,7 @@ worker, which writes the shard's result into a folder on storage shared with the
 prints nothing the client needs but its exit status.
 
     python3 margin_dask.py --scheduler local:2|tcp://host:8786 --tasks tasks.json [--retries 3]
+    python3 margin_dask.py --serve-local 2     (a LocalCluster for several runs; see below)
 
 tasks.json: {"tasks": [{"id": 3, "key": "margin-<job>-3", "argv": [...], "result": "/shared/.../shard-000003"}]}
 A task succeeds when its command exits 0 and its result path exists; it returns that path.
@@ -15,6 +16,10 @@ stdout: one JSON object per line: {"event": "ready", "workers": N, "scheduler": 
 {"event": "done", "id": 3, "result": path, "worker": addr, "seconds": s},
 {"event": "failed", "id": 3, "error": "..."}, then {"event": "finished"}.
 stdin: closing it (or the line "cancel") cancels the remaining tasks and shuts a local cluster down.
+--serve-local N starts a LocalCluster of N single-threaded worker processes, prints
+{"event": "serving", "scheduler": "tcp://127.0.0.1:...", "workers": N} and keeps it until its stdin
+closes (Margin's session for a command that makes several runs; also when Margin dies, as the pipe
+closes); each run then uses --scheduler with that address.
 Only the standard library and Debian's python3-distributed are used.
 """
 import argparse
