@@ -82,5 +82,17 @@ export async function brushLatent(page: Page, from: [number, number], to: [numbe
   await page.mouse.up();
   const count = page.getByTestId('selection-count');
   await count.waitFor({ timeout: VIEW_MS });
-  return numberIn(await count.textContent());
+  // ECharts reports brushSelected while the rectangle is still being dragged, so the count first
+  // shows a part of the area: wait for the page to settle, then until three reads agree (a loaded
+  // machine once returned the half-way 571 items while the selection became 1,151).
+  await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+  const t0 = Date.now();
+  let last = -1, same = 0;
+  for (;;) {
+    const now = numberIn(await count.textContent());
+    same = now === last ? same + 1 : 0;
+    last = now;
+    if (same >= 2 || Date.now() - t0 > VIEW_MS) return now;
+    await page.waitForTimeout(200);
+  }
 }
