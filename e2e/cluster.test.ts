@@ -34,6 +34,22 @@ const MODEL = 'lenet5-bn';
 // A small layer set keeps the test fast; the byte-for-byte property does not depend on which layers.
 const LAYERS = ['pool2', 'relu3'];
 
+/**
+ * A named query answered here, then with `deps` (the cluster's), each from a cold query cache:
+ * the two answers must be the same JSON. Returns the cluster's.
+ */
+async function namedHereAndThere(
+  store: Parameters<typeof runNamedQuery>[0], c: Record<string, unknown>, deps: Parameters<typeof runNamedQuery>[2],
+): Promise<Awaited<ReturnType<typeof runNamedQuery>>> {
+  const params = requests['query.named'].params.parse({ model: MODEL, ...c });
+  clearQueryCache(store);
+  const here = await runNamedQuery(store, params, { ensureActivations, save: false });
+  clearQueryCache(store);
+  const there = await runNamedQuery(store, params, deps);
+  expect(JSON.stringify(there.data), `${String(c.query)} ${String(c.layer ?? '')}`).toBe(JSON.stringify(here.data));
+  return there;
+}
+
 describe.skipIf(!py)('extraction on a Dask cluster', () => {
   let root = '';
   let base = '';
@@ -219,14 +235,7 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
       { query: 'Q3', layer: 'relu3', classA: 6 },
       { query: 'Q5', layer: 'relu3', classA: 6, classB: 0, k: 5 },
     ];
-    for (const c of cases) {
-      const params = requests['query.named'].params.parse({ model: MODEL, ...c });
-      clearQueryCache(store);
-      const here = await runNamedQuery(store, params, { ensureActivations, save: false });
-      clearQueryCache(store);
-      const there = await runNamedQuery(store, params, deps);
-      expect(JSON.stringify(there.data), c.query).toBe(JSON.stringify(here.data));
-    }
+    for (const c of cases) await namedHereAndThere(store, c, deps);
     // Q1: 10 class subsets of ~1,000 items packed into tasks of ≥ 8,192 rows → 2; Q2, Q3 (2 subsets), Q5 → 1 each.
     expect(tasks).toBe(5);
   });
@@ -238,15 +247,10 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
     const deps = { ensureActivations, save: false, exactAggregates: clusterExactAggregates(options), exactNamed: clusterExactNamed(options) };
     // relu1: 3,456 units > ~1,000 items of class 6 → block-pair Gram sums; relu3: 120 units → 120×120 cross-moments per block.
     for (const layer of ['relu1', 'relu3']) {
-      const params = requests['query.named'].params.parse({ query: 'Q4', model: MODEL, layer, classA: 6 });
-      clearQueryCache(store);
-      const here = await runNamedQuery(store, params, { ensureActivations, save: false });
-      clearQueryCache(store);
-      const there = await runNamedQuery(store, params, deps);
+      const there = await namedHereAndThere(store, { query: 'Q4', layer, classA: 6 }, deps);
       const data = there.data as { correlation: number[]; cka: number | null; items: number };
       expect(data.items).toBeGreaterThan(900);
       expect(data.cka).toBeGreaterThan(0);
-      expect(JSON.stringify(there.data), `Q4 on ${layer}`).toBe(JSON.stringify(here.data));
     }
     // Each: pass 1 (x̄, one task) and pass 2 (one block: one task).
     expect(tasks).toBe(4);
@@ -286,12 +290,7 @@ describe.skipIf(!py)('extraction on a Dask cluster', () => {
     const options = { cluster: address, shardSize: 8192, onTasks: (n: number) => { tasks += n; } };
     const deps = { ensureActivations, save: false, exactAggregates: clusterExactAggregates(options), exactNamed: clusterExactNamed(options) };
     for (const c of [{ query: 'Q6' }, { query: 'Q7', checkpoint2: 'epoch-1' }]) {
-      const params = requests['query.named'].params.parse({ model: MODEL, ...c });
-      clearQueryCache(store);
-      const here = await runNamedQuery(store, params, { ensureActivations, save: false });
-      clearQueryCache(store);
-      const there = await runNamedQuery(store, params, deps);
-      expect(JSON.stringify(there.data), c.query).toBe(JSON.stringify(here.data));
+      const there = await namedHereAndThere(store, c, deps);
       if (c.query === 'Q6') {
         const d = there.data as { checkpoints: string[]; accuracy: number[][]; items: number };
         expect([d.checkpoints, d.items]).toEqual([['epoch-1', 'epoch-5'], 10_000]);

@@ -1,26 +1,15 @@
 import { describe, it, expect } from 'vitest';
 import { decodeMaxMarginFit, encodeMaxMarginFit, fitKey } from './fit-cache.ts';
-import type { FitCache } from './fit-cache.ts';
 import { runSampler } from './index.ts';
 import { maxMarginScores } from './maxmargin.ts';
 import { makeBlobs } from './synthetic.ts';
-
-/** An in-memory FitCache that counts hits and misses. */
-function memoryCache() {
-  const map = new Map<string, Uint8Array>();
-  const stats = { hits: 0, misses: 0, sets: 0 };
-  const cache: FitCache = {
-    get(key) { const v = map.get(key); if (v) stats.hits++; else stats.misses++; return v ?? null; },
-    set(key, bytes) { stats.sets++; map.set(key, bytes); },
-  };
-  return { cache, map, stats };
-}
+import { memoryFitCache } from './test-data.ts';
 
 describe('MaxMargin fit cache', () => {
   const input = makeBlobs({ n: 900, d: 6, k: 3, seed: 21, separation: 1.5 });
 
   it('a second sample reuses the fit (any seed, fraction, j; weighted too) and gives the members of a fresh fit', () => {
-    const { cache, stats } = memoryCache();
+    const { cache, stats } = memoryFitCache();
     const first = runSampler('maxmargin', input, { fraction: 0.1, j: 0.7, seed: 1 }, { fitCache: cache });
     expect(first.diagnostics.fitCached).toBe(false);
     expect(stats).toEqual({ hits: 0, misses: 1, sets: 1 });

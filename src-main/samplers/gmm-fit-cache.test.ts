@@ -1,23 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { createRng } from '../core/rng.ts';
 import { decodeMaxMarginFit, encodeMaxMarginFit } from './fit-cache.ts';
-import type { FitCache } from './fit-cache.ts';
 import { countingRng, decodeGmmFit, encodeGmmFit, gmmFitDrawsRandom, gmmFitKey } from './gmm-fit-cache.ts';
 import { gmmFitSettings, gmmScores } from './gmm-sampler.ts';
 import { runSampler } from './index.ts';
 import { maxMarginScores } from './maxmargin.ts';
-import { small } from './test-data.ts';
+import { memoryFitCache, small } from './test-data.ts';
 import type { SamplerMethod, SamplerParams } from './types.ts';
-
-function memoryCache() {
-  const map = new Map<string, Uint8Array>();
-  const stats = { hits: 0, misses: 0, sets: 0 };
-  const cache: FitCache = {
-    get(key) { const v = map.get(key); if (v) stats.hits++; else stats.misses++; return v ?? null; },
-    set(key, bytes) { stats.sets++; map.set(key, bytes); },
-  };
-  return { cache, map, stats };
-}
 
 const input = small(8, 900);
 const FIT_DIAGNOSTICS = ['logLikelihood', 'iterations', 'converged', 'lowerBound', 'effectiveComponents', 'fittedOn'];
@@ -30,7 +19,7 @@ describe('GMM fit cache', () => {
   ];
   for (const { method, options } of cases) {
     it(`${method} ${options.gmmEstimator ?? 'em'}: another seed, fraction or j reuses the fit and gives an uncached run's members and diagnostics`, () => {
-      const { cache, stats } = memoryCache();
+      const { cache, stats } = memoryFitCache();
       const first = runSampler(method, input, { ...options, fraction: 0.1, j: 0.7, seed: 1 }, { fitCache: cache });
       expect(first.diagnostics.fitCached).toBe(false);
       expect(stats).toEqual({ hits: 0, misses: 1, sets: 1 });
@@ -49,7 +38,7 @@ describe('GMM fit cache', () => {
   }
 
   it('the three fits have three keys; MaxMargin\'s fit is not read as a GMM one', () => {
-    const { cache, map } = memoryCache();
+    const { cache, map } = memoryFitCache();
     for (const { method, options } of cases) runSampler(method, input, { ...options, fraction: 0.1, seed: 1 }, { fitCache: cache });
     runSampler('maxmargin', input, { fraction: 0.1, seed: 1 }, { fitCache: cache });
     expect(map.size).toBe(4);
@@ -82,7 +71,7 @@ describe('GMM fit cache', () => {
     gmmScores(odd, 'full', counted.rng);
     expect(counted.draws()).toBeGreaterThan(0);
     expect(gmmFitKey(odd, settings, 1)).not.toBe(gmmFitKey(odd, settings, 2));
-    const { cache, stats } = memoryCache();
+    const { cache, stats } = memoryFitCache();
     for (const [seed, hit] of [[1, false], [2, false], [1, true], [2, true]] as const) {
       const r = runSampler('gmm-full', odd, { fraction: 0.1, seed }, { fitCache: cache });
       expect(r.diagnostics.fitCached).toBe(hit);
