@@ -154,7 +154,7 @@ function fitFull(
   const ws = fullWorkspace(n, d, k, arena);
   const start = ws.params;
   initialise(x64, n, d, k, init, rng, globalCov, reg, start.weights, start.means, start.covs,
-    (resp) => fullMStep(x64, resp, reg, ws, start, pool));
+    arenaF64(n * k, arena), (resp) => fullMStep(x64, resp, reg, ws, start, pool));
   const theta = arenaF64(lay.length, arena);
   packTheta(start, k, d, theta, ws);
   const logJoint = sharedF64(n * k);
@@ -182,17 +182,16 @@ function fitFull(
 }
 
 /**
- * Parameters from the hard assignment `init` (one M-step over 0/1 responsibilities via `mStep`),
- * then components with fewer than two items are re-seeded.
+ * Parameters from the hard assignment `init` (one M-step over the 0/1 responsibilities written into
+ * `resp`, n × k and zeroed, via `mStep`), then components with fewer than two items are re-seeded.
  */
 function initialise(
   x: Float64Array, n: number, d: number, k: number, init: Int32Array, rng: Rng,
   globalCov: Float64Array, reg: number, weights: Float64Array, means: Float64Array, covs: Float64Array,
-  mStep: (resp: Float64Array) => void,
+  resp: Float64Array, mStep: (resp: Float64Array) => void,
 ): void {
   const counts = new Int32Array(k);
   for (let i = 0; i < n; i++) counts[init[i]]++;
-  const resp = sharedF64(n * k);
   for (let i = 0; i < n; i++) resp[i * k + init[i]] = 1;
   mStep(resp);
   for (let c = 0; c < k; c++) {

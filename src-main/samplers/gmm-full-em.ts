@@ -227,8 +227,8 @@ export function unpackTheta(theta: Float64Array, k: number, d: number): FullPara
 export function fullMStep(x: Float64Array, resp: Float64Array, reg: number, ws: FullWorkspace, p: FullParams, pool?: SyncPool | null): void {
   const { n, d, k, emptied } = ws;
   const w = ws.wasm;
-  const wasm: WasmMStep | null = w
-    ? { memory: w.memory, id: w.id, scratch: w.mScratch, stride: w.mStride, ...(w.arena.owns(x, resp) ? { x: x.byteOffset, resp: resp.byteOffset } : {}) }
+  const wasm: WasmMStep | null = w && w.arena.owns(x, resp)
+    ? { memory: w.memory, id: w.id, scratch: w.mScratch, stride: w.mStride, x: x.byteOffset, resp: resp.byteOffset }
     : null;
   if (pool && allShared(x, resp, p.weights, p.means, p.covs, emptied)) {
     pool.run('fullM', { x, resp, reg, n, d, k, weights: p.weights, means: p.means, covs: p.covs, emptied, wasm }, k);
@@ -238,11 +238,11 @@ export function fullMStep(x: Float64Array, resp: Float64Array, reg: number, ws: 
 }
 
 /**
- * Where component c's WebAssembly Gram block, scatter and mean are (scratch + c·stride in the
- * arena), and x and the responsibilities when they are in the arena too: then the whole M-step of
- * a component (weighted sum, gathering, Gram update) runs as WebAssembly, else only the Gram update.
+ * The WebAssembly M-step's operands, when x and the responsibilities are in the workspace's arena:
+ * their byte offsets, and where component c's Gram block, scatter and mean are (scratch + c·stride).
+ * A component's whole M-step (weighted sum, gathering, Gram update) then runs as WebAssembly.
  */
-export interface WasmMStep extends WasmRef { scratch: number; stride: number; x?: number; resp?: number }
+export interface WasmMStep extends WasmRef { scratch: number; stride: number; x: number; resp: number }
 
 /** Scratch of one M-step component: d × GRAM_BLOCK rows, d × d scatter, d mean. */
 export interface MScratch { block: Float64Array; scatter: Float64Array; mu: Float64Array }
@@ -252,30 +252,12 @@ export function mScratch(d: number): MScratch {
 }
 
 /**
- * Component c's weighted scatter Σ r_i (x_i − μ)(x_i − μ)ᵀ (upper triangle) into `scatter`, over
- * rows with r ≥ MIN_RESP, gathered as √r·(x − μ) in blocks of GRAM_BLOCK rows: column-major for
- * linalg.ts accumulateGram, or row-major in the arena for the WebAssembly `gram` kernel.
+ * Component c's weighted scatter Σ r_i (x_i − μ)(x_i − μ)ᵀ (upper triangle) into s.scatter, over
+ * rows with r ≥ MIN_RESP, gathered column-major as √r·(x − μ) in blocks of GRAM_BLOCK rows for
+ * linalg.ts accumulateGram (the WebAssembly `mscatter` does the same row-major).
  */
-function weightedScatter(
-  x: Float64Array, n: number, d: number, k: number, resp: Float64Array, c: number, mu: Float64Array, s: MScratch, wasm: WasmMStep | null | undefined,
-): Float64Array {
+function weightedScatter(x: Float64Array, n: number, d: number, k: number, resp: Float64Array, c: number, mu: Float64Array, s: MScratch): Float64Array {
   const B = GRAM_BLOCK;
-  if (wasm) {
-    const kern = kernelsFor(wasm);
-    const blockAt = wasm.scratch + c * wasm.stride, scatterAt = blockAt + 8 * B * d;
-    const block = new Float64Array(wasm.memory.buffer, blockAt, B * d), scatter = new Float64Array(wasm.memory.buffer, scatterAt, d * d);
-    scatter.fill(0);
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      const r = resp[i * k + c];
-      if (r < MIN_RESP) continue;
-      const w = Math.sqrt(r), o = i * d, ob = m * d;
-      for (let a = 0; a < d; a++) block[ob + a] = w * (x[o + a] - mu[a]);
-      if (++m === B) { kern.gram(blockAt, m, d, scatterAt); m = 0; }
-    }
-    if (m > 0) kern.gram(blockAt, m, d, scatterAt);
-    return scatter;
-  }
   const { block, scatter } = s;
   scatter.fill(0);
   let m = 0;
@@ -295,13 +277,12 @@ export function mStepComponent(
   x: Float64Array, n: number, d: number, k: number, resp: Float64Array, reg: number, c: number, s: MScratch, p: FullParams, emptied: Uint8Array,
   wasm?: WasmMStep | null,
 ): void {
-  const whole = wasm && wasm.x !== undefined && wasm.resp !== undefined ? wasm : null;
   let mu = s.mu, nk: number;
-  const kern = whole ? kernelsFor(whole) : null;
-  const blockAt = whole ? whole.scratch + c * whole.stride : 0, scatterAt = blockAt + 8 * GRAM_BLOCK * d, muAt = scatterAt + 8 * d * d;
-  if (whole && kern) {
-    mu = new Float64Array(whole.memory.buffer, muAt, d);
-    nk = kern.wsum(whole.x!, whole.resp!, n, k, c, d, muAt, MIN_RESP);
+  const kern = wasm ? kernelsFor(wasm) : null;
+  const blockAt = wasm ? wasm.scratch + c * wasm.stride : 0, scatterAt = blockAt + 8 * GRAM_BLOCK * d, muAt = scatterAt + 8 * d * d;
+  if (wasm && kern) {
+    mu = new Float64Array(wasm.memory.buffer, muAt, d);
+    nk = kern.wsum(wasm.x, wasm.resp, n, k, c, d, muAt, MIN_RESP);
   } else {
     nk = weightedSum(x, n, d, resp, k, c, mu);
   }
@@ -311,11 +292,11 @@ export function mStepComponent(
   for (let a = 0; a < d; a++) mu[a] /= nk;
   p.means.set(mu, c * d);
   let scatter: Float64Array;
-  if (whole && kern) {
-    kern.mscatter(whole.x!, whole.resp!, n, k, c, d, muAt, blockAt, GRAM_BLOCK, scatterAt, MIN_RESP);
-    scatter = new Float64Array(whole.memory.buffer, scatterAt, d * d);
+  if (wasm && kern) {
+    kern.mscatter(wasm.x, wasm.resp, n, k, c, d, muAt, blockAt, GRAM_BLOCK, scatterAt, MIN_RESP);
+    scatter = new Float64Array(wasm.memory.buffer, scatterAt, d * d);
   } else {
-    scatter = weightedScatter(x, n, d, k, resp, c, mu, s, wasm);
+    scatter = weightedScatter(x, n, d, k, resp, c, mu, s);
   }
   const oc = c * d * d;
   for (let a = 0; a < d; a++) {

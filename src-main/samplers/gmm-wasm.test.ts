@@ -104,7 +104,7 @@ for (const d of [84, 7, 6, 1]) {
       });
     }
 
-    it('M-step (Gram update alone, and weighted sums + gathering + Gram): WebAssembly = JavaScript bit for bit (blocks of 512 rows and a remainder)', () => {
+    it('M-step (weighted sums, gathering, Gram update): WebAssembly = JavaScript bit for bit (blocks of 512 rows and a remainder); x outside the arena runs JavaScript', () => {
       const resp = sharedF64(n * k);
       // Soft responsibilities: most rows feed two components, some a responsibility below MIN_RESP.
       for (let i = 0; i < n; i++) {
@@ -112,7 +112,7 @@ for (const d of [84, 7, 6, 1]) {
         resp[i * k + c] = 1 - r * 0.5;
         resp[i * k + ((c + 1) % k)] = i % 7 === 0 ? 1e-12 : r * 0.5;
       }
-      // whole: x and the responsibilities in the arena too (the component's whole M-step as WebAssembly).
+      // whole: x and the responsibilities in the arena (the component's M-step as WebAssembly); else JavaScript.
       const mStep = (arena: WasmArena | null, whole = false) => {
         const mark = arena?.mark() ?? 0;
         try {
